@@ -1,0 +1,72 @@
+# ssbx — two commands from a clean clone: `make run` and `make test`.
+# Every target sets up the virtual environment when it is missing and never reinstalls when present.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.ssbx-installed
+CASE  ?= cases/default.toml
+NP    ?= 2
+export OMP_NUM_THREADS ?= 1
+
+# Find a Python >= 3.12 by itself: python3.13, python3.12, python3, then pyenv's installs.
+# (A pyenv shim may exist but refuse to run, so each candidate is actually executed.)
+define FIND_PYTHON
+for c in "$$SSBX_PYTHON" python3.13 python3.12 python3 \
+         $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  [ -n "$$c" ] || continue; \
+  if "$$c" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
+    echo "$$c"; exit 0; fi; \
+done; exit 1
+endef
+
+.PHONY: help venv run test test-serial test-mpi bench lint format clean
+
+help:
+	@echo "make run    - set up (if needed) and run the default case ($(CASE)) into runs/default"
+	@echo "make test   - set up (if needed) and run the whole test suite (serial + mpirun -n $(NP))"
+	@echo "make bench  - run the benchmarks in benchmarks/ (JSON into bench-results/)"
+	@echo "make lint   - ruff check + format check"
+	@echo "make venv   - only create $(VENV) and install ssbx (editable) with the test extra"
+	@echo "make clean  - remove $(VENV), runs/, caches"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x "$(PY)" ]; then \
+	  PYBIN=$$( $(FIND_PYTHON) ) || { echo "ssbx: no Python >= 3.12 found (tried python3.13, python3.12, python3, pyenv versions). Install one or set SSBX_PYTHON=/path/to/python3.12+" >&2; exit 1; }; \
+	  echo "ssbx: creating $(VENV) with $$PYBIN ($$($$PYBIN --version))"; \
+	  "$$PYBIN" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	rm -rf runs/default
+	$(VENV)/bin/ssbx run $(CASE) -o runs/default
+
+test: $(STAMP)
+	$(MAKE) --no-print-directory test-serial
+	$(MAKE) --no-print-directory test-mpi
+
+test-serial: $(STAMP)
+	$(PY) -m pytest -q tests -m "not mpi"
+
+test-mpi: $(STAMP)
+	$(VENV)/bin/mpirun -n $(NP) $(PY) -m pytest -q -p no:cacheprovider tests -m mpi
+
+bench: $(STAMP)
+	@mkdir -p bench-results
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b --out bench-results || exit 1; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check solver meshes tests benchmarks
+	$(VENV)/bin/ruff format --check solver meshes tests benchmarks
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format solver meshes tests benchmarks
+	$(VENV)/bin/ruff check --fix solver meshes tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs bench-results .pytest_cache .ruff_cache *.egg-info build
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,254 @@
+"""The Python API behind the ``ssbx`` commands (the CLI only parses arguments and calls these).
+
+    from solver import api
+    summary = api.run("cases/default.toml", "runs/default")
+
+Every function is collective under MPI (call it on all ranks); only rank 0 writes text files.
+Bad input raises :class:`solver.errors.InputError` before any output is created.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+
+from mpi4py import MPI
+
+from solver import __version__, runlog
+from solver.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def _load(case_or_path):
+    from solver.config import load_case
+
+    return case_or_path if hasattr(case_or_path, "resolved") else load_case(case_or_path)
+
+
+def _outdir(case, output: str | os.PathLike | None, default_root: str) -> Path:
+    if output:
+        return Path(output)
+    out = case.output.get("directory")
+    return Path(out) if out else Path(default_root) / case.name
+
+
+def _prepare_dir(path: Path, comm: MPI.Comm, overwrite: bool) -> None:
+    err = None
+    if comm.rank == 0:
+        if path.exists() and not overwrite:
+            err = f"output: run directory '{path}' exists (use --overwrite or another -o)"
+        elif path.exists() and path.is_file():
+            err = f"output: '{path}' is a file, not a directory"
+    err = comm.bcast(err, root=0)
+    if err:
+        raise InputError(err)
+
+
+def _create_dir(path: Path, comm: MPI.Comm, subdirs=()) -> None:
+    if comm.rank == 0:
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        for s in subdirs:
+            (path / s).mkdir()
+    comm.barrier()
+
+
+def mesh(case_or_path, output: str | os.PathLike | None = None,
+         comm: MPI.Comm = MPI.COMM_WORLD) -> dict:
+    """Build the case geometry and write ``<name>.msh``, ``<name>_tags.xdmf`` (mesh with cell
+    and facet tags, for ParaView) and ``<name>.png`` (preview) into ``output``."""
+    from solver import geometry, io
+
+    case = _load(case_or_path)
+    runlog.setup(comm.rank)
+    out = Path(output) if output else Path("mesh") / case.name
+    tmp = out.with_name(out.name + ".partial")
+    _create_dir(tmp, comm)
+    try:
+        built = geometry.build(case.geometry, comm, msh_path=tmp / f"{case.name}.msh",
+                               preview_path=tmp / f"{case.name}.png", title=case.name)
+        stats = built.domain.statistics()
+        io.write_tags(built.domain, tmp / f"{case.name}_tags.xdmf")
+    except BaseException:
+        if comm.rank == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if comm.rank == 0:
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+        q = built.quality
+        log.info(f"mesh '{case.name}': {stats['cells']} cells, {stats['vertices']} vertices; "
+                 f"quality min {q.get('quality_min', float('nan')):.3f} "
+                 f"mean {q.get('quality_mean', float('nan')):.3f}")
+        for name, v in stats["volumes"].items():
+            log.info(f"  |{name}| = {v:.6g}")
+        for name, v in stats["areas"].items():
+            log.info(f"  |{name}| = {v:.6g}")
+        log.info(f"wrote {out}/{case.name}.msh, {case.name}_tags.xdmf, {case.name}.png")
+    comm.barrier()
+    return {"statistics": stats, "quality": built.quality}
+
+
+def run(case_or_path, output: str | os.PathLike | None = None, *, overwrite: bool = False,
+        comm: MPI.Comm = MPI.COMM_WORLD) -> dict:
+    """Run a case into a run directory and return the summary dict.
+
+    The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.msh``
+    and ``fields/`` (XDMF for ParaView). Input errors (case, geometry, mesh) are raised before the
+    directory is created.
+    """
+    from solver import geometry, io
+
+    t_start = time.perf_counter()
+    case = _load(case_or_path)
+    outdir = _outdir(case, output, "runs")
+    _prepare_dir(outdir, comm, overwrite)
+    runlog.setup(comm.rank)
+    log.info(f"ssbx {__version__}: case '{case.name}' on {comm.size} MPI rank(s) -> {outdir}")
+
+    # Everything that can fail on bad input happens before the run directory exists.
+    log.info("[1/3] geometry and domain")
+    built = geometry.build(case.geometry, comm)
+    dom = built.domain
+    stats = dom.statistics()
+    exact = geometry.compare_exact(stats, built.info)
+
+    _create_dir(outdir, comm, subdirs=("fields",))
+    if comm.rank == 0:
+        runlog.add_file(outdir / "ssbx.log")
+        (outdir / "case.resolved.toml").write_text(case.to_toml())
+    try:
+        log.info(f"  {stats['cells']} cells, {stats['vertices']} vertices, "
+                 f"{'axisymmetric ' if dom.axisymmetric else ''}{dom.gdim}D, "
+                 f"built in {built.seconds:.2f} s")
+        for name, e in exact.items():
+            log.info(f"  |{name}| = {e['measured']:.6g} (analytic {e['exact']:.6g}, "
+                     f"rel. error {e['rel_error']:.1e})")
+        io.write_tags(dom, outdir / "fields" / "tags.xdmf")
+        summary = {
+            "ssbx_version": __version__,
+            "case": case.name,
+            "case_file": str(case.path),
+            "status": "completed",
+            "mpi_size": comm.size,
+            "python": platform.python_version(),
+            "dolfinx_version": _dolfinx_version(),
+            "mesh": {**stats, "quality": built.quality,
+                     "family": case.geometry.get("family"),
+                     "apparent_area": getattr(built.info, "apparent_area", None),
+                     "meta": getattr(built.info, "meta", {})},
+            "measures_vs_analytic": exact,
+            "wall_time_s": None,
+        }
+        if case.physics.get("mechanics", False):
+            log.info("[2/3] physics: mechanics with the Γ_int contact / cohesive law")
+            summary.update(_run_mechanics(case, dom, outdir, comm))
+        else:
+            log.info("[2/3] physics: none enabled (the run stops after the domain)")
+        log.info("[3/3] summary")
+        summary["wall_time_s"] = comm.allreduce(time.perf_counter() - t_start, op=MPI.MAX)
+        if comm.rank == 0:
+            io.write_json(outdir / "summary.json", summary)
+            log.info(f"done in {summary['wall_time_s']:.2f} s: {outdir}/summary.json")
+    finally:
+        runlog.close()
+    comm.barrier()
+    return summary
+
+
+def _petsc_options(case) -> dict:
+    sol = case.solver
+    opts = {"snes_max_it": sol.get("max_newton_iterations", 25),
+            "snes_rtol": sol.get("rtol", 1e-9), "snes_atol": sol.get("atol", 1e-10)}
+    opts.update(sol.get("petsc_options") or {})
+    return opts
+
+
+def _run_mechanics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
+    """Step the mechanics through the protocol; write timeseries.csv and fields/."""
+    from solver import stepping
+    from solver.errors import SolverFailure
+    from solver.metrics import MECH_COLUMNS, CsvWriter
+    from solver.simulation import FieldWriter, MechanicsSimulation
+
+    sim = MechanicsSimulation(case, dom, _petsc_options(case))
+    loading = case.loading
+    el = case.materials.get("electrode", {})
+    c_max = el.get("c_max") or 0.0
+    soc0 = (el.get("c_init") or 0.0) / c_max if c_max else 0.0
+    initial = {"pressure": 0.0, "soc": soc0, "temperature": loading.get("temperature", 298.15),
+               "displacement": 0.0, "time": 0.0}
+    segments = stepping.segments_from_protocol(
+        loading.get("protocol") or [], {"pressure": loading.get("stack_pressure", 0.0)})
+    out = case.output
+    writer = FieldWriter(sim, outdir / "fields") if out.get("fields", True) else None
+    csv = CsvWriter(outdir / "timeseries.csv", MECH_COLUMNS, comm)
+    every = int(out.get("every", 1))
+    last = {}
+
+    def observe(info):
+        row = sim.metrics.row(info)
+        csv.write(row)
+        last.clear()
+        last.update(row)
+        if writer is not None and (info.step % every == 0):
+            writer.write(info.time)
+
+    def on_failure(info, msg):
+        # the model has been restored to the last accepted state: write it
+        if writer is not None and info is not None and info.step % every != 0:
+            writer.write(info.time)
+
+    stepper = stepping.Stepper(sim, segments, initial, max_cuts=case.solver.get("max_cuts", 8),
+                               rank=comm.rank, observers=[observe], on_failure=on_failure)
+    status, failure = "completed", None
+    try:
+        stepper.run()
+    except SolverFailure as e:
+        status, failure = "failed", str(e)
+        raise_later = e
+    finally:
+        csv.close()
+        if writer is not None:
+            writer.close()
+    result = {
+        "status": status,
+        "dofs": sim.num_dofs(),
+        "steps": stepper.step,
+        "final": dict(last),
+        "final_contact_fraction": last.get("contact_fraction"),
+        "final_debonded_fraction": last.get("debonded_fraction"),
+        "interface_law": {k: getattr(sim.law, k) for k in
+                          ("K_n", "K_t", "K_c", "sigma_c", "tau_c", "G_Ic", "G_IIc", "eta",
+                           "law", "friction")},
+    }
+    if failure:
+        result["failure"] = failure
+        _write_failed_summary(outdir, comm, result)
+        raise raise_later
+    return result
+
+
+def _write_failed_summary(outdir: Path, comm: MPI.Comm, result: dict) -> None:
+    from solver import io
+
+    if comm.rank == 0:
+        io.write_json(outdir / "summary.json", {"ssbx_version": __version__, **result})
+
+
+def _dolfinx_version() -> str:
+    import dolfinx
+
+    return dolfinx.__version__
+
+
+def read_summary(rundir: str | os.PathLike) -> dict:
+    return json.loads((Path(rundir) / "summary.json").read_text())

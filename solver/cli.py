@@ -1,0 +1,124 @@
+"""``ssbx`` command line: thin parsing around the Python API (``solver.api``).
+
+    ssbx check CASE.toml [--materials]     validate and print the resolved case (SI units)
+    ssbx mesh  CASE.toml [-o DIR]          build the geometry: .msh, XDMF with tags, PNG preview
+    ssbx run   CASE.toml [-o DIR]          run the case into a run directory (also under mpirun)
+    ssbx screen CASE.toml [--json FILE]    reduced-order predictions in well under a second
+
+Bad input prints one line per problem (key, value, allowed range) and exits with code 2.
+DOLFINx/PETSc are imported only by the commands that need them (mesh, run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from solver import __version__
+from solver.errors import InputError, SolverFailure
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="ssbx",
+        description="ssbx: finite-element multiphysics for contact loss at solid-state-battery "
+        "electrode-electrolyte interfaces (DOLFINx + PETSc + Gmsh).",
+        epilog="Run in parallel with: mpirun -n 4 ssbx run case.toml -o runs/x",
+    )
+    ap.add_argument("--version", action="version", version=f"ssbx {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate a case file and print it resolved in SI units")
+    p.add_argument("case", nargs="?", help="case file (TOML)")
+    p.add_argument("--materials", action="store_true", help="list the material presets and exit")
+
+    p = sub.add_parser("mesh", help="build the case geometry: .msh, XDMF with tags, PNG preview")
+    p.add_argument("case", help="case file (TOML)")
+    p.add_argument("-o", "--output", default=None, help="output directory (default: mesh/<name>)")
+
+    p = sub.add_parser("run", help="run a case into a run directory")
+    p.add_argument("case", help="case file (TOML)")
+    p.add_argument("-o", "--output", default=None,
+                   help="run directory (default: output.directory of the case, else runs/<name>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing run directory (default: refuse)")
+
+    p = sub.add_parser("screen", help="reduced-order screening of a case (no FE solve, < 1 s)")
+    p.add_argument("case", help="case file (TOML)")
+    p.add_argument("--json", default=None, metavar="FILE", help="also write the results as JSON")
+    return ap
+
+
+def _err(msg: str) -> None:
+    """Errors are printed by rank 0 only (all ranks see the same input)."""
+    rank = 0
+    if "mpi4py" in sys.modules:
+        from mpi4py import MPI
+
+        rank = MPI.COMM_WORLD.rank
+    if rank == 0:
+        print(f"ssbx: error: {msg}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except InputError as e:
+        for line in e.problems:
+            _err(line)
+        return 2
+    except SolverFailure as e:
+        _err(str(e))
+        return 3
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from solver.meshes_bridge import GeometryError
+
+    try:
+        if args.command == "check":
+            from solver import materials
+            from solver.config import format_case, load_case
+
+            if args.materials:
+                print(materials.format_presets())
+                return 0
+            if not args.case:
+                raise InputError("check: a case file is required (or --materials)")
+            print(format_case(load_case(args.case)))
+            return 0
+
+        if args.command == "screen":
+            from solver.config import load_case
+            from solver.reduced.screen import format_screen, screen_case
+
+            result = screen_case(load_case(args.case))
+            print(format_screen(result))
+            if args.json:
+                with open(args.json, "w") as f:
+                    json.dump(result, f, indent=2)
+            return 0
+
+        if args.command == "mesh":
+            from solver import api
+
+            api.mesh(args.case, args.output)
+            return 0
+
+        if args.command == "run":
+            from solver import api
+
+            api.run(args.case, args.output, overwrite=args.overwrite)
+            return 0
+    except GeometryError as e:
+        raise InputError(str(e)) from None
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

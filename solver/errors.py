@@ -1,0 +1,24 @@
+"""User-facing errors: the CLI prints each as one line (no traceback) and exits with code 2."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input (case file, mesh, parameters). ``problems`` holds one line per problem,
+    each naming the key, the value and the allowed range."""
+
+    def __init__(self, problems: str | list[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class ConfigError(InputError):
+    """The case file does not satisfy the schema."""
+
+
+class MeshError(InputError):
+    """The mesh file or the built geometry is unusable (missing tags, wrong orientation...)."""
+
+
+class SolverFailure(RuntimeError):
+    """A solve failed after the allowed step cut-backs; the last good state has been written."""

@@ -1,0 +1,38 @@
+"""Shared fixtures. Tests marked ``mpi`` run under ``mpirun -n 2`` (``make test-mpi``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def ssbx_cmd() -> list[str]:
+    """The ssbx command as a new user runs it (console script of this interpreter's venv)."""
+    exe = Path(sys.executable).with_name("ssbx")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "solver.cli"]
+
+
+@pytest.fixture
+def comm():
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD
+
+
+@pytest.fixture
+def shared_tmp(comm):
+    """A temporary directory shared by all ranks (rank 0 creates it, removes it at the end)."""
+    path = tempfile.mkdtemp(prefix="ssbx-test-") if comm.rank == 0 else None
+    path = Path(comm.bcast(path, root=0))
+    yield path
+    comm.barrier()
+    if comm.rank == 0:
+        shutil.rmtree(path, ignore_errors=True)
