@@ -1,0 +1,141 @@
+"""Integrated quantities per accepted step (the rows of ``timeseries.csv``).
+
+All values are global (MPI-reduced) and identical on every rank; SI units unless the column
+name says otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+from mpi4py import MPI
+
+from solver import petsc_env  # noqa: F401
+from dolfinx import fem  # noqa: I001
+
+MECH_COLUMNS = (
+    "step", "time", "pressure_applied", "soc", "temperature", "top_displacement",
+    "contact_fraction", "debonded_fraction", "mean_damage", "max_gap", "mean_pressure",
+    "min_pressure", "reaction_force", "elastic_energy", "cohesive_dissipation", "external_work",
+    "newton_iterations", "krylov_iterations", "step_cuts", "wall_time",
+)
+
+
+class MechanicsMetrics:
+    """Interface and energy metrics of a :class:`~solver.physics.mechanics.Mechanics`."""
+
+    def __init__(self, mech, g_open: float):
+        self.m = mech
+        self.g_open = g_open
+        self.dissipation = 0.0
+        self.external_work = 0.0
+        self._R_old = 0.0
+        self._ubar_old = 0.0
+        one = fem.Constant(mech.msh, 1.0)
+        self.area = mech.interface_integral(lambda im: one("+"))
+
+    def interface_arrays(self):
+        """Point values (quadrature points = DG dofs) of g_n, p = −t_n, d on every interface,
+        owned entries only, concatenated."""
+        gn, p, d, w = [], [], [], []
+        for im in self.m.interfaces:
+            nloc = im.Q.dofmap.index_map.size_local
+            gn.append(self.m.interface_point_values(im, im.state.g_n)[:nloc])
+            p.append(-self.m.interface_point_values(im, im.state.t_n)[:nloc])
+            d.append(im.d_old.x.array[:nloc])
+            w.append(self.m._point_weights(im)[:nloc])
+        cat = (lambda a: np.concatenate(a) if a else np.zeros(0))
+        return cat(gn), cat(p), cat(d), cat(w)
+
+    def on_accept(self, dissipated: float) -> None:
+        self.dissipation += dissipated
+        R = self.m.top_reaction()
+        ubar = self.m.top_mean_displacement()
+        if self.m.pressure_mode == "traction":
+            area_top = self._top_area()
+            R_ext = -float(self.m.loads.pressure.value) * area_top
+        else:
+            R_ext = R
+        # trapezoidal work of the load on the top face: exact for a uniform traction
+        # (−P A ū) and for a uniform prescribed displacement (consistent reaction R)
+        self.external_work += 0.5 * (self._R_old + R_ext) * (ubar - self._ubar_old)
+        self._R_old, self._ubar_old = R_ext, ubar
+        self._R = R
+
+    def _top_area(self) -> float:
+        if not hasattr(self, "_atop"):
+            from meshes import tags as T
+
+            one = fem.Constant(self.m.msh, 1.0)
+            self._atop = self.m._scalar(one * self.m.r() * self.m.dom.ds(T.TOP))
+        return self._atop
+
+    def row(self, info) -> dict:
+        comm = self.m.msh.comm
+        gn, p, d, w = self.interface_arrays()
+        W = comm.allreduce(float(w.sum()), op=MPI.SUM)
+        in_contact = gn <= self.g_open
+        contact = comm.allreduce(float(w[in_contact].sum()), op=MPI.SUM) / W
+        debonded = comm.allreduce(float(w[d >= 1.0 - 1e-9].sum()), op=MPI.SUM) / W
+        mean_d = comm.allreduce(float((w * d).sum()), op=MPI.SUM) / W
+        max_gap = comm.allreduce(float(gn.max(initial=-np.inf)), op=MPI.MAX)
+        mean_p = comm.allreduce(float((w * p).sum()), op=MPI.SUM) / W
+        min_p = comm.allreduce(float(p.min(initial=np.inf)), op=MPI.MIN)
+        U = self.m.bulk_energy() + self.m.interface_integral(lambda im: im.state.stored)
+        loads = info.loads
+        return {
+            "step": info.step,
+            "time": info.time,
+            "pressure_applied": loads.get("pressure", 0.0),
+            "soc": loads.get("soc", 0.0),
+            "temperature": loads.get("temperature", float("nan")),
+            "top_displacement": self._ubar_old,
+            "contact_fraction": contact,
+            "debonded_fraction": debonded,
+            "mean_damage": mean_d,
+            "max_gap": max_gap,
+            "mean_pressure": mean_p,
+            "min_pressure": min_p,
+            "reaction_force": self._R,
+            "elastic_energy": U,
+            "cohesive_dissipation": self.dissipation,
+            "external_work": self.external_work,
+            "newton_iterations": info.newton_iterations,
+            "krylov_iterations": info.krylov_iterations,
+            "step_cuts": info.cuts,
+            "wall_time": info.wall_time,
+        }
+
+
+class CsvWriter:
+    """Append rows to a CSV on rank 0 (flushed every row so a crash keeps what was accepted)."""
+
+    def __init__(self, path: Path, columns, comm: MPI.Comm):
+        self.comm = comm
+        self.columns = list(columns)
+        self.f = None
+        if comm.rank == 0:
+            self.f = open(path, "w", newline="")
+            self.w = csv.writer(self.f)
+            self.w.writerow(self.columns)
+            self.f.flush()
+
+    def write(self, row: dict) -> None:
+        if self.f is None:
+            return
+        self.w.writerow([_fmt(row.get(c)) for c in self.columns])
+        self.f.flush()
+
+    def close(self) -> None:
+        if self.f is not None:
+            self.f.close()
+            self.f = None
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else repr(v)
+    return v

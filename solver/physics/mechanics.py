@@ -1,0 +1,406 @@
+"""Quasi-static mechanics across Γ_int: one displacement field per bonded region, coupled by the
+contact / cohesive law on the cohesive interfaces, with eigenstrain, stack pressure and rollers.
+
+Regions: the cell tags of the domain grouped by the interfaces that are perfectly bonded
+(electrolyte layers when ``bonded_layers``, counter electrode, pad); every cohesive interface
+(Γ_int, and the coating|electrolyte interface) separates two regions, so the displacement truly
+jumps there. Interface history (damage, energy release) lives on the Γ_int submesh in a DG1
+space whose degrees of freedom coincide with the vertex quadrature points of each facet
+(P1 fields; for P2, Gauss–Lobatto points in 2D): the history is exact at the quadrature points.
+
+Loads: ``pressure`` (traction −P n on the top face) or ``top_displacement`` (prescribed vertical
+displacement of the top face), the concentration field ``c`` (Vegard) and temperature ``T``
+(thermal strain), all UFL Constants/expressions that the stepper updates.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import ufl
+from mpi4py import MPI
+
+from meshes import tags as T
+from solver import petsc_env  # noqa: F401
+from dolfinx import fem, mesh as dmesh  # noqa: I001
+from solver.physics import cohesive as C
+from solver.physics.elasticity import Kinematics, stress, von_mises
+
+log = logging.getLogger(__name__)
+
+COHESIVE_TAGS = (T.INTERFACE, T.INTERFACE_COATING)
+
+
+@dataclass
+class Region:
+    name: str
+    tags: tuple[int, ...]
+    sub: object  # solver.domain.SubDomain
+    V: fem.FunctionSpace
+    u: fem.Function
+    u_prev: fem.Function
+    facet_tags: dmesh.MeshTags | None = None
+
+
+@dataclass
+class InterfaceMech:
+    tag: int
+    plus: Region
+    minus: Region
+    law: C.CohesiveLaw
+    Q: fem.FunctionSpace  # history space on the interface submesh
+    d_old: fem.Function
+    Y_old: fem.Function
+    state: C.InterfaceState | None = None
+    dS: ufl.Measure | None = None
+
+
+@dataclass
+class Loads:
+    pressure: fem.Constant
+    top_displacement: fem.Constant
+    c: object  # UFL expression (Constant or function of x)
+    T: fem.Constant
+    extra: dict = field(default_factory=dict)
+
+
+def region_groups(cell_values: list[int], bonded_facets: set[int]) -> list[tuple[int, ...]]:
+    """Group cell tags joined by perfectly bonded interfaces. The electrode is always alone
+    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive)."""
+    electrolytes = [t for t in cell_values if T.is_electrolyte(t)]
+    groups: list[list[int]] = []
+    if T.ELECTRODE in cell_values:
+        groups.append([T.ELECTRODE])
+    if T.COATING in cell_values:
+        groups.append([T.COATING])
+    if T.BONDED in bonded_facets:
+        top = electrolytes[:]
+    else:
+        top = []
+        for t in electrolytes:
+            groups.append([t])
+    for t in (T.COUNTER, T.PAD):
+        if t in cell_values:
+            top.append(t)
+    if top:
+        groups.append(sorted(top, key=lambda t: (not T.is_electrolyte(t), t)))
+    return [tuple(g) for g in groups]
+
+
+def region_name(tags: tuple[int, ...]) -> str:
+    if tags == (T.ELECTRODE,):
+        return "electrode"
+    return "+".join(T.cell_name(t) for t in tags)
+
+
+class Mechanics:
+    """Displacement fields, residual forms, boundary conditions and interface history."""
+
+    def __init__(self, dom, materials: dict, laws: dict[int, C.CohesiveLaw], *, degree: int = 1,
+                 bonded_layers: bool = True, lateral: str = "roller", bottom: str = "roller",
+                 pressure_mode: str = "traction", c_field=None, T_ref: float = 298.15,
+                 c_ref: dict | None = None):
+        self.dom = dom
+        self.msh = dom.mesh
+        self.kin = Kinematics(dom.gdim, dom.axisymmetric)
+        self.degree = degree
+        self.materials = materials
+        self.pressure_mode = pressure_mode
+        self.lateral, self.bottom = lateral, bottom
+        self.T_ref = T_ref
+        self.c_ref = c_ref or {}
+        gdim = dom.gdim
+        cell_values = dom.cell_tag_values()
+        facet_values = dom.facet_tag_values()
+        bonded = set(facet_values) - set(COHESIVE_TAGS)
+        if not bonded_layers:
+            bonded.discard(T.BONDED)
+        self.regions: list[Region] = []
+        for tags in region_groups(cell_values, bonded):
+            sub = dom.subdomain(tags)
+            sub.mesh.topology.create_connectivity(dom.tdim - 1, dom.tdim)
+            V = fem.functionspace(sub.mesh, ("Lagrange", degree, (gdim,)))
+            name = region_name(tags)
+            u = fem.Function(V, name=f"u_{name}")
+            up = fem.Function(V, name=f"u_prev_{name}")
+            ft = dmesh.transfer_meshtags_to_submesh(dom.facet_tags, sub.mesh, sub.vertex_map,
+                                                    sub.cell_map)
+            self.regions.append(Region(name, tags, sub, V, u, up, ft))
+        self.entity_maps = [r.sub.cell_map for r in self.regions]
+        x = ufl.SpatialCoordinate(self.msh)
+        self.x = x
+        self.loads = Loads(
+            pressure=fem.Constant(self.msh, 0.0),
+            top_displacement=fem.Constant(self.msh, 0.0),
+            c=c_field if c_field is not None else fem.Constant(self.msh, 0.0),
+            T=fem.Constant(self.msh, float(T_ref)),
+        )
+        # interfaces (cohesive)
+        self.interfaces: list[InterfaceMech] = []
+        for tag in COHESIVE_TAGS:
+            if tag not in dom.interfaces:
+                continue
+            itf = dom.interfaces[tag]
+            plus = self._region_of(itf.plus_tags[0])
+            minus = self._region_of(itf.minus_tags[0])
+            if plus is minus:
+                raise ValueError(f"interface {tag} joins one region to itself")
+            law = laws.get(tag) or laws[T.INTERFACE]
+            q_el = ("DG", degree)
+            Q = fem.functionspace(itf.submesh, q_el)
+            d_old = fem.Function(Q, name="damage")
+            Y_old = fem.Function(Q, name="energy_release")
+            im = InterfaceMech(tag, plus, minus, law, Q, d_old, Y_old)
+            im.dS = ufl.Measure("dS", domain=self.msh, subdomain_data=[(tag, itf.data)],
+                                metadata=self._itf_quadrature())
+            self.interfaces.append(im)
+            self.entity_maps.append(itf.facet_map)
+        self.n = ufl.FacetNormal(self.msh)
+        self._build_forms()
+        self.bcs = self._bcs()
+
+    # ------------------------------------------------------------------ helpers
+    def _region_of(self, tag: int) -> Region:
+        for r in self.regions:
+            if tag in r.tags:
+                return r
+        raise KeyError(tag)
+
+    def _itf_quadrature(self) -> dict:
+        if self.degree == 1:
+            return {"quadrature_rule": "vertex", "quadrature_degree": 1}
+        if self.dom.tdim == 2:
+            return {"quadrature_rule": "GLL", "quadrature_degree": 3}
+        return {"quadrature_degree": 2 * self.degree}
+
+    def r(self, restriction: str | None = None):
+        """Axisymmetric weight 2πr (or 1)."""
+        if not self.dom.axisymmetric:
+            return 1.0
+        w = 2.0 * np.pi * self.x[0]
+        return w(restriction) if restriction else w
+
+    def eigenstrain(self, tag: int):
+        m = self.materials[T.cell_name(tag)]
+        alpha = m.get("alpha_th", 0.0) or 0.0
+        eps = alpha * (self.loads.T - self.T_ref) * ufl.Identity(3)
+        beta = m.get("vegard", 0.0) or 0.0
+        if tag == T.ELECTRODE and beta:
+            c_ref = self.c_ref.get("electrode", m.get("c_ref", 0.0) or 0.0)
+            if isinstance(beta, list | tuple):
+                B = ufl.as_tensor([[beta[0], 0, 0], [0, beta[1], 0], [0, 0, beta[2]]])
+            else:
+                B = beta * ufl.Identity(3)
+            eps = eps + B * (self.loads.c - c_ref)
+        return eps
+
+    def sigma(self, u, tag: int, x=None):
+        m = self.materials[T.cell_name(tag)]
+        eps = self.kin.strain(u, self.x if x is None else x)
+        return stress(eps, m["E"], m["nu"], self.eigenstrain(tag))
+
+    def top_region(self) -> Region:
+        tops = [r for r in self.regions if _has_facets(self.dom, r, T.TOP)]
+        if not tops:
+            raise ValueError("no region touches the top face (facet tag TOP)")
+        return tops[-1]
+
+    # ------------------------------------------------------------------ forms
+    def internal_residual(self, vs: list) -> ufl.Form:
+        """Σ ∫ σ(u):ε(v) + Σ_Γ ∫ t([[u]])·[[v]] (test functions ``vs`` per region)."""
+        dx = self.dom.dx
+        F = 0
+        for reg, v in zip(self.regions, vs):
+            if v is None:
+                continue
+            for tag in reg.tags:
+                F += ufl.inner(self.sigma(reg.u, tag), self.kin.strain(v, self.x)) * self.r() * \
+                    dx(tag)
+        for im in self.interfaces:
+            vp = vs[self.regions.index(im.plus)]
+            vm = vs[self.regions.index(im.minus)]
+            if vp is None and vm is None:
+                continue
+            if vp is None:
+                jump_v = -vm("-")
+            elif vm is None:
+                jump_v = vp("+")
+            else:
+                jump_v = vp("+") - vm("-")
+            F += ufl.inner(im.state.traction, jump_v) * self.r("+") * im.dS(im.tag)
+        return F
+
+    def _build_forms(self) -> None:
+        W = ufl.MixedFunctionSpace(*[r.V for r in self.regions])
+        vs = list(ufl.TestFunctions(W))
+        self.test_functions = vs
+        n_s = self.n("-")  # unit normal from the electrolyte ("-") into the electrode ("+")
+        for im in self.interfaces:
+            jump = im.plus.u("+") - im.minus.u("-")
+            im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"))
+        F = self.internal_residual(vs)
+        top = self.top_region()
+        v_top = vs[self.regions.index(top)]
+        if self.pressure_mode == "traction":
+            # traction −P n on the top face: external virtual work −∫ P n·v
+            F += self.loads.pressure * ufl.dot(self.n, v_top) * self.r() * self.dom.ds(T.TOP)
+        self.F = F
+        self.F_blocks = ufl.extract_blocks(F)
+
+    # ------------------------------------------------------------------ boundary conditions
+    def _bcs(self) -> list[fem.DirichletBC]:
+        gdim, fdim = self.dom.gdim, self.dom.tdim - 1
+        up = gdim - 1  # stacking axis component
+        bcs = []
+        sides = {T.LEFT: 0, T.RIGHT: 0, T.FRONT: 1, T.BACK: 1}
+        self._disp_bc_dofs = None
+        for reg in self.regions:
+            ft = reg.facet_tags
+
+            def fix(tag, comp, value=0.0, reg=reg, ft=ft):
+                facets = ft.find(tag)
+                Vi = reg.V.sub(comp)
+                dofs = fem.locate_dofs_topological(Vi, fdim, facets)
+                return fem.dirichletbc(value if isinstance(value, fem.Constant)
+                                       else np.float64(value), dofs, Vi)
+
+            if _has_facets(self.dom, reg, T.BOTTOM):
+                bcs.append(fix(T.BOTTOM, up))
+                if self.bottom == "clamped":
+                    for comp in range(gdim - 1):
+                        bcs.append(fix(T.BOTTOM, comp))
+            for tag, comp in sides.items():
+                if comp >= gdim - 1 or not _has_facets(self.dom, reg, tag):
+                    continue
+                if self.dom.axisymmetric and tag == T.LEFT:
+                    bcs.append(fix(tag, 0))  # the axis: u_r = 0
+                elif self.lateral == "roller":
+                    bcs.append(fix(tag, comp))
+            if self.pressure_mode == "displacement" and reg is self.top_region():
+                bcs.append(fix(T.TOP, up, self.loads.top_displacement))
+        if self.lateral == "free" and not self.dom.axisymmetric:
+            # remove the lateral rigid motions: pin the in-plane components at the bottom-left
+            reg = self.regions[0]
+            for comp in range(gdim - 1):
+                Vi = reg.V.sub(comp)
+                dofs = fem.locate_dofs_geometrical(
+                    (Vi, Vi.collapse()[0]), lambda x: np.isclose(x[0], 0) & np.isclose(x[1], 0)
+                    & (np.isclose(x[2], 0) if gdim == 3 else True))
+                bcs.append(fem.dirichletbc(np.float64(0.0), dofs[0], Vi))
+        return bcs
+
+    # ------------------------------------------------------------------ history
+    def _project_interface(self, im: InterfaceMech, expr) -> np.ndarray:
+        """Values of ``expr`` at the interface quadrature points (= the DG dofs of ``im.Q``)."""
+        q = ufl.TestFunction(im.Q)
+        b = fem.assemble_vector(fem.form(expr * q("+") * im.dS(im.tag),
+                                         entity_maps=self.entity_maps))
+        m = fem.assemble_vector(fem.form(q("+") * im.dS(im.tag), entity_maps=self.entity_maps))
+        from dolfinx import la
+
+        b.scatter_reverse(la.InsertMode.add)
+        m.scatter_reverse(la.InsertMode.add)
+        out = np.zeros_like(b.array)
+        nz = m.array != 0
+        out[nz] = b.array[nz] / m.array[nz]
+        f = fem.Function(im.Q)
+        f.x.array[:] = out
+        f.x.scatter_forward()
+        return f.x.array.copy()
+
+    def interface_point_values(self, im: InterfaceMech, expr) -> np.ndarray:
+        return self._project_interface(im, expr)
+
+    def accept(self) -> float:
+        """Commit the step: damage and energy release at the quadrature points; return the
+        cohesive energy dissipated in the step (∫ ½(Y_old + Y_new)(d_new − d_old) dΓ)."""
+        dissipated = 0.0
+        for im in self.interfaces:
+            d_new = self._project_interface(im, im.state.damage)
+            Y_new = self._project_interface(im, im.state.energy_release)
+            dd = np.maximum(d_new - im.d_old.x.array, 0.0)
+            w = self._point_weights(im)
+            nloc = im.Q.dofmap.index_map.size_local * im.Q.dofmap.index_map_bs
+            dissipated += float(np.sum((0.5 * (im.Y_old.x.array + Y_new) * dd * w)[:nloc]))
+            im.d_old.x.array[:] = np.maximum(im.d_old.x.array, d_new)
+            im.Y_old.x.array[:] = Y_new
+        for reg in self.regions:
+            reg.u_prev.x.array[:] = reg.u.x.array
+        return self.msh.comm.allreduce(dissipated, op=MPI.SUM)
+
+    def reject(self) -> None:
+        """Restore the displacement of the last accepted step."""
+        for reg in self.regions:
+            reg.u.x.array[:] = reg.u_prev.x.array
+
+    def _point_weights(self, im: InterfaceMech) -> np.ndarray:
+        if not hasattr(im, "_w"):
+            q = ufl.TestFunction(im.Q)
+            m = fem.assemble_vector(fem.form(q("+") * self.r("+") * im.dS(im.tag),
+                                             entity_maps=self.entity_maps))
+            from dolfinx import la
+
+            m.scatter_reverse(la.InsertMode.add)
+            im._w = m.array.copy()
+        return im._w
+
+    # ------------------------------------------------------------------ outputs
+    def bulk_energy(self) -> float:
+        dx = self.dom.dx
+        e = 0
+        for reg in self.regions:
+            for tag in reg.tags:
+                m = self.materials[T.cell_name(tag)]
+                eps = self.kin.strain(reg.u, self.x)
+                el = eps - self.eigenstrain(tag)
+                e += 0.5 * ufl.inner(stress(eps, m["E"], m["nu"], self.eigenstrain(tag)), el) * \
+                    self.r() * dx(tag)
+        return self._scalar(e)
+
+    def interface_integral(self, expr_fn) -> float:
+        tot = 0.0
+        for im in self.interfaces:
+            tot += self._scalar(expr_fn(im) * self.r("+") * im.dS(im.tag))
+        return tot
+
+    def _scalar(self, form) -> float:
+        val = fem.assemble_scalar(fem.form(form, entity_maps=self.entity_maps))
+        return self.msh.comm.allreduce(val, op=MPI.SUM)
+
+    def top_reaction(self) -> float:
+        """Consistent vertical reaction on the top face: internal virtual work of the fields
+        against a test field equal to e_z on the top-face nodes (N; per unit depth in 2D)."""
+        top = self.top_region()
+        if not hasattr(self, "_w_top"):
+            w = fem.Function(top.V)
+            up = self.dom.gdim - 1
+            Vi = top.V.sub(up)
+            dofs = fem.locate_dofs_topological(Vi, self.dom.tdim - 1, top.facet_tags.find(T.TOP))
+            w.x.array[dofs] = 1.0
+            w.x.scatter_forward()
+            vs = [w if r is top else None for r in self.regions]
+            self._reaction_form = fem.form(self.internal_residual(vs),
+                                           entity_maps=self.entity_maps)
+            self._w_top = w
+        return self.msh.comm.allreduce(fem.assemble_scalar(self._reaction_form), op=MPI.SUM)
+
+    def top_mean_displacement(self) -> float:
+        top = self.top_region()
+        up = self.dom.gdim - 1
+        a = self._scalar(top.u[up] * self.r() * self.dom.ds(T.TOP))
+        return a / self._scalar(fem.Constant(self.msh, 1.0) * self.r() * self.dom.ds(T.TOP))
+
+    def stress_expressions(self, reg: Region):
+        """(von Mises, σ_nn along the stacking axis) as DG0 expressions on the region submesh."""
+        xs = ufl.SpatialCoordinate(reg.sub.mesh)
+        tag = reg.tags[0]
+        sig = self.sigma(reg.u, tag, x=xs)
+        up = 2 if self.dom.gdim == 3 else 1
+        return von_mises(sig), sig[up, up]
+
+
+def _has_facets(dom, reg: Region, tag: int) -> bool:
+    n = len(reg.facet_tags.find(tag)) if reg.facet_tags is not None else 0
+    return dom.comm.allreduce(n, op=MPI.SUM) > 0

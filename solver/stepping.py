@@ -1,0 +1,146 @@
+"""Load/time stepping over a protocol with automatic cut-back and regrowth.
+
+A protocol is a list of segments; each ramps some load parameters linearly from their values at
+the segment start to the segment's targets over ``steps`` nominal increments (and ``duration``
+of physical time). A failed Newton solve (or a step whose damage increment exceeds
+``max_damage_increment``) is rejected: the state is restored, the increment halved, and retried;
+after ``max_cuts`` halvings the run stops cleanly with the last accepted state written
+(:class:`~solver.errors.SolverFailure`). After two consecutive successes the increment doubles
+again, up to the nominal one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from solver.errors import SolverFailure
+from solver.runlog import Progress
+
+log = logging.getLogger(__name__)
+
+LOAD_KEYS = ("pressure", "soc", "temperature", "displacement", "current_density")
+
+
+@dataclass
+class Segment:
+    kind: str
+    targets: dict
+    steps: int = 1
+    duration: float = 0.0
+
+
+@dataclass
+class StepInfo:
+    step: int
+    segment: int
+    time: float
+    loads: dict
+    newton_iterations: int
+    krylov_iterations: int
+    cuts: int
+    wall_time: float
+    extra: dict = field(default_factory=dict)
+
+
+def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment]:
+    """Segments from the resolved ``loading.protocol`` list (SI values, keys of
+    ``solver.config.STEP_SCHEMA``): ``stack_pressure`` → pressure, ``soc``, ``temperature``,
+    ``displacement`` and ``current_density`` are ramped to their values at the step end."""
+    rename = {"stack_pressure": "pressure"}
+    segs = []
+    for item in protocol:
+        targets = {}
+        for k, v in item.items():
+            key = rename.get(k, k)
+            if key in LOAD_KEYS and v is not None:
+                targets[key] = float(v)
+        segs.append(Segment(item.get("kind", "hold"), targets,
+                            int(item.get("n_steps", item.get("steps", 1)) or 1),
+                            float(item.get("duration", 0.0) or 0.0)))
+    if not segs:
+        segs = [Segment("hold", {"pressure": defaults.get("pressure", 0.0)}, 5, 1.0)]
+    return segs
+
+
+class Stepper:
+    """Drives ``model`` (set_loads, solve, accept, reject, damage_increment) over segments."""
+
+    def __init__(self, model, segments: list[Segment], initial: dict, *, max_cuts: int = 8,
+                 max_damage_increment: float = 1.0, rank: int = 0,
+                 observers: list[Callable[[StepInfo], None]] | None = None,
+                 on_failure: Callable[[StepInfo | None, str], None] | None = None):
+        self.model, self.segments = model, segments
+        self.state = dict(initial)
+        self.state.setdefault("time", 0.0)
+        self.max_cuts = max_cuts
+        self.max_dd = max_damage_increment
+        self.rank = rank
+        self.observers = observers or []
+        self.on_failure = on_failure
+        self.step = 0
+        self.last: StepInfo | None = None
+
+    def _interp(self, start: dict, seg: Segment, s: float) -> dict:
+        st = dict(start)
+        for k, v in seg.targets.items():
+            st[k] = start.get(k, 0.0) + s * (v - start.get(k, 0.0))
+        st["time"] = start["time"] + s * seg.duration
+        return st
+
+    def run(self) -> StepInfo | None:
+        total = sum(s.steps for s in self.segments)
+        prog = Progress(total, "steps", self.rank)
+        done_nominal = 0.0
+        self.model.set_loads(self.state)
+        for iseg, seg in enumerate(self.segments):
+            start = dict(self.state)
+            ds_nom = 1.0 / max(seg.steps, 1)
+            ds, s, ok_streak, cuts = ds_nom, 0.0, 0, 0
+            while s < 1.0 - 1e-12:
+                s_new = min(1.0, s + ds)
+                loads = self._interp(start, seg, s_new)
+                t0 = time.perf_counter()
+                self.model.set_loads(loads)
+                res = self.model.solve()
+                reason = None
+                if not res.converged:
+                    reason = f"Newton did not converge (SNES reason {res.reason})"
+                elif self.max_dd < 1.0 and self.model.damage_increment() > self.max_dd \
+                        and ds > ds_nom / 2**self.max_cuts:
+                    reason = "damage increment too large"
+                if reason is None:
+                    extra = self.model.accept() or {}
+                    self.step += 1
+                    info = StepInfo(self.step, iseg, loads["time"], loads, res.newton_iterations,
+                                    res.krylov_iterations, cuts, time.perf_counter() - t0, extra)
+                    self.state = loads
+                    self.last = info
+                    for obs in self.observers:
+                        obs(info)
+                    done_nominal += (s_new - s) * seg.steps
+                    prog.update(done_nominal, f"t={loads['time']:.4g}s its={res.newton_iterations}")
+                    s = s_new
+                    cuts = 0
+                    ok_streak += 1
+                    if ok_streak >= 2 and ds < ds_nom:
+                        ds, ok_streak = min(ds_nom, 2 * ds), 0
+                    continue
+                self.model.reject()
+                self.model.set_loads(self.state)
+                ok_streak = 0
+                cuts += 1
+                if cuts > self.max_cuts:
+                    prog.close()
+                    msg = (f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}'): {reason} after "
+                           f"{self.max_cuts} step cuts (minimum increment {ds:.3g} of the segment)"
+                           f"; the last converged state (step {self.step}) has been written")
+                    if self.on_failure:
+                        self.on_failure(self.last, msg)
+                    raise SolverFailure(msg)
+                ds *= 0.5
+                log.info(f"  step cut ({reason}); retrying with increment {ds:.3g}")
+        prog.close()
+        return self.last
