@@ -32,8 +32,9 @@ class MechanicsMetrics:
         self.g_open = g_open
         self.dissipation = 0.0
         self.external_work = 0.0
-        self._R_old = 0.0
-        self._ubar_old = 0.0
+        self._last: dict[int, tuple[float, float]] = {}
+        self._R = 0.0
+        self._ubar = 0.0
         one = fem.Constant(mech.msh, 1.0)
         self.area = mech.interface_integral(lambda im: one("+"))
 
@@ -51,19 +52,24 @@ class MechanicsMetrics:
         return cat(gn), cat(p), cat(d), cat(w)
 
     def on_accept(self, dissipated: float) -> None:
+        """Accumulate dissipation and the external work of the top-face load (trapezoidal:
+        exact for a uniform traction −P n and for a uniform prescribed displacement)."""
         self.dissipation += dissipated
-        R = self.m.top_reaction()
-        ubar = self.m.top_mean_displacement()
-        if self.m.pressure_mode == "traction":
-            area_top = self._top_area()
-            R_ext = -float(self.m.loads.pressure.value) * area_top
-        else:
-            R_ext = R
-        # trapezoidal work of the load on the top face: exact for a uniform traction
-        # (−P A ū) and for a uniform prescribed displacement (consistent reaction R)
-        self.external_work += 0.5 * (self._R_old + R_ext) * (ubar - self._ubar_old)
-        self._R_old, self._ubar_old = R_ext, ubar
-        self._R = R
+        m = self.m
+        up = m.dom.gdim - 1
+        comps = [up]
+        if m.pressure_mode == "displacement" and m.lateral == "free":
+            comps = list(range(m.dom.gdim))
+        for comp in comps:
+            R = m.top_reaction(comp)
+            if m.pressure_mode == "traction":
+                R = -float(m.loads.pressure.value) * self._top_area() if comp == up else 0.0
+            ubar = m.top_mean_displacement(comp)
+            R_old, u_old = self._last.get(comp, (0.0, 0.0))
+            self.external_work += 0.5 * (R_old + R) * (ubar - u_old)
+            self._last[comp] = (R, ubar)
+        self._R = m.top_reaction(up)
+        self._ubar = m.top_mean_displacement(up)
 
     def _top_area(self) -> float:
         if not hasattr(self, "_atop"):
@@ -92,7 +98,7 @@ class MechanicsMetrics:
             "pressure_applied": loads.get("pressure", 0.0),
             "soc": loads.get("soc", 0.0),
             "temperature": loads.get("temperature", float("nan")),
-            "top_displacement": self._ubar_old,
+            "top_displacement": self._ubar,
             "contact_fraction": contact,
             "debonded_fraction": debonded,
             "mean_damage": mean_d,

@@ -89,11 +89,14 @@ class InterfaceState:
     stored: object  # recoverable interface energy density
 
 
-def evaluate(law: CohesiveLaw, jump, n, d_old) -> InterfaceState:
+def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None) -> InterfaceState:
     """Interface kinematics, damage and traction for the separation ``jump`` (UFL vector on Γ),
-    unit normal ``n`` (Ω_s → Ω_e) and stored damage ``d_old``."""
+    unit normal ``n`` (Ω_s → Ω_e), stored damage ``d_old`` and an optional initial normal gap
+    ``gap0`` (added to g_n: an initial geometric gap, or the stripped thickness s of Li metal)."""
     g_n = ufl.dot(jump, n)
     g_t = jump - g_n * n
+    if gap0 is not None:
+        g_n = g_n + gap0
     gt2 = ufl.dot(g_t, g_t)
     gnp = _pos(g_n)
     d0n = law.delta0_n

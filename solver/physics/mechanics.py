@@ -61,6 +61,7 @@ class InterfaceMech:
 class Loads:
     pressure: fem.Constant
     top_displacement: fem.Constant
+    top_shear: fem.Constant  # tangential (x) top displacement, displacement mode + free sides
     c: object  # UFL expression (Constant or function of x)
     T: fem.Constant
     extra: dict = field(default_factory=dict)
@@ -101,7 +102,8 @@ class Mechanics:
     def __init__(self, dom, materials: dict, laws: dict[int, C.CohesiveLaw], *, degree: int = 1,
                  bonded_layers: bool = True, lateral: str = "roller", bottom: str = "roller",
                  pressure_mode: str = "traction", c_field=None, T_ref: float = 298.15,
-                 c_ref: dict | None = None):
+                 c_ref: dict | None = None, initial_gap: dict | None = None,
+                 auto_bcs: bool = True):
         self.dom = dom
         self.msh = dom.mesh
         self.kin = Kinematics(dom.gdim, dom.axisymmetric)
@@ -111,6 +113,9 @@ class Mechanics:
         self.lateral, self.bottom = lateral, bottom
         self.T_ref = T_ref
         self.c_ref = c_ref or {}
+        # initial normal gap g0(x) per interface tag (UFL expression of the parent coordinate):
+        # g_n = [[u]]·n + g0 (e.g. x²/2R for a Hertzian contact on a flat interface)
+        self.initial_gap = initial_gap or {}
         gdim = dom.gdim
         cell_values = dom.cell_tag_values()
         facet_values = dom.facet_tag_values()
@@ -134,6 +139,7 @@ class Mechanics:
         self.loads = Loads(
             pressure=fem.Constant(self.msh, 0.0),
             top_displacement=fem.Constant(self.msh, 0.0),
+            top_shear=fem.Constant(self.msh, 0.0),
             c=c_field if c_field is not None else fem.Constant(self.msh, 0.0),
             T=fem.Constant(self.msh, float(T_ref)),
         )
@@ -159,7 +165,7 @@ class Mechanics:
             self.entity_maps.append(itf.facet_map)
         self.n = ufl.FacetNormal(self.msh)
         self._build_forms()
-        self.bcs = self._bcs()
+        self.bcs = self._bcs() if auto_bcs else []
 
     # ------------------------------------------------------------------ helpers
     def _region_of(self, tag: int) -> Region:
@@ -239,7 +245,10 @@ class Mechanics:
         n_s = self.n("-")  # unit normal from the electrolyte ("-") into the electrode ("+")
         for im in self.interfaces:
             jump = im.plus.u("+") - im.minus.u("-")
-            im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"))
+            g0 = self.initial_gap.get(im.tag)
+            if g0 is not None:
+                g0 = g0("+") if isinstance(g0, ufl.core.expr.Expr) else g0
+            im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"), gap0=g0)
         F = self.internal_residual(vs)
         top = self.top_region()
         v_top = vs[self.regions.index(top)]
@@ -280,6 +289,8 @@ class Mechanics:
                     bcs.append(fix(tag, comp))
             if self.pressure_mode == "displacement" and reg is self.top_region():
                 bcs.append(fix(T.TOP, up, self.loads.top_displacement))
+                if self.lateral == "free":
+                    bcs.append(fix(T.TOP, 0, self.loads.top_shear))
         if self.lateral == "free" and not self.dom.axisymmetric:
             # remove the lateral rigid motions: pin the in-plane components at the bottom-left
             reg = self.regions[0]
@@ -290,6 +301,24 @@ class Mechanics:
                     & (np.isclose(x[2], 0) if gdim == 3 else True))
                 bcs.append(fem.dirichletbc(np.float64(0.0), dofs[0], Vi))
         return bcs
+
+    def dirichlet(self, region: str, facet_tag: int, component: int, value=0.0):
+        """Add (and return) u[component] = value on the facets ``facet_tag`` of ``region``
+        (value: a float or a fem.Constant updated by the caller)."""
+        reg = next(r for r in self.regions if r.name == region)
+        Vi = reg.V.sub(component)
+        dofs = fem.locate_dofs_topological(Vi, self.dom.tdim - 1, reg.facet_tags.find(facet_tag))
+        bc = fem.dirichletbc(value if isinstance(value, fem.Constant) else np.float64(value),
+                             dofs, Vi)
+        self.bcs.append(bc)
+        return bc
+
+    def set_initial_damage(self, fn) -> None:
+        """Damage history from ``fn(x) -> d`` at the interface points (x: (3, N) coordinates);
+        e.g. a pre-crack. Call before the first solve."""
+        for im in self.interfaces:
+            X = im.Q.tabulate_dof_coordinates().T
+            im.d_old.x.array[:] = np.clip(fn(X), 0.0, 1.0)
 
     # ------------------------------------------------------------------ history
     def _project_interface(self, im: InterfaceMech, expr) -> np.ndarray:
@@ -369,27 +398,30 @@ class Mechanics:
         val = fem.assemble_scalar(fem.form(form, entity_maps=self.entity_maps))
         return self.msh.comm.allreduce(val, op=MPI.SUM)
 
-    def top_reaction(self) -> float:
-        """Consistent vertical reaction on the top face: internal virtual work of the fields
-        against a test field equal to e_z on the top-face nodes (N; per unit depth in 2D)."""
-        top = self.top_region()
-        if not hasattr(self, "_w_top"):
+    def top_reaction(self, component: int | None = None) -> float:
+        """Consistent reaction on the top face along ``component`` (default: the stacking axis):
+        internal virtual work of the fields against a test field equal to the unit vector on the
+        top-face nodes (N; per unit depth in 2D). Positive = force applied upward."""
+        comp = self.dom.gdim - 1 if component is None else component
+        if not hasattr(self, "_reaction_forms"):
+            self._reaction_forms = {}
+        if comp not in self._reaction_forms:
+            top = self.top_region()
             w = fem.Function(top.V)
-            up = self.dom.gdim - 1
-            Vi = top.V.sub(up)
+            Vi = top.V.sub(comp)
             dofs = fem.locate_dofs_topological(Vi, self.dom.tdim - 1, top.facet_tags.find(T.TOP))
             w.x.array[dofs] = 1.0
             w.x.scatter_forward()
             vs = [w if r is top else None for r in self.regions]
-            self._reaction_form = fem.form(self.internal_residual(vs),
-                                           entity_maps=self.entity_maps)
-            self._w_top = w
-        return self.msh.comm.allreduce(fem.assemble_scalar(self._reaction_form), op=MPI.SUM)
+            self._reaction_forms[comp] = (fem.form(self.internal_residual(vs),
+                                                   entity_maps=self.entity_maps), w)
+        form = self._reaction_forms[comp][0]
+        return self.msh.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
 
-    def top_mean_displacement(self) -> float:
+    def top_mean_displacement(self, component: int | None = None) -> float:
         top = self.top_region()
-        up = self.dom.gdim - 1
-        a = self._scalar(top.u[up] * self.r() * self.dom.ds(T.TOP))
+        comp = self.dom.gdim - 1 if component is None else component
+        a = self._scalar(top.u[comp] * self.r() * self.dom.ds(T.TOP))
         return a / self._scalar(fem.Constant(self.msh, 1.0) * self.r() * self.dom.ds(T.TOP))
 
     def stress_expressions(self, reg: Region):

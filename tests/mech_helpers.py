@@ -1,0 +1,30 @@
+"""Small builders shared by the mechanics verification tests."""
+
+from __future__ import annotations
+
+from mpi4py import MPI
+
+from meshes import tags as T
+
+
+def bilayer_domain(comm=MPI.COMM_WORLD, **params):
+    from solver import geometry
+
+    geom = {"family": "bilayer", "dim": params.pop("dim", 2),
+            "axisymmetric": params.pop("axisymmetric", False), **params}
+    return geometry.build(geom, comm).domain
+
+
+def mechanics(dom, mats, law, **kw):
+    from solver.physics.mechanics import Mechanics
+    from solver.problem import CoupledProblem
+
+    m = Mechanics(dom, mats, {T.INTERFACE: law}, **kw)
+    prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
+    return m, prob
+
+
+def solve_ok(prob):
+    res = prob.solve()
+    assert res.converged, f"Newton failed: SNES reason {res.reason}"
+    return res
