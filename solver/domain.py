@@ -78,6 +78,14 @@ class Domain:
     dx: ufl.Measure = None
     ds: ufl.Measure = None
     dS: ufl.Measure = None
+    # one shared (tag, ordered data) list: every dS measure of a form must use this same object
+    dS_data: list = field(default_factory=list)
+
+    def interface_measure(self, metadata: dict | None = None) -> ufl.Measure:
+        """An interior-facet measure over the ordered interface data (optionally with a
+        quadrature rule, e.g. {"quadrature_rule": "vertex", "quadrature_degree": 1})."""
+        return ufl.Measure("dS", domain=self.mesh, subdomain_data=self.dS_data,
+                           metadata=metadata or {})
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -264,7 +272,8 @@ def from_mesh_data(md, axisymmetric: bool = False, interface_submeshes: bool = T
         subdata.append((tag, data))
     dom.dx = ufl.Measure("dx", domain=msh, subdomain_data=ct)
     dom.ds = ufl.Measure("ds", domain=msh, subdomain_data=ft)
-    dom.dS = ufl.Measure("dS", domain=msh, subdomain_data=subdata)
+    dom.dS_data = subdata
+    dom.dS = dom.interface_measure()
     return dom
 
 

@@ -27,7 +27,6 @@ DEFAULT_OPTIONS: dict[str, object] = {
     "ksp_type": "preonly",
     "pc_type": "lu",
     "pc_factor_mat_solver_type": "mumps",
-    "mat_mumps_icntl_14": 200,
 }
 
 _COUNTER = itertools.count()
@@ -47,8 +46,12 @@ class CoupledProblem:
 
     def __init__(self, F_blocks, u_blocks, bcs, entity_maps, options: dict | None = None,
                  name: str = "ssbx"):
-        opts = dict(DEFAULT_OPTIONS)
-        opts.update(options or {})
+        # --- linear solver selection (solver/precond.py): options["ssbx_pc"] = "mumps" (default,
+        # DEFAULT_OPTIONS unchanged) | "auxiliary" (CG + auxiliary-space two-level PC) ---
+        from solver import precond
+
+        opts, pc_spec = precond.split_options(options, DEFAULT_OPTIONS)
+        # --- end of the linear solver selection
         self.options = opts
         self.prefix = f"{name}_{next(_COUNTER)}_"  # unique per problem: no options leak
         self.u = list(u_blocks)
@@ -56,6 +59,9 @@ class CoupledProblem:
                                         petsc_options_prefix=self.prefix, petsc_options=opts,
                                         kind="mpi")
         self.snes: PETSc.SNES = self.problem.solver
+        # --- auxiliary-space preconditioner (None with the direct solver); see solver/precond.py
+        self.preconditioner = precond.attach(self.problem, pc_spec, entity_maps, F_blocks)
+        # --- end of the preconditioner hook
         self._ksp_its = 0
 
         def monitor(snes, it, norm):

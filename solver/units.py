@@ -143,7 +143,7 @@ _UNITS: dict[str, tuple[Fraction, Dim]] = {
     "M": (_F("1e3"), _d(m=-3, mol=1)),  # molar, mol/L (no prefixes)
     "%": (_F("1e-2"), _d()),
 }
-_NO_PREFIX = {"min", "h", "hr", "day", "d", "yr", "M", "bar", "atm", "Ah", "%"}
+_NO_PREFIX = {"min", "h", "hr", "day", "d", "yr", "M", "bar", "atm", "%"}
 _PREFIX = {
     "p": _F("1e-12"),
     "n": _F("1e-9"),

@@ -53,6 +53,7 @@ class InterfaceMech:
     Q: fem.FunctionSpace  # history space on the interface submesh
     d_old: fem.Function
     Y_old: fem.Function
+    s_old: fem.Function  # stripped (+) / plated (−) electrode thickness, added to g_n
     state: C.InterfaceState | None = None
     dS: ufl.Measure | None = None
 
@@ -158,12 +159,13 @@ class Mechanics:
             Q = fem.functionspace(itf.submesh, q_el)
             d_old = fem.Function(Q, name="damage")
             Y_old = fem.Function(Q, name="energy_release")
-            im = InterfaceMech(tag, plus, minus, law, Q, d_old, Y_old)
-            im.dS = ufl.Measure("dS", domain=self.msh, subdomain_data=[(tag, itf.data)],
-                                metadata=self._itf_quadrature())
+            s_old = fem.Function(Q, name="stripped_thickness")
+            im = InterfaceMech(tag, plus, minus, law, Q, d_old, Y_old, s_old)
+            im.dS = dom.interface_measure(self._itf_quadrature())
             self.interfaces.append(im)
             self.entity_maps.append(itf.facet_map)
         self.n = ufl.FacetNormal(self.msh)
+        self._build_states()
         self._build_forms()
         self.bcs = self._bcs() if auto_bcs else []
 
@@ -238,25 +240,40 @@ class Mechanics:
             F += ufl.inner(im.state.traction, jump_v) * self.r("+") * im.dS(im.tag)
         return F
 
-    def _build_forms(self) -> None:
-        W = ufl.MixedFunctionSpace(*[r.V for r in self.regions])
-        vs = list(ufl.TestFunctions(W))
-        self.test_functions = vs
+    def _build_states(self) -> None:
         n_s = self.n("-")  # unit normal from the electrolyte ("-") into the electrode ("+")
         for im in self.interfaces:
             jump = im.plus.u("+") - im.minus.u("-")
+            # g_n = [[u]]·n + g0(x) + s: initial geometric gap and stripped Li thickness
             g0 = self.initial_gap.get(im.tag)
             if g0 is not None:
                 g0 = g0("+") if isinstance(g0, ufl.core.expr.Expr) else g0
-            im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"), gap0=g0)
+            gap = im.s_old("+") if g0 is None else g0 + im.s_old("+")
+            im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"), gap0=gap)
+
+    def residual(self, vs: list):
+        """Mechanics residual for test functions ``vs`` (one per region): internal forces and
+        the stack-pressure traction."""
         F = self.internal_residual(vs)
-        top = self.top_region()
-        v_top = vs[self.regions.index(top)]
+        v_top = vs[self.regions.index(self.top_region())]
         if self.pressure_mode == "traction":
             # traction −P n on the top face: external virtual work −∫ P n·v
             F += self.loads.pressure * ufl.dot(self.n, v_top) * self.r() * self.dom.ds(T.TOP)
-        self.F = F
-        self.F_blocks = ufl.extract_blocks(F)
+        return F
+
+    @property
+    def spaces(self) -> list:
+        return [r.V for r in self.regions]
+
+    @property
+    def fields(self) -> list:
+        return [r.u for r in self.regions]
+
+    def _build_forms(self) -> None:
+        W = ufl.MixedFunctionSpace(*self.spaces)
+        self.test_functions = list(ufl.TestFunctions(W))
+        self.F = self.residual(self.test_functions)
+        self.F_blocks = ufl.extract_blocks(self.F)
 
     # ------------------------------------------------------------------ boundary conditions
     def _bcs(self) -> list[fem.DirichletBC]:

@@ -1,0 +1,1058 @@
+"""The case file: schema, unit conversion, validation and the resolved :class:`Case`.
+
+    case = load_case("cases/default.toml")
+    case.geometry["t_e"]             # SI float
+    case.materials["electrolyte"]    # full property dict (preset values merged with overrides)
+    print(format_case(case))         # what ``ssbx check`` prints
+    text = case.to_toml()            # resolved case; load_case reads it back identically
+
+Every problem in a case is collected and raised together as one :class:`~solver.errors.ConfigError`
+with one line per problem, each naming the key (``materials.electrode.nu: got 0.5, allowed
+(-1, 0.5)``). The key table lives in ``docs/case-format.md``; this module must stay importable
+without DOLFINx (``ssbx check`` is fast).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import math
+import os
+import re
+import textwrap
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from solver import materials as M
+from solver.errors import ConfigError
+from solver.meshes_bridge import FAMILIES, GeometryError, Param, family_module
+from solver.units import UnitError, example_unit, format_si, si_unit, to_si
+
+# --------------------------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True)
+class Key:
+    """One case-file key. kind: float (a quantity of ``dim``), int, bool, choice, text, path."""
+
+    default: Any
+    kind: str = "float"
+    dim: str = "dimensionless"
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    choices: tuple = ()
+    doc: str = ""
+
+    def range_text(self) -> str:
+        if self.kind == "choice" or (self.kind == "int" and self.choices):
+            return "one of " + ", ".join(_show(c) for c in self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind in ("text", "path"):
+            return "a string"
+        lb = "(" if (self.lo is None or self.lo_open) else "["
+        rb = ")" if (self.hi is None or self.hi_open) else "]"
+        lo = "-inf" if self.lo is None else f"{self.lo:g}"
+        hi = "inf" if self.hi is None else f"{self.hi:g}"
+        text = f"{lb}{lo}, {hi}{rb}"
+        if self.kind == "int":
+            return f"an integer in {text}"
+        unit = si_unit(self.dim)
+        return f"{text} {unit}".rstrip()
+
+    def in_range(self, v: float) -> bool:
+        bad_lo = self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo)
+        bad_hi = self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi)
+        return not (bad_lo or bad_hi)
+
+
+def _f(default, dim="dimensionless", lo=None, hi=None, lo_open=False, hi_open=False, doc=""):
+    return Key(default, "float", dim, lo, hi, lo_open, hi_open, doc=doc)
+
+
+def _pos(default, dim, doc=""):
+    return Key(default, "float", dim, 0.0, None, True, doc=doc)
+
+
+def _nonneg(default, dim, doc=""):
+    return Key(default, "float", dim, 0.0, None, False, doc=doc)
+
+
+def _int(default, lo=None, hi=None, choices=(), doc=""):
+    return Key(default, "int", lo=lo, hi=hi, choices=choices, doc=doc)
+
+
+def _bool(default, doc=""):
+    return Key(default, "bool", doc=doc)
+
+
+def _choice(default, choices, doc=""):
+    return Key(default, "choice", choices=tuple(choices), doc=doc)
+
+
+def _text(default, doc=""):
+    return Key(default, "text", doc=doc)
+
+
+SECTION_ORDER = (
+    "case",
+    "geometry",
+    "materials",
+    "interface",
+    "loading",
+    "physics",
+    "ageing",
+    "thermal",
+    "solver",
+    "output",
+)
+
+# Keys whose default depends on other keys are given as None here and filled in _resolve.
+SCHEMA: dict[str, dict[str, Key]] = {
+    "case": {
+        "name": _text(None, "run name (default: the case file's stem)"),
+        "description": _text("", "free text"),
+    },
+    "geometry": {
+        "family": _choice("bilayer", FAMILIES, "geometry family (meshes.<family>)"),
+        "dim": _int(2, choices=(2, 3), doc="spatial dimension"),
+        "axisymmetric": _bool(False, "2D axisymmetric (r, z); needs dim = 2"),
+        "mesh_file": Key(None, "path", doc="use this .msh instead of building the geometry"),
+    },
+    "interface": {
+        "law": _choice("bilinear", ("bilinear", "exponential"), "cohesive softening law"),
+        "K_n": _pos(None, "stiffness/area", "initial normal cohesive stiffness (default: E/h)"),
+        "K_t": _pos(None, "stiffness/area", "initial tangential cohesive stiffness (default E/h)"),
+        "sigma_c": _pos(20e6, "pressure", "normal cohesive strength"),
+        "tau_c": _pos(30e6, "pressure", "shear cohesive strength"),
+        "G_Ic": _pos(1.0, "energy/area", "mode I toughness"),
+        "G_IIc": _pos(3.0, "energy/area", "mode II toughness"),
+        "bk_eta": _pos(2.0, "dimensionless", "Benzeggagh-Kenane exponent"),
+        "friction": _nonneg(0.0, "dimensionless", "Coulomb friction on debonded contact"),
+        "penalty": _pos(10.0, "dimensionless", "contact penalty factor (x E/h)"),
+        "g_open": _pos(1e-9, "length", "gap above which the interface is blocking"),
+        "microcontact": _choice(
+            "plastic",
+            ("plastic", "hertz", "jkr", "none"),
+            "micro-contact law of debonded, pressed contact",
+        ),
+        "asperity_radius": _pos(1e-6, "length", "micro-contact / asperity radius a"),
+        "work_of_adhesion": _nonneg(0.2, "energy/area", "JKR work of adhesion W"),
+        "kinetics": _choice("butler_volmer", ("butler_volmer", "linear"), "charge transfer"),
+        "i0": _pos(10.0, "current density", "exchange current density"),
+        "alpha_a": _f(0.5, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="anodic transfer"),
+        "alpha_c": _f(0.5, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="cathodic transfer"),
+        "R_ct": _pos(None, "area-specific resistance", "linear-kinetics resistance"),
+        "h_sei0": _nonneg(0.0, "length", "initial interphase thickness"),
+        "kappa_sei": _pos(1e-6, "conductivity", "interphase ionic conductivity"),
+        "bonded_layers": _bool(True, "electrolyte|electrolyte layer boundaries perfectly bonded"),
+    },
+    "loading": {
+        "stack_pressure": _nonneg(1e6, "pressure", "applied stack pressure"),
+        "pressure_mode": _choice(
+            "traction",
+            ("traction", "displacement"),
+            "traction on top, or a prescribed displacement through the pad",
+        ),
+        "pad_strain": _f(0.05, lo=0.0, hi=1.0, hi_open=True, doc="pad compressive strain ε0"),
+        "temperature": _pos(298.15, "temperature", "initial / uniform temperature"),
+        "T_ref": _pos(298.15, "temperature", "stress-free temperature"),
+        "current_density": _f(10.0, "current density", doc="applied current density j_app"),
+        "lateral": _choice("roller", ("roller", "free"), "side faces: rollers or traction-free"),
+        "bottom": _choice("roller", ("roller", "clamped"), "collector face: roller or clamped"),
+    },
+    "physics": {
+        "mechanics": _bool(True, "elasticity with the interface law"),
+        "electrochemistry": _bool(False, "potentials and interface kinetics"),
+        "transport": _bool(False, "Li diffusion in the electrode"),
+        "thermal": _bool(False, "heat equation"),
+        "ageing": _bool(False, "interphase growth and pad relaxation"),
+        "degree": _int(1, choices=(1, 2), doc="Lagrange degree of the fields"),
+    },
+    "ageing": {
+        "sei_D": _pos(1e-19, "diffusivity", "interphase growth diffusivity"),
+        "sei_Ea": _nonneg(0.0, "energy/mol", "Arrhenius activation energy of sei_D"),
+        "sei_molar_volume": _pos(1e-5, "molar volume", "Ω of the interphase"),
+        "sei_c_inf": _pos(1e3, "concentration", "reactant concentration c∞"),
+        "sei_E": _pos(10e9, "pressure", "interphase modulus E'"),
+        "stack_displacement": _pos(1e-9, "length", "fixed stack displacement δ"),
+        "p_min": _pos(0.1e6, "pressure", "interface pressure below which contact is lost"),
+        "p_c": _pos(0.1e6, "pressure", "critical pad pressure (SLS)"),
+    },
+    "thermal": {
+        "h_conv": _nonneg(10.0, "heat transfer coefficient", "convective coefficient"),
+        "T_ambient": _pos(None, "temperature", "ambient temperature (default loading.temperature)"),
+        "Ea_soft": _nonneg(30e3, "energy/mol", "activation energy of contact softening (creep)"),
+        "spot_conductance": _pos(
+            None, "thermal conductance", "runaway model: heat conductance of one contact spot"
+        ),
+    },
+    "solver": {
+        "max_newton_iterations": _int(25, lo=1, hi=1000),
+        "rtol": _f(1e-9, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="Newton rtol"),
+        "atol": _f(1e-10, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="Newton atol"),
+        "max_cuts": _int(8, lo=0, hi=50, doc="step cut-backs before giving up"),
+    },
+    "output": {
+        "directory": Key(None, "path", doc="run directory (default runs/<name>; -o overrides)"),
+        "fields": _bool(True, "write fields/ for ParaView"),
+        "format": _choice("xdmf", ("xdmf", "vtx"), "field format"),
+        "every": _int(1, lo=1, doc="write fields every N accepted steps"),
+        "preview": _bool(True, "write mesh.png preview"),
+    },
+}
+# Keys handled outside SCHEMA (tables / arrays).
+_SPECIAL = {"loading": ("protocol",), "solver": ("petsc_options",)}
+
+STEP_KINDS = ("hold", "lithiate", "current", "voltage", "rest")
+STEP_SCHEMA: dict[str, Key] = {
+    "kind": _choice(None, STEP_KINDS, "step type"),
+    "duration": _pos(None, "time", "step duration (required)"),
+    "n_steps": _int(10, lo=1, hi=100000, doc="number of time/load increments"),
+    "stack_pressure": _nonneg(None, "pressure", "stack pressure, ramped linearly over the step"),
+    "temperature": _pos(None, "temperature", "temperature at the end of the step"),
+    "current_density": _f(None, "current density", doc="applied current density"),
+    "V_min": _f(None, "voltage", doc="lower cut-off voltage (ends the step)"),
+    "V_max": _f(None, "voltage", doc="upper cut-off voltage (ends the step)"),
+    "voltage": _f(None, "voltage", doc="applied cell voltage"),
+    "soc": _f(None, lo=0.0, hi=1.0, doc="electrode state of charge c/c_max at the end"),
+    "displacement": _f(None, "length", doc="top-face displacement at the end (displacement mode)"),
+}
+_STEP_KEYS = {
+    "hold": (),
+    "rest": (),
+    "current": ("current_density", "V_min", "V_max"),
+    "voltage": ("voltage",),
+    "lithiate": ("soc",),
+}
+_STEP_COMMON = ("kind", "duration", "n_steps", "stack_pressure", "temperature", "displacement")
+
+MATERIAL_TEXT_KEYS = ("preset", "kind", "description", "source")
+# Which preset kinds each role accepts; the first is the kind of a table without preset/kind.
+ROLE_KINDS: dict[str, tuple[str, ...]] = {
+    "electrode": ("electrode", "metal"),
+    "electrolyte": ("electrolyte",),
+    "coating": ("coating", "electrolyte", "metal"),
+    "counter": ("metal", "electrode", "collector"),
+    "pad": ("pad", "collector"),
+}
+DEFAULT_MATERIALS = {"electrode": "NMC811", "electrolyte": "LLZO"}
+_PETSC_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+
+
+def role_kinds(role: str) -> tuple[str, ...]:
+    """The material kinds allowed for a role (``electrolyte_3`` is an electrolyte role)."""
+    return ROLE_KINDS["electrolyte" if role.startswith("electrolyte") else role]
+
+
+# ------------------------------------------------------------------------------------- the case
+
+
+@dataclass
+class Case:
+    """A validated case: ``raw`` is the TOML as read, ``resolved`` every section with every key
+    (SI floats, ints, bools, strings; ``None`` where a key has no value)."""
+
+    path: Path | None
+    name: str
+    raw: dict = field(repr=False)
+    resolved: dict = field(repr=False)
+
+    @property
+    def geometry(self) -> dict:
+        return self.resolved["geometry"]
+
+    @property
+    def materials(self) -> dict:
+        return self.resolved["materials"]
+
+    @property
+    def interface(self) -> dict:
+        return self.resolved["interface"]
+
+    @property
+    def loading(self) -> dict:
+        return self.resolved["loading"]
+
+    @property
+    def physics(self) -> dict:
+        return self.resolved["physics"]
+
+    @property
+    def ageing(self) -> dict:
+        return self.resolved["ageing"]
+
+    @property
+    def thermal(self) -> dict:
+        return self.resolved["thermal"]
+
+    @property
+    def solver(self) -> dict:
+        return self.resolved["solver"]
+
+    @property
+    def output(self) -> dict:
+        return self.resolved["output"]
+
+    @property
+    def roles(self) -> list[str]:
+        """The material roles of the geometry, in stacking order."""
+        return list(self.resolved["materials"])
+
+    def to_toml(self) -> str:
+        """The resolved case as TOML (bare SI numbers, the unit in a comment)."""
+        return to_toml(self.resolved, self.path)
+
+
+def load_case(path: str | os.PathLike) -> Case:
+    """Read, validate and resolve a case file; raise :class:`ConfigError` listing every problem."""
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"case file '{p}': no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"case file '{p}': is a directory, expected a .toml file") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"case file '{p}': not UTF-8 text ({e.reason})") from None
+    except OSError as e:
+        raise ConfigError(f"case file '{p}': cannot read ({e.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"case file '{p}': TOML syntax error: {e}") from None
+    return case_from_dict(raw, p)
+
+
+def case_from_dict(raw: dict, path: str | os.PathLike | None = None) -> Case:
+    """Validate and resolve an already-parsed case dict (relative paths against ``path``'s
+    directory, else the working directory)."""
+    p = Path(path).resolve() if path is not None else None
+    resolved = _Resolver(raw, p).run()
+    return Case(p, resolved["case"]["name"], raw, resolved)
+
+
+# ------------------------------------------------------------------------------------ resolving
+
+
+class _Resolver:
+    def __init__(self, raw: dict, path: Path | None):
+        self.raw = raw
+        self.path = path
+        self.base = path.parent if path is not None else Path.cwd()
+        self.problems: list[str] = []
+
+    def bad(self, line: str) -> None:
+        self.problems.append(line)
+
+    def run(self) -> dict:
+        raw = self.raw
+        for sec in raw:
+            if sec not in SECTION_ORDER:
+                self.bad(
+                    f"{sec}: unknown section{_suggest(sec, SECTION_ORDER)}, allowed "
+                    f"{', '.join(SECTION_ORDER)}"
+                )
+        sections = {}
+        for sec in SECTION_ORDER:
+            v = raw.get(sec, {})
+            if not isinstance(v, dict):
+                self.bad(f"{sec}: got {_show(v)}, allowed a table ([{sec}])")
+                v = {}
+            sections[sec] = v
+        out: dict[str, Any] = {}
+        stem = self.path.stem if self.path is not None else "case"
+        out["case"] = self.section("case", sections["case"])
+        if out["case"]["name"] is None:
+            out["case"]["name"] = re.sub(r"[^A-Za-z0-9_.+-]", "_", stem).lstrip("_.+-") or "case"
+        elif not _NAME.match(out["case"]["name"]):
+            self.bad(
+                f"case.name: got {_show(out['case']['name'])}, allowed letters, digits and "
+                "_ . + - (it names the run directory)"
+            )
+        n0 = len(self.problems)
+        out["geometry"], module = self.geometry(sections["geometry"])
+        geometry_ok = len(self.problems) == n0
+        for sec in ("interface", "loading", "physics", "ageing", "thermal", "solver", "output"):
+            out[sec] = self.section(sec, sections[sec])
+        out["loading"]["protocol"] = self.protocol(
+            sections["loading"].get("protocol", []), out["loading"]
+        )
+        out["solver"]["petsc_options"] = self.petsc(sections["solver"].get("petsc_options", {}))
+        if out["thermal"]["T_ambient"] is None:
+            out["thermal"]["T_ambient"] = out["loading"]["temperature"]
+        if out["output"]["directory"] is None:
+            out["output"]["directory"] = f"runs/{out['case']['name']}"
+        roles = self.roles(out["geometry"], module)
+        out["materials"] = self.materials(
+            sections["materials"], roles, out["geometry"], geometry_ok and module is not None
+        )
+        self.cross_checks(out)
+        # keep the documented section order
+        resolved = {sec: out[sec] for sec in SECTION_ORDER}
+        if self.problems:
+            raise ConfigError(self.problems)
+        return resolved
+
+    # ---------------------------------------------------------------- generic keys
+
+    def section(self, sec: str, table: dict) -> dict:
+        schema = SCHEMA[sec]
+        special = _SPECIAL.get(sec, ())
+        for key in table:
+            if key not in schema and key not in special:
+                self.unknown(f"{sec}.{key}", key, [*schema, *special])
+        return {
+            key: self.value(f"{sec}.{key}", spec, table.get(key)) for key, spec in schema.items()
+        }
+
+    def unknown(self, where: str, key: str, allowed) -> None:
+        allowed = list(allowed)
+        self.bad(f"{where}: unknown key{_suggest(key, allowed)}, allowed {', '.join(allowed)}")
+
+    def value(self, where: str, spec: Key, v: Any) -> Any:
+        """The value of one key converted and checked (the default when ``v`` is None)."""
+        if v is None:
+            return spec.default
+        kind = spec.kind
+        if kind == "bool":
+            if isinstance(v, bool):
+                return v
+        elif kind in ("text", "path"):
+            if isinstance(v, str):
+                return v
+        elif kind == "choice":
+            if isinstance(v, str) and v in spec.choices:
+                return v
+            hint = _suggest(v, spec.choices) if isinstance(v, str) else ""
+            self.bad(f"{where}: got {_show(v)}, allowed {spec.range_text()}{hint}")
+            return spec.default
+        elif kind == "int":
+            if isinstance(v, int) and not isinstance(v, bool):
+                if (spec.choices and v in spec.choices) or (not spec.choices and spec.in_range(v)):
+                    return v
+        else:  # float quantity
+            return self.quantity(where, v, spec.dim, spec.range_text(), spec.in_range, spec.default)
+        shown = repr(v) if isinstance(v, float) and kind == "int" else _show(v)
+        self.bad(f"{where}: got {shown}, allowed {spec.range_text()}")
+        return spec.default
+
+    def quantity(self, where: str, v: Any, dim: str, allowed: str, ok, default=None):
+        try:
+            x = to_si(v, dim)
+        except UnitError as e:
+            self.bad(f"{where}: {e}")
+            return default
+        if not ok(x):
+            shown = _show(v) + (f" (= {format_si(x, dim)})" if isinstance(v, str) else "")
+            ex = f" (e.g. {example_unit(dim)})" if dim != "dimensionless" else ""
+            self.bad(f"{where}: got {shown}, allowed {allowed}{ex}")
+            return default
+        return x
+
+    # ---------------------------------------------------------------- geometry
+
+    def geometry(self, table: dict) -> tuple[dict, Any]:
+        base = SCHEMA["geometry"]
+        g = {k: self.value(f"geometry.{k}", spec, table.get(k)) for k, spec in base.items()}
+        module = None
+        family_ok = "family" not in table or g["family"] == table["family"]
+        if family_ok:
+            try:
+                module = family_module(g["family"])
+            except GeometryError as e:  # pragma: no cover - family already checked
+                self.bad(str(e))
+        spec: dict[str, Param] = dict(getattr(module, "PARAMS", {})) if module else {}
+        if module is not None:
+            for key in table:
+                if key not in base and key not in spec:
+                    self.unknown(f"geometry.{key}", key, [*base, *spec])
+        bad_before = len(self.problems)
+        for key, p in spec.items():
+            g[key] = self.geometry_param(key, p, table.get(key))
+        if g["axisymmetric"] and g["dim"] != 2:
+            self.bad(
+                f"geometry.axisymmetric: got true with dim = {g['dim']}, allowed only with "
+                "dim = 2 (2D axisymmetric r, z)"
+            )
+        elif module is not None:
+            self.family_checks(module, g, spec, bad_before)
+        if g["mesh_file"] is not None:
+            g["mesh_file"] = self.mesh_file(g["mesh_file"])
+        return g, module
+
+    def geometry_param(self, key: str, p: Param, v: Any) -> Any:
+        where = f"geometry.{key}"
+        if v is None:
+            return copy.deepcopy(p.default)
+        x = v
+        try:
+            if p.kind == "float" or (p.kind == "int" and isinstance(v, str)):
+                x = to_si(v, p.dim)
+            elif p.kind == "floats" and isinstance(v, list):
+                x = [to_si(e, p.dim) for e in v]
+        except UnitError as e:
+            self.bad(f"{where}: {e}")
+            return copy.deepcopy(p.default)
+        try:
+            return p.check(key, x)
+        except GeometryError as e:
+            if p.kind == "float" and isinstance(x, float):
+                shown = _show(v) + (f" (= {format_si(x, p.dim)})" if isinstance(v, str) else "")
+                ex = f" (e.g. {example_unit(p.dim)})" if p.dim != "dimensionless" else ""
+                allowed = f"{p.range_text()} {si_unit(p.dim)}".rstrip()
+                self.bad(f"{where}: got {shown}, allowed {allowed}{ex}")
+            else:
+                self.bad(_geometry_line(e))
+            return copy.deepcopy(p.default)
+
+    def family_checks(self, module, g: dict, spec: dict, bad_before: int) -> None:
+        """Dimension support and the family's own cheap feasibility checks (optional hooks)."""
+        dims = getattr(module, "DIMS", None)
+        axi_ok = getattr(module, "AXISYMMETRIC_OK", True)
+        fam = g["family"]
+        if dims is not None and g["dim"] not in dims:
+            self.bad(
+                f"geometry.dim: got {g['dim']}, allowed {', '.join(map(str, dims))} for the "
+                f"'{fam}' family"
+            )
+        elif g["axisymmetric"] and not axi_ok:
+            self.bad(f"geometry.axisymmetric: got true, allowed false for the '{fam}' family")
+        validate = getattr(module, "validate", None)
+        if validate is not None and len(self.problems) == bad_before:
+            try:
+                validate({k: g[k] for k in spec}, dim=g["dim"], axisymmetric=g["axisymmetric"])
+            except GeometryError as e:
+                self.bad(_geometry_line(e))
+
+    def mesh_file(self, text: str) -> str | None:
+        p = Path(os.path.expanduser(text))
+        if not p.is_absolute():
+            p = self.base / p
+        p = Path(os.path.normpath(p))
+        if p.suffix.lower() != ".msh":
+            self.bad(f"geometry.mesh_file: got {_show(text)}, allowed a Gmsh .msh file")
+        elif not p.is_file():
+            self.bad(
+                f"geometry.mesh_file: got {_show(text)}, allowed an existing .msh file "
+                f"('{p}' does not exist)"
+            )
+        return str(p)
+
+    def roles(self, g: dict, module) -> list[str]:
+        if module is None:
+            return list(DEFAULT_MATERIALS)
+        params = {k: g[k] for k in getattr(module, "PARAMS", {})}
+        try:
+            if hasattr(module, "roles"):
+                return list(module.roles(params))
+            if hasattr(module, "layers"):  # [(cell tag, thickness)] from the bottom up
+                from meshes import tags as T
+
+                return [T.cell_name(tag) for tag, _ in module.layers(params)]
+        except (GeometryError, TypeError, KeyError, ValueError):
+            return list(DEFAULT_MATERIALS)  # parameter problems are reported already
+        return derive_roles(g["family"], params)
+
+    # ---------------------------------------------------------------- materials
+
+    def materials(self, table: dict, roles: list[str], g: dict, strict_roles: bool) -> dict:
+        """``strict_roles``: the geometry is valid, so its roles are known: report materials for
+        roles it lacks and roles without a material (else only check the tables given)."""
+        out = {}
+        if not strict_roles:
+            roles = [*roles, *(r for r in table if r not in roles and _is_role(r))]
+        for role in table:
+            if strict_roles and role not in roles:
+                self.bad(
+                    f"materials.{role}: got a material for role '{role}', allowed the "
+                    f"roles of this '{g['family']}' geometry: {', '.join(roles)}"
+                    f"{_suggest(role, roles)}"
+                )
+        for role in roles:
+            v = table.get(role, DEFAULT_MATERIALS.get(role))
+            if v is None:
+                if not strict_roles:
+                    continue
+                self.bad(
+                    f"materials.{role}: missing, allowed a preset name or a table (the "
+                    f"'{g['family']}' geometry has a {role}; presets: "
+                    f"{', '.join(M.PRESETS)})"
+                )
+                continue
+            mat = self.material(role, v)
+            if mat is not None:
+                out[role] = mat
+        return out
+
+    def material(self, role: str, v: Any) -> dict | None:
+        where = f"materials.{role}"
+        if isinstance(v, str):
+            v = {"preset": v}
+            given_as = where
+        elif isinstance(v, dict):
+            given_as = f"{where}.preset"
+        else:
+            self.bad(f"{where}: got {_show(v)}, allowed a preset name or a table")
+            return None
+        n0 = len(self.problems)
+        for key in v:
+            if key not in MATERIAL_TEXT_KEYS and key not in M.PROPERTY_DIMS:
+                self.unknown(f"{where}.{key}", key, [*MATERIAL_TEXT_KEYS, *M.PROPERTY_DIMS])
+        for key in MATERIAL_TEXT_KEYS:
+            if key in v and not isinstance(v[key], str):
+                self.bad(f"{where}.{key}: got {_show(v[key])}, allowed a string")
+        base: dict = {}
+        preset = v.get("preset")
+        if isinstance(preset, str):
+            name = M.canonical(preset)
+            if name is None:
+                self.bad(
+                    f"{given_as}: got {_show(preset)}, allowed a preset name"
+                    f"{_suggest(preset, M.PRESETS, ci=True)}: {', '.join(M.PRESETS)}"
+                )
+                preset = None
+            else:
+                base = M.get(name)
+                preset = name
+        else:
+            preset = None
+        kinds = role_kinds(role)
+        kind = v.get("kind", base.get("kind", kinds[0]))
+        if isinstance(kind, str) and kind not in M.KINDS:
+            self.bad(f"{where}.kind: got {_show(kind)}, allowed {', '.join(M.KINDS)}")
+        elif isinstance(kind, str) and kind not in kinds:
+            what = f"{_show(preset)} (kind {kind})" if "kind" not in v else _show(kind)
+            examples = [n for n, p in M.PRESETS.items() if p["kind"] in kinds][:4]
+            self.bad(
+                f"{given_as if 'kind' not in v else where + '.kind'}: got {what}, allowed "
+                f"a material of kind {' or '.join(kinds)} for the {role} role (e.g. "
+                f"{', '.join(examples)})"
+            )
+        mat: dict[str, Any] = {
+            "preset": preset,
+            "kind": kind,
+            "description": v.get("description", base.get("description", "")),
+            "source": base.get("source", "case file (user-defined)"),
+        }
+        overridden = []
+        for key, (dim, *_rest) in M.PROPERTY_DIMS.items():
+            if key in v:
+                x = self.quantity(
+                    f"{where}.{key}",
+                    v[key],
+                    dim,
+                    M.range_text(key),
+                    lambda x, k=key: M.check_value(k, x) is None,
+                )
+                if x is not None and base.get(key) != x:
+                    overridden.append(key)
+                mat[key] = x
+            else:
+                mat[key] = base.get(key)
+        if "source" in v:
+            mat["source"] = v["source"]
+        elif preset is not None and overridden:
+            mat["source"] += f" | overridden in the case file: {', '.join(overridden)}"
+        if mat["vegard"] is None:
+            mat["vegard"] = 0.0
+        if mat["c_ref"] is None:
+            mat["c_ref"] = 0.0
+        if mat["c_init"] is None:
+            mat["c_init"] = mat["c_ref"]
+        if len(self.problems) > n0:
+            return None  # reported; no follow-up problems about this material
+        if mat["c_max"] is not None:
+            for key in ("c_ref", "c_init"):
+                if mat[key] > mat["c_max"]:
+                    self.bad(
+                        f"{where}.{key}: got {mat[key]:g} mol/m^3, allowed [0, c_max = "
+                        f"{mat['c_max']:g}] mol/m^3"
+                    )
+        return mat
+
+    # ---------------------------------------------------------------- loading.protocol
+
+    def protocol(self, steps: Any, loading: dict) -> list[dict]:
+        if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+            self.bad(
+                f"loading.protocol: got {_show(steps)}, allowed an array of tables "
+                "([[loading.protocol]] kind = ..., duration = ...)"
+            )
+            return []
+        out = []
+        for i, st in enumerate(steps):
+            where = f"loading.protocol[{i}]"
+            kind = st.get("kind")
+            if kind is None:
+                self.bad(f"{where}.kind: missing, allowed {', '.join(STEP_KINDS)}")
+                continue
+            kind = self.value(f"{where}.kind", STEP_SCHEMA["kind"], kind)
+            if kind is None:
+                continue
+            keys = (*_STEP_COMMON, *_STEP_KEYS[kind])
+            for key in st:
+                if key not in keys:
+                    if key in STEP_SCHEMA:
+                        self.bad(
+                            f"{where}.{key}: not used by a '{kind}' step, allowed {', '.join(keys)}"
+                        )
+                    else:
+                        self.unknown(f"{where}.{key}", key, keys)
+            step = {k: self.value(f"{where}.{k}", STEP_SCHEMA[k], st.get(k)) for k in keys}
+            if step["duration"] is None and "duration" not in st:
+                self.bad(
+                    f"{where}.duration: missing, allowed {STEP_SCHEMA['duration'].range_text()}"
+                    f" (e.g. {example_unit('time')})"
+                )
+            if step["stack_pressure"] is None:
+                step["stack_pressure"] = loading["stack_pressure"]
+            if step["temperature"] is None:
+                step["temperature"] = loading["temperature"]
+            if step["displacement"] is not None and loading["pressure_mode"] != "displacement":
+                self.bad(
+                    f"{where}.displacement: got {step['displacement']:g} m, allowed only with "
+                    "loading.pressure_mode = 'displacement'"
+                )
+            if kind == "current" and step["current_density"] is None:
+                step["current_density"] = loading["current_density"]
+            for key in ("voltage", "soc"):
+                if key in keys and step[key] is None and key not in st:
+                    self.bad(
+                        f"{where}.{key}: missing, required by a '{kind}' step, allowed "
+                        f"{STEP_SCHEMA[key].range_text()}"
+                    )
+            if kind == "current" and step["V_min"] is not None and step["V_max"] is not None:
+                if step["V_min"] >= step["V_max"]:
+                    self.bad(
+                        f"{where}.V_min: got {step['V_min']:g} V, allowed below V_max = "
+                        f"{step['V_max']:g} V"
+                    )
+            out.append(step)
+        return out
+
+    # ---------------------------------------------------------------- solver.petsc_options
+
+    def petsc(self, opts: Any) -> dict:
+        if not isinstance(opts, dict):
+            self.bad(
+                f"solver.petsc_options: got {_show(opts)}, allowed a table of PETSc "
+                'options ([solver.petsc_options] ksp_type = "preonly")'
+            )
+            return {}
+        out = {}
+        for key, v in opts.items():
+            where = f"solver.petsc_options.{key}"
+            if key.startswith("-"):
+                self.bad(
+                    f"{where}: got option name {_show(key)}, allowed a name without the "
+                    f"leading '-' (e.g. {key.lstrip('-')!r}; ssbx adds its prefix)"
+                )
+            elif not _PETSC_KEY.match(key):
+                self.bad(
+                    f"{where}: got option name {_show(key)}, allowed letters, digits and "
+                    "'_' not starting with '_' or a digit (no prefix, no whitespace)"
+                )
+            elif isinstance(v, bool | int | float | str) and not (
+                isinstance(v, float) and not math.isfinite(v)
+            ):
+                out[key] = v
+            else:
+                self.bad(f"{where}: got {_show(v)}, allowed a string, number or boolean")
+        return out
+
+    # ---------------------------------------------------------------- physics needs
+
+    def cross_checks(self, r: dict) -> None:
+        ph, mats, itf, ld = r["physics"], r["materials"], r["interface"], r["loading"]
+        switches = ("mechanics", "electrochemistry", "transport", "thermal", "ageing")
+        if not any(ph[s] for s in switches):
+            self.bad(
+                f"physics: got all of {', '.join(switches)} false, allowed at least one switched on"
+            )
+
+        def need(role: str, key: str, why: str) -> None:
+            if role in mats and mats[role].get(key) is None:
+                dim = M.PROPERTY_DIMS[key][0]
+                self.bad(
+                    f"materials.{role}.{key}: missing, required by {why}, allowed "
+                    f"{M.range_text(key)} (e.g. {example_unit(dim)})"
+                )
+
+        if ph["mechanics"]:
+            for role in mats:
+                need(role, "E", "physics.mechanics")
+                need(role, "nu", "physics.mechanics")
+        if ph["electrochemistry"]:
+            for role, m in mats.items():
+                if role.startswith("electrolyte") or (role == "coating" and m["kind"] != "metal"):
+                    need(role, "kappa", "physics.electrochemistry")
+                elif role in ("electrode", "counter") or role == "coating":
+                    need(role, "sigma_e", "physics.electrochemistry")
+            if itf["kinetics"] == "linear" and itf["R_ct"] is None:
+                self.bad(
+                    "interface.R_ct: missing, required by interface.kinetics = 'linear', "
+                    f"allowed {SCHEMA['interface']['R_ct'].range_text()} (e.g. "
+                    f"{example_unit('area-specific resistance')})"
+                )
+            if itf["microcontact"] == "plastic":
+                pair = ["electrode", "coating" if "coating" in mats else "electrolyte"]
+                if all(r in mats and mats[r].get("hardness") is None for r in pair):
+                    need(
+                        pair[0],
+                        "hardness",
+                        "interface.microcontact = 'plastic' (the softer "
+                        f"side of Γ_int; {pair[1]} has none either)",
+                    )
+        el = mats.get("electrode")
+        if ph["transport"] and el is not None:
+            if el["kind"] == "metal":
+                self.bad(
+                    f"physics.transport: got true, allowed false when materials.electrode "
+                    f"is a metal ({el['preset'] or 'user-defined'}; Li transport solves "
+                    "c in an intercalation electrode)"
+                )
+            else:
+                need("electrode", "D", "physics.transport")
+                need("electrode", "c_max", "physics.transport")
+        if ph["thermal"]:
+            for role in mats:
+                for key in ("density", "cp", "k_th"):
+                    need(role, key, "physics.thermal")
+        if any(s["kind"] == "lithiate" for s in ld["protocol"]) and el is not None:
+            need("electrode", "c_max", "a 'lithiate' step in loading.protocol")
+        if ld["pressure_mode"] == "displacement" and "pad" not in mats:
+            self.bad(
+                "loading.pressure_mode: got 'displacement', allowed 'traction' for a "
+                "geometry without a pad (stack family with a pad layer)"
+            )
+
+
+def derive_roles(family: str, params: dict) -> list[str]:
+    """Material roles present in a family's geometry (used when the family module has no
+    ``roles(params)``): bilayer/rough/composite/asperity have an electrode and an electrolyte;
+    a stack has electrode, [coating], electrolyte, electrolyte_2..n, [counter], [pad]."""
+    if family != "stack":
+        return ["electrode", "electrolyte"]
+
+    def present(*names: str) -> bool:
+        for n in names:
+            v = params.get(n)
+            if isinstance(v, bool):
+                return v
+            if isinstance(v, int | float):
+                return v > 0
+        return False
+
+    roles = ["electrode"]
+    if present("t_c", "coating_thickness", "t_coating"):
+        roles.append("coating")
+    layers = 1
+    for n in ("t_s", "electrolyte_thicknesses", "t_electrolyte"):
+        v = params.get(n)
+        if isinstance(v, list | tuple):
+            layers = max(1, len(v))
+            break
+    roles.append("electrolyte")
+    roles += [f"electrolyte_{k}" for k in range(2, layers + 1)]
+    if present("t_counter", "counter_thickness", "t_ce"):
+        roles.append("counter")
+    if present("t_pad", "pad_thickness", "t_p"):
+        roles.append("pad")
+    return roles
+
+
+def _is_role(name: str) -> bool:
+    return name in ROLE_KINDS or re.fullmatch(r"electrolyte_[2-9][0-9]*", name) is not None
+
+
+def _geometry_line(e: GeometryError) -> str:
+    text = str(e)
+    return text if text.startswith("geometry.") else f"geometry.{e.key}: {text}"
+
+
+def _suggest(word: Any, options, ci: bool = False) -> str:
+    if not isinstance(word, str):
+        return ""
+    opts = [str(o) for o in options]
+    if ci:
+        lower = {o.lower(): o for o in opts}
+        m = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)
+        m = [lower[x] for x in m]
+    else:
+        m = difflib.get_close_matches(word, opts, n=1, cutoff=0.6)
+    return f" (did you mean '{m[0]}'?)" if m else ""
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return repr(v)
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
+    return str(v)
+
+
+# ---------------------------------------------------------------------------------- writing
+
+
+def _dims_of(sec: str, key: str, resolved: dict) -> str | None:
+    if sec == "geometry":
+        if key in SCHEMA["geometry"]:
+            return None
+        try:
+            p = family_module(resolved["geometry"]["family"]).PARAMS.get(key)
+        except GeometryError:  # pragma: no cover
+            return None
+        return p.dim if p is not None and p.kind in ("float", "floats") else None
+    spec = SCHEMA.get(sec, {}).get(key)
+    return spec.dim if spec is not None and spec.kind == "float" else None
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def _toml_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
+
+
+def _line(key: str, v: Any, dim: str | None) -> str:
+    text = f"{_toml_key(key)} = {_toml_value(v)}"
+    unit = si_unit(dim) if dim else ""
+    return f"{text}  # {unit}" if unit else text
+
+
+def to_toml(resolved: dict, path: Path | None = None) -> str:
+    """Write a resolved case as TOML: bare SI numbers with the unit in a comment; keys without a
+    value (None) are left out (they read back as their default None)."""
+    src = f" from {path}" if path is not None else ""
+    out = [f"# ssbx case, resolved{src}: every quantity in SI units (unit in the comment)."]
+    for sec in SECTION_ORDER:
+        table = resolved[sec]
+        if sec == "materials":
+            for role, mat in table.items():
+                out += ["", f"[materials.{_toml_key(role)}]"]
+                for key, v in mat.items():
+                    if v is not None:
+                        dim = M.PROPERTY_DIMS[key][0] if key in M.PROPERTY_DIMS else None
+                        out.append(_line(key, v, dim))
+            continue
+        out += ["", f"[{sec}]"]
+        nested = []
+        for key, v in table.items():
+            if v is None:
+                continue
+            if sec == "loading" and key == "protocol":
+                nested += _protocol_toml(v)
+            elif sec == "solver" and key == "petsc_options":
+                if v:
+                    nested += ["", "[solver.petsc_options]"]
+                    nested += [f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()]
+            else:
+                out.append(_line(key, v, _dims_of(sec, key, resolved)))
+        out += nested
+    return "\n".join(out) + "\n"
+
+
+def _protocol_toml(steps: list[dict]) -> list[str]:
+    out = []
+    for st in steps:
+        out += ["", "[[loading.protocol]]"]
+        for key, v in st.items():
+            if v is not None:
+                spec = STEP_SCHEMA[key]
+                out.append(_line(key, v, spec.dim if spec.kind == "float" else None))
+    return out
+
+
+def format_case(case: Case) -> str:
+    """The resolved case, grouped by section, each value with its SI unit (``ssbx check``)."""
+    r = case.resolved
+    g = r["geometry"]
+    mode = (
+        "axisymmetric (r, z)" if g["axisymmetric"] else ("plane strain" if g["dim"] == 2 else "3D")
+    )
+    summary = f"{g['family']} geometry, {g['dim']}D {mode}; materials: " + ", ".join(
+        f"{role}={m['preset'] or 'user-defined'}" for role, m in r["materials"].items()
+    )
+    lines = [
+        f"case '{case.name}'" + (f" ({case.path})" if case.path else ""),
+        *textwrap.wrap(summary, 98, initial_indent="  ", subsequent_indent="    "),
+        "  all values resolved to SI units; '-' = not set (solver default or unused)",
+    ]
+    width = 24
+
+    def row(key: str, v: Any, dim: str | None) -> str:
+        if v is None:
+            text = "-"
+        elif isinstance(v, float) and dim:
+            text = format_si(v, dim)
+        elif isinstance(v, list) and dim:
+            text = "[" + ", ".join(format_si(x, dim) for x in v) + "]"
+        elif isinstance(v, float):
+            text = f"{v:.6g}"
+        else:
+            text = _show(v) if not isinstance(v, str) else v
+        return f"  {key:<{width}} {text}"
+
+    for sec in SECTION_ORDER:
+        table = r[sec]
+        if sec == "materials":
+            for role, mat in table.items():
+                name = mat["preset"] or "user-defined"
+                lines += [
+                    "",
+                    f"[materials.{role}]  {name} ({mat['kind']})"
+                    + (f" - {mat['description']}" if mat["description"] else ""),
+                ]
+                for key, v in mat.items():
+                    if key in M.PROPERTY_DIMS and v is not None:
+                        lines.append(row(key, v, M.PROPERTY_DIMS[key][0]))
+                unset = [k for k in M.PROPERTY_DIMS if mat[k] is None]
+                if unset:
+                    lines.append(row("(not set)", ", ".join(unset), None))
+                src = textwrap.wrap(mat["source"], 100 - width - 3) or [""]
+                lines.append(row("source", src[0], None))
+                lines += [f"  {'':<{width}} {t}" for t in src[1:]]
+            continue
+        lines += ["", f"[{sec}]"]
+        for key, v in table.items():
+            if sec == "loading" and key == "protocol":
+                if not v:
+                    lines.append(row("protocol", "[] (one static load step)", None))
+                for i, st in enumerate(v):
+                    parts = []
+                    for k, x in st.items():
+                        if k == "kind" or x is None:
+                            continue
+                        spec = STEP_SCHEMA[k]
+                        parts.append(f"{k}={format_si(x, spec.dim) if spec.kind == 'float' else x}")
+                    lines.append(row(f"protocol[{i}]", f"{st['kind']}: " + ", ".join(parts), None))
+            elif sec == "solver" and key == "petsc_options":
+                text = ", ".join(f"{k}={_show(x)}" for k, x in v.items()) or "{} (solver defaults)"
+                lines.append(row(key, text, None))
+            else:
+                lines.append(row(key, v, _dims_of(sec, key, r)))
+    return "\n".join(lines)
