@@ -106,12 +106,18 @@ MESH_PARAMS: dict[str, Param] = {
     "h_max": Param(
         None,
         "length",
-        "largest element size (default: a fraction of the smallest layer thickness)",
+        "largest element size (default: family-specific, about 1/8 (2D) or 1/4 (3D) of the "
+        "smallest layer thickness or width)",
         lo=0.0,
         lo_open=True,
     ),
     "h_interface": Param(
-        None, "length", "element size at the interfaces (default h_max/4)", lo=0.0, lo_open=True
+        None,
+        "length",
+        "element size at the interfaces (default: family-specific, h_max/4 in 2D and h_max/2 "
+        "in 3D, finer for curved or thin features)",
+        lo=0.0,
+        lo_open=True,
     ),
     "mesh_order": Param(
         1, "dimensionless", "geometric order of the elements", kind="int", lo=1, hi=2
@@ -626,3 +632,43 @@ def mesh_measures(axisymmetric: bool = False) -> dict[str, float]:
             total += float(element_measures(et, X, axisymmetric).sum())
         out[f"{'cell' if d == dim else 'facet'}:{tag}"] = total
     return out
+
+
+def arc_tolerances(segments, radius: float, axisymmetric: bool = False) -> tuple[float, float]:
+    """Deficits of the chords of a circle of radius ``radius``: segments (n, nodes, 3) whose two
+    first nodes lie on the circle. Returns (area between chords and arcs, arc minus chord length);
+    for axisymmetric meshes bounds of the revolved volume and area (weights 2π r_max, and
+    2π ℓ·sagitta for the radial offset of the chord)."""
+    import numpy as np
+
+    P0, P1 = segments[:, 0, :], segments[:, 1, :]
+    ell = np.linalg.norm(P1 - P0, axis=1)
+    theta = 2.0 * np.arcsin(np.minimum(1.0, ell / (2.0 * radius)))
+    seg_area = 0.5 * radius**2 * (theta - np.sin(theta))
+    d_len = radius * theta - ell
+    if not axisymmetric:
+        return float(seg_area.sum()), float(d_len.sum())
+    sag = radius * (1.0 - np.cos(0.5 * theta))
+    r_max = np.maximum(P0[:, 0], P1[:, 0]) + sag
+    return (
+        float((2 * np.pi * r_max * seg_area).sum()),
+        float((2 * np.pi * (r_max * d_len + ell * sag)).sum()),
+    )
+
+
+def sphere_tolerances(triangles, radius: float) -> tuple[float, float]:
+    """Bounds of the volume and area deficits of a triangulated sphere of radius ``radius`` whose
+    triangle corners lie on it: per triangle (area A, circumradius ρ, plane at distance
+    d = sqrt(R² - ρ²) from the centre) the spherical triangle above it has area ≤ A (R/d)² and the
+    cap between them volume ≤ A (R/d)² (R - d)."""
+    import numpy as np
+
+    P = triangles[:, :3, :]
+    a = np.linalg.norm(P[:, 1] - P[:, 2], axis=1)
+    b = np.linalg.norm(P[:, 2] - P[:, 0], axis=1)
+    c = np.linalg.norm(P[:, 0] - P[:, 1], axis=1)
+    area = 0.5 * np.linalg.norm(np.cross(P[:, 1] - P[:, 0], P[:, 2] - P[:, 0]), axis=1)
+    rho = a * b * c / (4.0 * np.maximum(area, 1e-300))
+    d = np.sqrt(np.maximum(radius**2 - rho**2, (0.5 * radius) ** 2))
+    ratio = (radius / d) ** 2
+    return float((area * ratio * (radius - d)).sum()), float((area * (ratio - 1.0)).sum())

@@ -1,0 +1,322 @@
+"""Rough: electrode | electrolyte bilayer whose interface is a random self-affine height field.
+
+Layout as :mod:`meshes.bilayer` (electrode y ∈ [0, t_e], electrolyte above, width W, depth D in
+3D), with Γ_int at y = t_e + h(x) (3D: z = t_e + h(x, y)).
+
+Height field (spectral synthesis, periodic over W (and D)):
+    h = Σ_q a_q cos(q·x + φ_q) over the wavevectors q = 2π (m/W, n/D) ≠ 0 with
+    |q| <= 2π / min_wavelength (the high-wavenumber cut at the mesh resolution: by default
+    8 h_interface), phases φ_q uniform from ``numpy.random.default_rng(seed)``, amplitudes
+    a_q ∝ sqrt(C(|q|)) with the power spectrum C flat below the roll-off q_r = 2π/correlation_length
+    and C ∝ (q/q_r)^(-2(1+H)) above it (3D surface, H the Hurst exponent). A 2D model is a profile
+    of such a surface: its one-dimensional spectrum falls as (q/q_r)^(-(1+2H)).
+    The amplitudes are scaled so that the rms over the period is exactly ``rms`` (Parseval); the
+    mean is exactly 0.
+
+Mesh: a flat bilayer is meshed (graded towards y = t_e), then every node moves vertically by
+the blended height field (each mode fades out with the distance d from y = t_e as
+1 - smoothstep(d/δ), δ = min(layer thickness, 2 × its wavelength): 1 on Γ_int, 0 on the bottom
+and top, short wavelengths confined near Γ_int where the mesh is fine). Side faces stay planar;
+the nodes of Γ_int lie exactly on the surface.
+The same seed gives bit-identical node coordinates.
+
+Exact measures: volumes W t_e (the mean of h is 0), the continuous |Γ_int| = ∫ sqrt(1 + |∇h|²)
+by the periodic trapezoidal rule on a grid refined until converged (spectrally accurate for this
+trigonometric polynomial). Tolerances: the mesh represents Γ_int by the piecewise-linear
+interpolant of h at its nodes; per interface element (size Δ or d, local max |h''| or Hessian norm
+κ) the volume error is bounded by κΔ³/12 (2D) / A_p κ d²/8 (3D) and the area error estimated by
+κ²Δ³/24 / A (κd)²/24, summed over the mesh, times 2.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from meshes import bilayer
+from meshes import tags as T
+from meshes.common import (
+    MESH_PARAMS,
+    TOL_FLOOR,
+    GeometryError,
+    GeometryInfo,
+    Param,
+    check_dim,
+    group_elements,
+    resolve,
+    standalone,
+)
+
+FAMILY = "rough"
+SAFETY = 2.0
+MAX_HEIGHT = 0.5  # max |h| allowed, as a fraction of min(t_e, t_s)
+FADE = 1.0  # each mode of the height field fades out over FADE wavelengths from Γ_int
+
+PARAMS: dict[str, Param] = {
+    "W": Param(20e-6, "length", "width (x extent)", lo=0.0, lo_open=True),
+    "D": Param(None, "length", "depth (y extent, 3D only; default W)", lo=0.0, lo_open=True),
+    "t_e": Param(10e-6, "length", "electrode thickness", lo=0.0, lo_open=True),
+    "t_s": Param(10e-6, "length", "electrolyte thickness", lo=0.0, lo_open=True),
+    "rms": Param(0.5e-6, "length", "rms roughness of the interface", lo=0.0),
+    "correlation_length": Param(
+        5e-6, "length", "roll-off wavelength 2π/q_r of the spectrum", lo=0.0, lo_open=True
+    ),
+    "hurst": Param(0.8, doc="Hurst exponent H", lo=0.0, hi=1.0, lo_open=True, hi_open=True),
+    "min_wavelength": Param(
+        None, "length", "shortest wavelength kept (default 8 h_interface)", lo=0.0, lo_open=True
+    ),
+    "seed": Param(0, doc="random seed", kind="int", lo=0),
+    **MESH_PARAMS,
+}
+
+
+class HeightField:
+    """h(x[, y]) = Σ a cos(q·x + φ), with first and second derivatives."""
+
+    def __init__(self, q: np.ndarray, a: np.ndarray, phase: np.ndarray):
+        self.q, self.a, self.phase = q, a, phase  # q: (n, d)
+
+    def _arg(self, X):
+        return np.asarray(X, dtype=float)[..., : self.q.shape[1]] @ self.q.T + self.phase
+
+    def __call__(self, X):
+        return np.cos(self._arg(X)) @ self.a
+
+    def grad(self, X):
+        return -(np.sin(self._arg(X)) * self.a) @ self.q
+
+    def hessian_norm(self, X):
+        """Spectral norm of the Hessian (|h''| in 2D)."""
+        c = np.cos(self._arg(X)) * self.a
+        if self.q.shape[1] == 1:
+            return np.abs(c @ (self.q[:, 0] ** 2))
+        hxx = -c @ (self.q[:, 0] ** 2)
+        hyy = -c @ (self.q[:, 1] ** 2)
+        hxy = -c @ (self.q[:, 0] * self.q[:, 1])
+        return np.abs(0.5 * (hxx + hyy)) + np.sqrt(0.25 * (hxx - hyy) ** 2 + hxy**2)
+
+    def extension(self, X, d, below: float, above: float):
+        """Displacement of points at signed distance ``d`` from the mean plane: each mode
+        a cos(q·x + φ) fades out with 1 - smoothstep(|d|/δ_q), δ_q = min(layer thickness, 2λ_q),
+        so short wavelengths stay near Γ_int (where the mesh is fine), and the first elements
+        around Γ_int move almost rigidly with it. Exactly h on d = 0, 0 at the bottom and top."""
+        lam = 2 * math.pi / np.linalg.norm(self.q, axis=1)
+        t = np.where(d < 0, below, above)[:, None]
+        u = np.minimum(np.abs(d)[:, None] / np.minimum(t, FADE * lam[None, :]), 1.0)
+        fade = 1.0 - u * u * (3.0 - 2.0 * u)
+        return (np.cos(self._arg(X)) * fade) @ self.a
+
+    def rms(self) -> float:
+        return float(math.sqrt(0.5 * (self.a**2).sum()))
+
+
+def height_field(p: dict, dim: int, W: float, D: float, lam_min: float) -> HeightField:
+    """Spectral synthesis (see the module docstring)."""
+    rng = np.random.default_rng(p["seed"])
+    q_r = 2 * math.pi / p["correlation_length"]
+    q_max = 2 * math.pi / lam_min
+    H = p["hurst"]
+    if dim == 2:
+        n = np.arange(1, int(math.floor(W / lam_min)) + 1)
+        q = (2 * math.pi * n / W)[:, None]
+        expo = 1 + 2 * H
+    else:
+        M, N = int(math.floor(W / lam_min)), int(math.floor(D / lam_min))
+        mm, nn = np.meshgrid(np.arange(-M, M + 1), np.arange(-N, N + 1), indexing="ij")
+        half = (nn > 0) | ((nn == 0) & (mm > 0))  # one of each ±q pair
+        q = np.stack([2 * math.pi * mm[half] / W, 2 * math.pi * nn[half] / D], axis=1)
+        q = q[np.linalg.norm(q, axis=1) <= q_max * (1 + 1e-12)]
+        expo = 2 * (1 + H)
+    if len(q) == 0:
+        raise GeometryError(
+            "min_wavelength",
+            f"got {lam_min:g}, allowed (0, {max(W, D) if dim == 3 else W:g}] m (no wavelength of "
+            "the periodic surface is long enough)",
+        )
+    qn = np.linalg.norm(q, axis=1)
+    psd = np.where(qn <= q_r, 1.0, (qn / q_r) ** (-expo))
+    a = np.sqrt(psd)
+    phase = rng.uniform(0.0, 2 * math.pi, len(q))
+    a *= p["rms"] / math.sqrt(0.5 * (a**2).sum()) if p["rms"] > 0 else 0.0
+    return HeightField(q, a, phase)
+
+
+def interface_area(h: HeightField, dim: int, W: float, D: float) -> float:
+    """|Γ_int| over one period by the periodic trapezoidal rule, refined until converged."""
+    prev = None
+    n = max(64, 8 * int(np.abs(h.q).max(axis=0).max() * max(W, D) / (2 * math.pi)))
+    for _ in range(8):
+        x = np.arange(n) * (W / n)
+        if dim == 2:
+            g = h.grad(x[:, None])
+            val = W * float(np.sqrt(1.0 + (g**2).sum(axis=1)).mean())
+        else:
+            y = np.arange(n) * (D / n)
+            X = np.stack(np.meshgrid(x, y, indexing="ij"), axis=-1).reshape(-1, 2)
+            g = h.grad(X)
+            val = W * D * float(np.sqrt(1.0 + (g**2).sum(axis=1)).mean())
+        if prev is not None and abs(val - prev) <= 1e-13 * val:
+            return val
+        prev = val
+        n *= 2
+    raise RuntimeError("rough: interface area quadrature did not converge")
+
+
+def _signed_measure(P: np.ndarray, dim: int) -> np.ndarray:
+    E = P[:, 1:, :dim] - P[:, :1, :dim]
+    return np.linalg.det(E)
+
+
+DIMS = (2, 3)
+AXISYMMETRIC_OK = False
+
+
+def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
+    """Checked parameters and derived quantities; raises GeometryError (no gmsh needed)."""
+    check_dim(FAMILY, dim, axisymmetric, axisymmetric_ok=False)
+    p = resolve(PARAMS, params)
+    W, te, ts = p["W"], p["t_e"], p["t_s"]
+    D = p["D"] if p["D"] is not None else W
+    flat = {k: p[k] for k in ("W", "D", "t_e", "t_s", "h_max", "h_interface", "mesh_order")}
+    flat_params = {k: v for k, v in flat.items() if v is not None}
+    h_max, h_int = bilayer._sizes(
+        resolve(bilayer.PARAMS, flat_params), dim, False, [te, ts, W] + [D] * (dim == 3)
+    )
+    lam_min = p["min_wavelength"] or 8.0 * h_int
+    h = height_field(p, dim, W, D, lam_min)
+    # max |h| and slopes: on a grid of spacing <= λ_min/64 (2D) or λ_min/24 (3D)
+    n = max(64, int((64 if dim == 2 else 24) * max(W, D) / lam_min))
+    xs = np.arange(n) * (W / n)
+    if dim == 2:
+        grid = xs[:, None]
+    else:
+        ys = np.arange(n) * (D / n)
+        grid = np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1).reshape(-1, 2)
+    h_abs = float(np.abs(h(grid)).max()) if p["rms"] > 0 else 0.0
+    slopes = np.linalg.norm(h.grad(grid), axis=1) if p["rms"] > 0 else np.zeros(1)
+    slope_max, slope_rms = float(slopes.max()), float(np.sqrt(np.mean(slopes**2)))
+    limit = MAX_HEIGHT * min(te, ts)
+    if h_abs >= limit:
+        raise GeometryError(
+            "rms",
+            f"got {p['rms']:g} m: max |h| = {h_abs:g} m, allowed max |h| < {limit:g} m "
+            f"({MAX_HEIGHT} min(t_e, t_s)); lower rms (to < {p['rms'] * limit / h_abs:g} m) or "
+            "thicken the layers",
+        )
+    return {
+        "p": p,
+        "W": W,
+        "te": te,
+        "ts": ts,
+        "D": D,
+        "flat_params": flat_params,
+        "lam_min": lam_min,
+        "h": h,
+        "h_abs": h_abs,
+        "slope_max": slope_max,
+        "slope_rms": slope_rms,
+    }
+
+
+def validate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> None:
+    """The parameter checks of :func:`build` without building (raises GeometryError)."""
+    _setup(params, dim, axisymmetric)
+
+
+def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> GeometryInfo:
+    import gmsh
+
+    g = _setup(params, dim, axisymmetric)
+    p = g["p"]
+    W = g["W"]
+    te = g["te"]
+    ts = g["ts"]
+    D = g["D"]
+    flat_params = g["flat_params"]
+    lam_min = g["lam_min"]
+    h = g["h"]
+    h_abs = g["h_abs"]
+    slope_max = g["slope_max"]
+    slope_rms = g["slope_rms"]
+
+    info = bilayer.build(flat_params, dim=dim, _name=FAMILY)
+    # ---------------------------------------------------------------- move the nodes
+    ax = dim - 1
+    tags, xyz, _ = gmsh.model.mesh.getNodes(returnParametricCoord=False)
+    X = np.asarray(xyz).reshape(-1, 3)
+    Xn = X.copy()
+    Xn[:, ax] = X[:, ax] + h.extension(X[:, :ax], X[:, ax] - te, te, ts)
+    for t, c in zip(tags, Xn):
+        gmsh.model.mesh.setNode(int(t), c.tolist(), [])
+    index = np.zeros(int(tags.max()) + 1, dtype=np.int64)
+    index[tags.astype(np.int64)] = np.arange(len(tags))
+    for et, conn in zip(*gmsh.model.mesh.getElements(dim)[::2]):
+        nn = gmsh.model.mesh.getElementProperties(et)[3]
+        corners = index[np.asarray(conn, dtype=np.int64).reshape(-1, nn)[:, : dim + 1]]
+        before, after = _signed_measure(X[corners], dim), _signed_measure(Xn[corners], dim)
+        bad = int((before * after <= 0).sum())
+        if bad:
+            raise GeometryError(
+                "rms",
+                f"got {p['rms']:g} m: moving the mesh onto the rough surface (max slope "
+                f"{slope_max:.2g}) inverts {bad} elements; lower rms, or raise hurst or "
+                "min_wavelength",
+            )
+
+    # ---------------------------------------------------------------- exact measures and tol
+    exact = dict(info.exact)
+    area_app = W if dim == 2 else W * D
+    a_int = interface_area(h, dim, W, D) if p["rms"] > 0 else area_app
+    exact[f"facet:{T.INTERFACE}"] = a_int
+    tol = {key: TOL_FLOOR for key in exact}
+    if p["rms"] > 0:
+        segs = np.concatenate([Y for _, Y in group_elements(dim - 1, T.INTERFACE)])
+        P = segs[:, :dim, :]
+        if dim == 2:
+            xa, xb = P[:, 0, 0], P[:, 1, 0]
+            lo = np.minimum(xa, xb)
+            delta = np.abs(xb - xa)
+            pts = lo[:, None] + delta[:, None] * np.linspace(0, 1, 5)[None, :]
+            kappa = h.hessian_norm(pts[..., None]).max(axis=1)
+            d_vol = float((kappa * delta**3 / 12.0).sum())
+            d_area = float((kappa**2 * delta**3 / 24.0).sum())
+        else:
+            d_vol, d_area = bilayer.surface_tolerances(
+                segs, lambda x, y: h.hessian_norm(np.stack([x, y], axis=-1)), 0.0, 0.0
+            )
+        for key in ("cell:1", "cell:2"):
+            tol[key] = SAFETY * d_vol / exact[key] + TOL_FLOOR
+        tol[f"facet:{T.INTERFACE}"] = SAFETY * d_area / a_int + TOL_FLOOR
+        ih = np.concatenate([Y[:, :dim, :] for _, Y in group_elements(dim - 1, T.INTERFACE)])
+        node_h = ih.reshape(-1, 3)[:, ax] - te
+    else:
+        node_h = np.zeros(1)
+    meta = dict(info.meta)
+    meta.update(
+        {
+            "seed": p["seed"],
+            "rms": h.rms(),
+            "max_abs_height": h_abs,
+            "max_slope": slope_max,
+            "rms_slope": slope_rms,
+            "rms_at_nodes": float(np.sqrt(np.mean(node_h**2))),
+            "hurst": p["hurst"],
+            "correlation_length": p["correlation_length"],
+            "min_wavelength": lam_min,
+            "modes": len(h.a),
+            "geometric_area_ratio": a_int / area_app,
+            "interface": "rough",
+        }
+    )
+    return GeometryInfo(
+        FAMILY, dim, False, info.cell_tags, info.facet_tags, exact, tol, meta, area_app
+    )
+
+
+def main(argv=None):
+    return standalone(FAMILY, PARAMS, build, argv, dims=(2, 3), axisymmetric_ok=False)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
