@@ -60,8 +60,9 @@ def _create_dir(path: Path, comm: MPI.Comm, subdirs=()) -> None:
     comm.barrier()
 
 
-def mesh(case_or_path, output: str | os.PathLike | None = None,
-         comm: MPI.Comm = MPI.COMM_WORLD) -> dict:
+def mesh(
+    case_or_path, output: str | os.PathLike | None = None, comm: MPI.Comm = MPI.COMM_WORLD
+) -> dict:
     """Build the case geometry and write ``<name>.msh``, ``<name>_tags.xdmf`` (mesh with cell
     and facet tags, for ParaView) and ``<name>.png`` (preview) into ``output``."""
     from solver import geometry, io
@@ -72,8 +73,13 @@ def mesh(case_or_path, output: str | os.PathLike | None = None,
     tmp = out.with_name(out.name + ".partial")
     _create_dir(tmp, comm)
     try:
-        built = geometry.build(case.geometry, comm, msh_path=tmp / f"{case.name}.msh",
-                               preview_path=tmp / f"{case.name}.png", title=case.name)
+        built = geometry.build(
+            case.geometry,
+            comm,
+            msh_path=tmp / f"{case.name}.msh",
+            preview_path=tmp / f"{case.name}.png",
+            title=case.name,
+        )
         stats = built.domain.statistics()
         io.write_tags(built.domain, tmp / f"{case.name}_tags.xdmf")
     except BaseException:
@@ -85,9 +91,11 @@ def mesh(case_or_path, output: str | os.PathLike | None = None,
             shutil.rmtree(out)
         tmp.rename(out)
         q = built.quality
-        log.info(f"mesh '{case.name}': {stats['cells']} cells, {stats['vertices']} vertices; "
-                 f"quality min {q.get('quality_min', float('nan')):.3f} "
-                 f"mean {q.get('quality_mean', float('nan')):.3f}")
+        log.info(
+            f"mesh '{case.name}': {stats['cells']} cells, {stats['vertices']} vertices; "
+            f"quality min {q.get('quality_min', float('nan')):.3f} "
+            f"mean {q.get('quality_mean', float('nan')):.3f}"
+        )
         for name, v in stats["volumes"].items():
             log.info(f"  |{name}| = {v:.6g}")
         for name, v in stats["areas"].items():
@@ -97,8 +105,13 @@ def mesh(case_or_path, output: str | os.PathLike | None = None,
     return {"statistics": stats, "quality": built.quality}
 
 
-def run(case_or_path, output: str | os.PathLike | None = None, *, overwrite: bool = False,
-        comm: MPI.Comm = MPI.COMM_WORLD) -> dict:
+def run(
+    case_or_path,
+    output: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    comm: MPI.Comm = MPI.COMM_WORLD,
+) -> dict:
     """Run a case into a run directory and return the summary dict.
 
     The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.msh``
@@ -126,12 +139,16 @@ def run(case_or_path, output: str | os.PathLike | None = None, *, overwrite: boo
         runlog.add_file(outdir / "ssbx.log")
         (outdir / "case.resolved.toml").write_text(case.to_toml())
     try:
-        log.info(f"  {stats['cells']} cells, {stats['vertices']} vertices, "
-                 f"{'axisymmetric ' if dom.axisymmetric else ''}{dom.gdim}D, "
-                 f"built in {built.seconds:.2f} s")
+        log.info(
+            f"  {stats['cells']} cells, {stats['vertices']} vertices, "
+            f"{'axisymmetric ' if dom.axisymmetric else ''}{dom.gdim}D, "
+            f"built in {built.seconds:.2f} s"
+        )
         for name, e in exact.items():
-            log.info(f"  |{name}| = {e['measured']:.6g} (analytic {e['exact']:.6g}, "
-                     f"rel. error {e['rel_error']:.1e})")
+            log.info(
+                f"  |{name}| = {e['measured']:.6g} (analytic {e['exact']:.6g}, "
+                f"rel. error {e['rel_error']:.1e})"
+            )
         io.write_tags(dom, outdir / "fields" / "tags.xdmf")
         summary = {
             "ssbx_version": __version__,
@@ -141,10 +158,13 @@ def run(case_or_path, output: str | os.PathLike | None = None, *, overwrite: boo
             "mpi_size": comm.size,
             "python": platform.python_version(),
             "dolfinx_version": _dolfinx_version(),
-            "mesh": {**stats, "quality": built.quality,
-                     "family": case.geometry.get("family"),
-                     "apparent_area": getattr(built.info, "apparent_area", None),
-                     "meta": getattr(built.info, "meta", {})},
+            "mesh": {
+                **stats,
+                "quality": built.quality,
+                "family": case.geometry.get("family"),
+                "apparent_area": getattr(built.info, "apparent_area", None),
+                "meta": getattr(built.info, "meta", {}),
+            },
             "measures_vs_analytic": exact,
             "wall_time_s": None,
         }
@@ -166,8 +186,11 @@ def run(case_or_path, output: str | os.PathLike | None = None, *, overwrite: boo
 
 def _petsc_options(case) -> dict:
     sol = case.solver
-    opts = {"snes_max_it": sol.get("max_newton_iterations", 25),
-            "snes_rtol": sol.get("rtol", 1e-9), "snes_atol": sol.get("atol", 1e-10)}
+    opts = {
+        "snes_max_it": sol.get("max_newton_iterations", 25),
+        "snes_rtol": sol.get("rtol", 1e-9),
+        "snes_atol": sol.get("atol", 1e-10),
+    }
     opts.update(sol.get("petsc_options") or {})
     return opts
 
@@ -184,10 +207,16 @@ def _run_mechanics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
     el = case.materials.get("electrode", {})
     c_max = el.get("c_max") or 0.0
     soc0 = (el.get("c_init") or 0.0) / c_max if c_max else 0.0
-    initial = {"pressure": 0.0, "soc": soc0, "temperature": loading.get("temperature", 298.15),
-               "displacement": 0.0, "time": 0.0}
+    initial = {
+        "pressure": 0.0,
+        "soc": soc0,
+        "temperature": loading.get("temperature", 298.15),
+        "displacement": 0.0,
+        "time": 0.0,
+    }
     segments = stepping.segments_from_protocol(
-        loading.get("protocol") or [], {"pressure": loading.get("stack_pressure", 0.0)})
+        loading.get("protocol") or [], {"pressure": loading.get("stack_pressure", 0.0)}
+    )
     out = case.output
     writer = FieldWriter(sim, outdir / "fields") if out.get("fields", True) else None
     csv = CsvWriter(outdir / "timeseries.csv", MECH_COLUMNS, comm)
@@ -207,8 +236,15 @@ def _run_mechanics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
         if writer is not None and info is not None and info.step % every != 0:
             writer.write(info.time)
 
-    stepper = stepping.Stepper(sim, segments, initial, max_cuts=case.solver.get("max_cuts", 8),
-                               rank=comm.rank, observers=[observe], on_failure=on_failure)
+    stepper = stepping.Stepper(
+        sim,
+        segments,
+        initial,
+        max_cuts=case.solver.get("max_cuts", 8),
+        rank=comm.rank,
+        observers=[observe],
+        on_failure=on_failure,
+    )
     status, failure = "completed", None
     try:
         stepper.run()
@@ -226,9 +262,21 @@ def _run_mechanics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
         "final": dict(last),
         "final_contact_fraction": last.get("contact_fraction"),
         "final_debonded_fraction": last.get("debonded_fraction"),
-        "interface_law": {k: getattr(sim.law, k) for k in
-                          ("K_n", "K_t", "K_c", "sigma_c", "tau_c", "G_Ic", "G_IIc", "eta",
-                           "law", "friction")},
+        "interface_law": {
+            k: getattr(sim.law, k)
+            for k in (
+                "K_n",
+                "K_t",
+                "K_c",
+                "sigma_c",
+                "tau_c",
+                "G_Ic",
+                "G_IIc",
+                "eta",
+                "law",
+                "friction",
+            )
+        },
     }
     if failure:
         result["failure"] = failure

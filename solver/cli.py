@@ -39,10 +39,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a case into a run directory")
     p.add_argument("case", help="case file (TOML)")
-    p.add_argument("-o", "--output", default=None,
-                   help="run directory (default: output.directory of the case, else runs/<name>)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace an existing run directory (default: refuse)")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="run directory (default: output.directory of the case, else runs/<name>)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing run directory (default: refuse)",
+    )
 
     p = sub.add_parser("screen", help="reduced-order screening of a case (no FE solve, < 1 s)")
     p.add_argument("case", help="case file (TOML)")

@@ -19,16 +19,17 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import solver.petsc_env  # noqa: F401  (before dolfinx)
+
 import numpy as np
-
-from solver import petsc_env  # noqa: F401  (must precede dolfinx: optional wheel set-up)
-from meshes import tags as T  # noqa: I001
-from solver.errors import MeshError
-
-import ufl  # noqa: I001
-from dolfinx import fem, mesh as dmesh
+import ufl
+from dolfinx import fem
+from dolfinx import mesh as dmesh
 from dolfinx.io import gmsh as dgmsh
 from mpi4py import MPI
+
+from meshes import tags as T
+from solver.errors import MeshError
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,9 @@ class Domain:
     def interface_measure(self, metadata: dict | None = None) -> ufl.Measure:
         """An interior-facet measure over the ordered interface data (optionally with a
         quadrature rule, e.g. {"quadrature_rule": "vertex", "quadrature_degree": 1})."""
-        return ufl.Measure("dS", domain=self.mesh, subdomain_data=self.dS_data,
-                           metadata=metadata or {})
+        return ufl.Measure(
+            "dS", domain=self.mesh, subdomain_data=self.dS_data, metadata=metadata or {}
+        )
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -125,8 +127,9 @@ class Domain:
         """The submesh of cells with any of ``tags`` (cached)."""
         key = (tags,) if isinstance(tags, int | np.integer) else tuple(sorted(tags))
         if key not in self._subdomains:
-            cells = np.sort(np.concatenate(
-                [self.cell_tags.find(int(t)) for t in key])).astype(np.int32)
+            cells = np.sort(np.concatenate([self.cell_tags.find(int(t)) for t in key])).astype(
+                np.int32
+            )
             sub, cmap, vmap, _ = dmesh.create_submesh(self.mesh, self.tdim, cells)
             self._subdomains[key] = SubDomain(key, sub, cmap, vmap, cells)
         return self._subdomains[key]
@@ -176,9 +179,19 @@ class Domain:
         for t in self.facet_tag_values():
             stats["areas"][T.facet_name(t)] = self.measure_of("facet", t)
         hmin = self.comm.allreduce(
-            float(np.min(self.mesh.h(self.tdim, np.arange(
-                self.mesh.topology.index_map(self.tdim).size_local, dtype=np.int32)),
-                initial=np.inf)), op=MPI.MIN)
+            float(
+                np.min(
+                    self.mesh.h(
+                        self.tdim,
+                        np.arange(
+                            self.mesh.topology.index_map(self.tdim).size_local, dtype=np.int32
+                        ),
+                    ),
+                    initial=np.inf,
+                )
+            ),
+            op=MPI.MIN,
+        )
         stats["h_min"] = hmin
         return stats
 
@@ -193,9 +206,13 @@ def _global_unique(comm: MPI.Comm, values: np.ndarray) -> list[int]:
 
 
 # ---------------------------------------------------------------------- interface ordering
-def order_interface(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags, facets: np.ndarray,
-                    plus_tags: tuple[int, ...], name: str = "interface"
-                    ) -> tuple[np.ndarray, tuple[int, ...]]:
+def order_interface(
+    msh: dmesh.Mesh,
+    cell_tags: dmesh.MeshTags,
+    facets: np.ndarray,
+    plus_tags: tuple[int, ...],
+    name: str = "interface",
+) -> tuple[np.ndarray, tuple[int, ...]]:
     """Interior-facet integration data for ``facets`` with the cells tagged ``plus_tags`` first.
 
     Returns the flattened rows (cell+, local_facet+, cell−, local_facet−) and the cell tags found
@@ -206,7 +223,8 @@ def order_interface(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags, facets: np.ndarr
     msh.topology.create_connectivity(tdim - 1, tdim)
     msh.topology.create_connectivity(tdim, tdim - 1)
     data = fem.compute_integration_domains(
-        fem.IntegralType.interior_facet, msh.topology, np.asarray(facets, dtype=np.int32))
+        fem.IntegralType.interior_facet, msh.topology, np.asarray(facets, dtype=np.int32)
+    )
     rows = np.asarray(data).reshape(-1, 4).copy()
     ncells = msh.topology.index_map(tdim).size_local + msh.topology.index_map(tdim).num_ghosts
     marker = np.full(ncells, -1, dtype=np.int64)
@@ -218,7 +236,8 @@ def order_interface(msh: dmesh.Mesh, cell_tags: dmesh.MeshTags, facets: np.ndarr
     if nbad:
         raise MeshError(
             f"mesh: {nbad} facet(s) of '{name}' are not shared by exactly one cell tagged "
-            f"{list(plus_tags)} and one cell of another material (check the tags / ghosting)")
+            f"{list(plus_tags)} and one cell of another material (check the tags / ghosting)"
+        )
     swap = ~p0
     rows[swap] = rows[swap][:, [2, 3, 0, 1]]
     minus = tuple(_global_unique(msh.comm, marker[rows[:, 2]]))
@@ -243,16 +262,18 @@ def from_mesh_data(md, axisymmetric: bool = False, interface_submeshes: bool = T
     if T.ELECTRODE not in cell_values:
         raise MeshError(f"mesh: no electrode cells (cell tag {T.ELECTRODE}); found {cell_values}")
     if not any(T.is_electrolyte(t) for t in cell_values):
-        raise MeshError(f"mesh: no electrolyte cells (cell tag {T.ELECTROLYTE}); "
-                        f"found {cell_values}")
+        raise MeshError(
+            f"mesh: no electrolyte cells (cell tag {T.ELECTROLYTE}); found {cell_values}"
+        )
     ncell_local = msh.topology.index_map(tdim).size_local
     ntagged = msh.comm.allreduce(int(np.count_nonzero(ct.indices < ncell_local)), op=MPI.SUM)
     if ntagged != dom.num_cells_global():
         raise MeshError(f"mesh: {dom.num_cells_global() - ntagged} cell(s) carry no cell tag")
     facet_values = dom.facet_tag_values()
     if T.INTERFACE not in facet_values:
-        raise MeshError(f"mesh: no interface facets (facet tag {T.INTERFACE}); "
-                        f"found {facet_values}")
+        raise MeshError(
+            f"mesh: no interface facets (facet tag {T.INTERFACE}); found {facet_values}"
+        )
     nfacet_owned = msh.topology.index_map(tdim - 1).size_local
     subdata = []
     two_sided = [t for t in facet_values if t in PLUS_SIDE or t == T.BONDED]
@@ -288,13 +309,19 @@ def _bonded_plus(msh, ct, facets, cell_values) -> tuple[int, ...]:
     if len(layers) < 2:
         return tuple(layers)
     if len(layers) > 2:
-        raise MeshError("mesh: more than two bonded electrolyte layers need one facet tag per "
-                        "layer pair; use two layers or disable bonding")
+        raise MeshError(
+            "mesh: more than two bonded electrolyte layers need one facet tag per "
+            "layer pair; use two layers or disable bonding"
+        )
     return (layers[0],)
 
 
-def load(path: str | Path, comm: MPI.Comm = MPI.COMM_WORLD, gdim: int | None = None,
-         axisymmetric: bool = False) -> Domain:
+def load(
+    path: str | Path,
+    comm: MPI.Comm = MPI.COMM_WORLD,
+    gdim: int | None = None,
+    axisymmetric: bool = False,
+) -> Domain:
     """Read a Gmsh ``.msh`` in parallel (rank 0 reads, shared-facet ghosting)."""
     path = Path(path)
     if not path.is_file():
@@ -305,8 +332,9 @@ def load(path: str | Path, comm: MPI.Comm = MPI.COMM_WORLD, gdim: int | None = N
     return from_mesh_data(md, axisymmetric=axisymmetric)
 
 
-def from_gmsh_model(comm: MPI.Comm = MPI.COMM_WORLD, gdim: int = 2,
-                    axisymmetric: bool = False) -> Domain:
+def from_gmsh_model(
+    comm: MPI.Comm = MPI.COMM_WORLD, gdim: int = 2, axisymmetric: bool = False
+) -> Domain:
     """Distribute the current gmsh model (held by rank 0) as a :class:`Domain`."""
     import gmsh
 

@@ -36,8 +36,13 @@ def family_params(geometry: dict) -> dict:
     return {k: v for k, v in geometry.items() if k not in _RESERVED}
 
 
-def build(geometry: dict, comm: MPI.Comm = MPI.COMM_WORLD, msh_path: Path | None = None,
-          preview_path: Path | None = None, title: str | None = None) -> BuiltGeometry:
+def build(
+    geometry: dict,
+    comm: MPI.Comm = MPI.COMM_WORLD,
+    msh_path: Path | None = None,
+    preview_path: Path | None = None,
+    title: str | None = None,
+) -> BuiltGeometry:
     """Build (or read) the geometry of a resolved [geometry] section and distribute it.
 
     ``msh_path``/``preview_path``: also write the .msh / a PNG preview (rank 0).
@@ -89,6 +94,10 @@ def compare_exact(stats: dict, info) -> dict:
         if measured is None:
             continue
         rel = abs(measured - exact) / abs(exact) if exact else abs(measured)
-        out[name] = {"measured": measured, "exact": exact, "rel_error": rel,
-                     "tol": info.tol.get(key)}
+        out[name] = {
+            "measured": measured,
+            "exact": exact,
+            "rel_error": rel,
+            "tol": info.tol.get(key),
+        }
     return out

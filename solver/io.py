@@ -7,10 +7,10 @@ import math
 import os
 from pathlib import Path
 
-import numpy as np
+import solver.petsc_env  # noqa: F401  (before dolfinx)
 
-from solver import petsc_env  # noqa: F401
-from dolfinx import io as dio  # noqa: I001
+import numpy as np
+from dolfinx import io as dio
 
 
 def write_tags(domain, path: Path) -> None:

@@ -10,17 +10,33 @@ import csv
 import math
 from pathlib import Path
 
+import solver.petsc_env  # noqa: F401  (before dolfinx)
+
 import numpy as np
+from dolfinx import fem
 from mpi4py import MPI
 
-from solver import petsc_env  # noqa: F401
-from dolfinx import fem  # noqa: I001
-
 MECH_COLUMNS = (
-    "step", "time", "pressure_applied", "soc", "temperature", "top_displacement",
-    "contact_fraction", "debonded_fraction", "mean_damage", "max_gap", "mean_pressure",
-    "min_pressure", "reaction_force", "elastic_energy", "cohesive_dissipation", "external_work",
-    "newton_iterations", "krylov_iterations", "step_cuts", "wall_time",
+    "step",
+    "time",
+    "pressure_applied",
+    "soc",
+    "temperature",
+    "top_displacement",
+    "contact_fraction",
+    "debonded_fraction",
+    "mean_damage",
+    "max_gap",
+    "mean_pressure",
+    "min_pressure",
+    "reaction_force",
+    "elastic_energy",
+    "cohesive_dissipation",
+    "external_work",
+    "newton_iterations",
+    "krylov_iterations",
+    "step_cuts",
+    "wall_time",
 )
 
 
@@ -48,8 +64,7 @@ class MechanicsMetrics:
             p.append(-self.m.interface_point_values(im, im.state.t_n)[:nloc])
             d.append(im.d_old.x.array[:nloc])
             w.append(self.m._point_weights(im)[:nloc])
-        cat = (lambda a: np.concatenate(a) if a else np.zeros(0))
-        return cat(gn), cat(p), cat(d), cat(w)
+        return _cat(gn), _cat(p), _cat(d), _cat(w)
 
     def on_accept(self, dissipated: float) -> None:
         """Accumulate dissipation and the external work of the top-face load (trapezoidal:
@@ -145,3 +160,7 @@ def _fmt(v):
     if isinstance(v, float):
         return "nan" if math.isnan(v) else repr(v)
     return v
+
+
+def _cat(arrays: list) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0)

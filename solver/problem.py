@@ -8,8 +8,9 @@ import logging
 import time
 from dataclasses import dataclass
 
-from solver import petsc_env  # noqa: F401
-from dolfinx.fem.petsc import NonlinearProblem  # noqa: I001
+import solver.petsc_env  # noqa: F401  (before dolfinx)
+
+from dolfinx.fem.petsc import NonlinearProblem
 from petsc4py import PETSc
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ class SolveResult:
 class CoupledProblem:
     """Newton solve of ``F_blocks(u_blocks) = 0`` with ``bcs``."""
 
-    def __init__(self, F_blocks, u_blocks, bcs, entity_maps, options: dict | None = None,
-                 name: str = "ssbx"):
+    def __init__(
+        self, F_blocks, u_blocks, bcs, entity_maps, options: dict | None = None, name: str = "ssbx"
+    ):
         # --- linear solver selection (solver/precond.py): options["ssbx_pc"] = "mumps" (default,
         # DEFAULT_OPTIONS unchanged) | "auxiliary" (CG + auxiliary-space two-level PC) ---
         from solver import precond
@@ -55,9 +57,15 @@ class CoupledProblem:
         self.options = opts
         self.prefix = f"{name}_{next(_COUNTER)}_"  # unique per problem: no options leak
         self.u = list(u_blocks)
-        self.problem = NonlinearProblem(F_blocks, self.u, bcs=bcs, entity_maps=entity_maps,
-                                        petsc_options_prefix=self.prefix, petsc_options=opts,
-                                        kind="mpi")
+        self.problem = NonlinearProblem(
+            F_blocks,
+            self.u,
+            bcs=bcs,
+            entity_maps=entity_maps,
+            petsc_options_prefix=self.prefix,
+            petsc_options=opts,
+            kind="mpi",
+        )
         self.snes: PETSc.SNES = self.problem.solver
         # --- auxiliary-space preconditioner (None with the direct solver); see solver/precond.py
         self.preconditioner = precond.attach(self.problem, pc_spec, entity_maps, F_blocks)

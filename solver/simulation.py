@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 
+import solver.petsc_env  # noqa: F401  (before dolfinx)
+
 import numpy as np
 import ufl
+from dolfinx import fem
+from dolfinx import io as dio
 from mpi4py import MPI
 
 from meshes import tags as T
-from solver import petsc_env  # noqa: F401
-from dolfinx import fem, io as dio  # noqa: I001
 from solver.physics.cohesive import CohesiveLaw
 from solver.physics.mechanics import Mechanics
 from solver.problem import CoupledProblem
@@ -28,14 +30,14 @@ def interface_h(dom, tag: int) -> float:
     itf = dom.interfaces[tag]
     nf = dom.comm.allreduce(len(itf.facets), op=MPI.SUM)
     one = fem.Constant(dom.mesh, 1.0)
-    area = dom.comm.allreduce(
-        fem.assemble_scalar(fem.form(one("+") * dom.dS(tag))), op=MPI.SUM)
+    area = dom.comm.allreduce(fem.assemble_scalar(fem.form(one("+") * dom.dS(tag))), op=MPI.SUM)
     a = area / max(nf, 1)
     return a if dom.tdim == 2 else float(np.sqrt(2.0 * a))
 
 
-def cohesive_law(itf: dict, materials: dict, h: float, tag_roles=("electrode", "electrolyte")
-                 ) -> CohesiveLaw:
+def cohesive_law(
+    itf: dict, materials: dict, h: float, tag_roles=("electrode", "electrolyte")
+) -> CohesiveLaw:
     """The interface law of a resolved [interface] section. Default stiffnesses scale with the
     adjacent moduli and the interface element size: K = 50 E_min / h, contact penalty
     K_c = penalty · E_max / h (at least K_n)."""
@@ -45,11 +47,17 @@ def cohesive_law(itf: dict, materials: dict, h: float, tag_roles=("electrode", "
     K_t = itf.get("K_t") or K_n
     K_c = max(K_n, float(itf.get("penalty", 10.0)) * E_max / h)
     return CohesiveLaw(
-        K_n=K_n, K_t=K_t, K_c=K_c,
-        sigma_c=itf.get("sigma_c", 20e6), tau_c=itf.get("tau_c", 30e6),
-        G_Ic=itf.get("G_Ic", 1.0), G_IIc=itf.get("G_IIc", 3.0),
-        eta=itf.get("bk_eta", 2.0), law=itf.get("law", "bilinear"),
-        friction=itf.get("friction", 0.0) or 0.0)
+        K_n=K_n,
+        K_t=K_t,
+        K_c=K_c,
+        sigma_c=itf.get("sigma_c", 20e6),
+        tau_c=itf.get("tau_c", 30e6),
+        G_Ic=itf.get("G_Ic", 1.0),
+        G_IIc=itf.get("G_IIc", 3.0),
+        eta=itf.get("bk_eta", 2.0),
+        law=itf.get("law", "bilinear"),
+        friction=itf.get("friction", 0.0) or 0.0,
+    )
 
 
 class MechanicsSimulation:
@@ -70,25 +78,39 @@ class MechanicsSimulation:
         self.law = laws[T.INTERFACE]
         self.T_ref = loading.get("T_ref", 298.15)
         self.mech = Mechanics(
-            dom, mats, laws, degree=int(phys.get("degree", 1)),
+            dom,
+            mats,
+            laws,
+            degree=int(phys.get("degree", 1)),
             bonded_layers=bool(itf.get("bonded_layers", True)),
-            lateral=loading.get("lateral", "roller"), bottom=loading.get("bottom", "roller"),
-            pressure_mode=loading.get("pressure_mode", "traction"), T_ref=self.T_ref)
+            lateral=loading.get("lateral", "roller"),
+            bottom=loading.get("bottom", "roller"),
+            pressure_mode=loading.get("pressure_mode", "traction"),
+            T_ref=self.T_ref,
+        )
         self.g_open = itf.get("g_open", 1e-9)
-        self.problem = CoupledProblem(self.mech.F_blocks, [rg.u for rg in self.mech.regions],
-                                      self.mech.bcs, self.mech.entity_maps,
-                                      options=petsc_options, name="ssbx_mech")
+        self.problem = CoupledProblem(
+            self.mech.F_blocks,
+            [rg.u for rg in self.mech.regions],
+            self.mech.bcs,
+            self.mech.entity_maps,
+            options=petsc_options,
+            name="ssbx_mech",
+        )
         from solver.metrics import MechanicsMetrics
 
         self.metrics = MechanicsMetrics(self.mech, self.g_open)
         self._last_dissipated = 0.0
-        log.info(f"  mechanics: regions {[rg.name for rg in self.mech.regions]}, "
-                 f"{self.num_dofs()} dofs, K_n = {self.law.K_n:.3g} Pa/m, "
-                 f"K_c = {self.law.K_c:.3g} Pa/m (h_int = {h:.3g} m)")
+        log.info(
+            f"  mechanics: regions {[rg.name for rg in self.mech.regions]}, "
+            f"{self.num_dofs()} dofs, K_n = {self.law.K_n:.3g} Pa/m, "
+            f"K_c = {self.law.K_c:.3g} Pa/m (h_int = {h:.3g} m)"
+        )
 
     def num_dofs(self) -> int:
-        return sum(rg.V.dofmap.index_map.size_global * rg.V.dofmap.index_map_bs
-                   for rg in self.mech.regions)
+        return sum(
+            rg.V.dofmap.index_map.size_global * rg.V.dofmap.index_map_bs for rg in self.mech.regions
+        )
 
     # -- the stepper's protocol
     def set_loads(self, st: dict) -> None:
@@ -134,8 +156,7 @@ class FieldWriter:
             self.files.append(f)
             V1 = fem.functionspace(msh, ("Lagrange", 1, (m.dom.gdim,)))
             u_out = fem.Function(V1, name="u")
-            self.items.append((f, u_out, (lambda u_out=u_out, reg=reg:
-                                          u_out.interpolate(reg.u))))
+            self.items.append((f, u_out, (lambda u_out=u_out, reg=reg: u_out.interpolate(reg.u))))
             D0 = fem.functionspace(msh, ("DG", 0))
             vm_expr, snn_expr = m.stress_expressions(reg)
             for name, expr in (("von_mises", vm_expr), ("sigma_nn", snn_expr)):
@@ -151,17 +172,21 @@ class FieldWriter:
             st = im.state
             g_open = sim.g_open
             exprs = {
-                "g_n": st.g_n, "g_t": ufl.sqrt(ufl.dot(st.g_t, st.g_t)), "t_n": st.t_n,
-                "t_t": ufl.sqrt(ufl.dot(st.t_t, st.t_t)), "damage": st.damage,
+                "g_n": st.g_n,
+                "g_t": ufl.sqrt(ufl.dot(st.g_t, st.g_t)),
+                "t_n": st.t_n,
+                "t_t": ufl.sqrt(ufl.dot(st.t_t, st.t_t)),
+                "damage": st.damage,
                 # 0 open, 1 debonded contact, 2 (partly) bonded
                 "contact_state": ufl.conditional(
-                    ufl.gt(st.g_n, g_open), 0.0, ufl.conditional(ufl.ge(st.damage, 1.0), 1.0,
-                                                                  2.0)),
+                    ufl.gt(st.g_n, g_open), 0.0, ufl.conditional(ufl.ge(st.damage, 1.0), 1.0, 2.0)
+                ),
             }
             for name, expr in exprs.items():
                 fn = fem.Function(P1, name=name)
-                self.items.append((f, fn, (lambda fn=fn, expr=expr, im=im:
-                                           self._to_p1(im, expr, fn))))
+                self.items.append(
+                    (f, fn, (lambda fn=fn, expr=expr, im=im: self._to_p1(im, expr, fn)))
+                )
 
     def _to_p1(self, im, expr, fn) -> None:
         """Interface quadrature values → P1 on the interface mesh (length-weighted average of
@@ -170,8 +195,9 @@ class FieldWriter:
         q.x.array[:] = self.sim.mech.interface_point_values(im, expr)
         Gm = im.Q.mesh
         v = ufl.TestFunction(fn.function_space)
-        dxv = ufl.Measure("dx", domain=Gm, metadata={"quadrature_rule": "vertex",
-                                                     "quadrature_degree": 1})
+        dxv = ufl.Measure(
+            "dx", domain=Gm, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
+        )
         from dolfinx import la
 
         b = fem.assemble_vector(fem.form(q * v * dxv))

@@ -57,9 +57,14 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
             key = rename.get(k, k)
             if key in LOAD_KEYS and v is not None:
                 targets[key] = float(v)
-        segs.append(Segment(item.get("kind", "hold"), targets,
-                            int(item.get("n_steps", item.get("steps", 1)) or 1),
-                            float(item.get("duration", 0.0) or 0.0)))
+        segs.append(
+            Segment(
+                item.get("kind", "hold"),
+                targets,
+                int(item.get("n_steps", item.get("steps", 1)) or 1),
+                float(item.get("duration", 0.0) or 0.0),
+            )
+        )
     if not segs:
         segs = [Segment("hold", {"pressure": defaults.get("pressure", 0.0)}, 5, 1.0)]
     return segs
@@ -68,10 +73,18 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
 class Stepper:
     """Drives ``model`` (set_loads, solve, accept, reject, damage_increment) over segments."""
 
-    def __init__(self, model, segments: list[Segment], initial: dict, *, max_cuts: int = 8,
-                 max_damage_increment: float = 1.0, rank: int = 0,
-                 observers: list[Callable[[StepInfo], None]] | None = None,
-                 on_failure: Callable[[StepInfo | None, str], None] | None = None):
+    def __init__(
+        self,
+        model,
+        segments: list[Segment],
+        initial: dict,
+        *,
+        max_cuts: int = 8,
+        max_damage_increment: float = 1.0,
+        rank: int = 0,
+        observers: list[Callable[[StepInfo], None]] | None = None,
+        on_failure: Callable[[StepInfo | None, str], None] | None = None,
+    ):
         self.model, self.segments = model, segments
         self.state = dict(initial)
         self.state.setdefault("time", 0.0)
@@ -108,14 +121,26 @@ class Stepper:
                 reason = None
                 if not res.converged:
                     reason = f"Newton did not converge (SNES reason {res.reason})"
-                elif self.max_dd < 1.0 and self.model.damage_increment() > self.max_dd \
-                        and ds > ds_nom / 2**self.max_cuts:
+                elif (
+                    self.max_dd < 1.0
+                    and self.model.damage_increment() > self.max_dd
+                    and ds > ds_nom / 2**self.max_cuts
+                ):
                     reason = "damage increment too large"
                 if reason is None:
                     extra = self.model.accept() or {}
                     self.step += 1
-                    info = StepInfo(self.step, iseg, loads["time"], loads, res.newton_iterations,
-                                    res.krylov_iterations, cuts, time.perf_counter() - t0, extra)
+                    info = StepInfo(
+                        self.step,
+                        iseg,
+                        loads["time"],
+                        loads,
+                        res.newton_iterations,
+                        res.krylov_iterations,
+                        cuts,
+                        time.perf_counter() - t0,
+                        extra,
+                    )
                     self.state = loads
                     self.last = info
                     for obs in self.observers:
@@ -134,9 +159,11 @@ class Stepper:
                 cuts += 1
                 if cuts > self.max_cuts:
                     prog.close()
-                    msg = (f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}'): {reason} after "
-                           f"{self.max_cuts} step cuts (minimum increment {ds:.3g} of the segment)"
-                           f"; the last converged state (step {self.step}) has been written")
+                    msg = (
+                        f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}'): {reason} after "
+                        f"{self.max_cuts} step cuts (minimum increment {ds:.3g} of the segment)"
+                        f"; the last converged state (step {self.step}) has been written"
+                    )
                     if self.on_failure:
                         self.on_failure(self.last, msg)
                     raise SolverFailure(msg)

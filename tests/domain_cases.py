@@ -3,12 +3,18 @@
 GEOMETRIES = [
     # (id, resolved-geometry dict: family/dim/axisymmetric + family keys (defaults otherwise))
     ("bilayer-flat-2d", {"family": "bilayer", "dim": 2, "axisymmetric": False}),
-    ("bilayer-sin-2d", {"family": "bilayer", "dim": 2, "axisymmetric": False,
-                        "interface": "sinusoid"}),
-    ("bilayer-sin-axi", {"family": "bilayer", "dim": 2, "axisymmetric": True,
-                         "interface": "sinusoid"}),
-    ("bilayer-sin-3d", {"family": "bilayer", "dim": 3, "axisymmetric": False,
-                        "interface": "sinusoid"}),
+    (
+        "bilayer-sin-2d",
+        {"family": "bilayer", "dim": 2, "axisymmetric": False, "interface": "sinusoid"},
+    ),
+    (
+        "bilayer-sin-axi",
+        {"family": "bilayer", "dim": 2, "axisymmetric": True, "interface": "sinusoid"},
+    ),
+    (
+        "bilayer-sin-3d",
+        {"family": "bilayer", "dim": 3, "axisymmetric": False, "interface": "sinusoid"},
+    ),
     ("rough-2d", {"family": "rough", "dim": 2, "axisymmetric": False}),
     ("rough-3d", {"family": "rough", "dim": 3, "axisymmetric": False}),
     ("stack-2d", {"family": "stack", "dim": 2, "axisymmetric": False}),

@@ -10,8 +10,12 @@ from meshes import tags as T
 def bilayer_domain(comm=MPI.COMM_WORLD, **params):
     from solver import geometry
 
-    geom = {"family": "bilayer", "dim": params.pop("dim", 2),
-            "axisymmetric": params.pop("axisymmetric", False), **params}
+    geom = {
+        "family": "bilayer",
+        "dim": params.pop("dim", 2),
+        "axisymmetric": params.pop("axisymmetric", False),
+        **params,
+    }
     return geometry.build(geom, comm).domain
 
 

@@ -53,7 +53,8 @@ class CohesiveLaw:
             if getattr(self, k) <= elastic:
                 raise ValueError(
                     f"interface.{k} = {getattr(self, k):g} J/m^2 must exceed the elastic energy at "
-                    f"onset {elastic:g} J/m^2 (raise {k} or the stiffness)")
+                    f"onset {elastic:g} J/m^2 (raise {k} or the stiffness)"
+                )
 
     @property
     def delta0_n(self) -> float:

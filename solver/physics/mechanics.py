@@ -18,13 +18,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import solver.petsc_env  # noqa: F401  (before dolfinx)
+
 import numpy as np
 import ufl
+from dolfinx import fem
+from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
 from meshes import tags as T
-from solver import petsc_env  # noqa: F401
-from dolfinx import fem, mesh as dmesh  # noqa: I001
 from solver.physics import cohesive as C
 from solver.physics.elasticity import Kinematics, stress, von_mises
 
@@ -100,11 +102,23 @@ def region_name(tags: tuple[int, ...]) -> str:
 class Mechanics:
     """Displacement fields, residual forms, boundary conditions and interface history."""
 
-    def __init__(self, dom, materials: dict, laws: dict[int, C.CohesiveLaw], *, degree: int = 1,
-                 bonded_layers: bool = True, lateral: str = "roller", bottom: str = "roller",
-                 pressure_mode: str = "traction", c_field=None, T_ref: float = 298.15,
-                 c_ref: dict | None = None, initial_gap: dict | None = None,
-                 auto_bcs: bool = True):
+    def __init__(
+        self,
+        dom,
+        materials: dict,
+        laws: dict[int, C.CohesiveLaw],
+        *,
+        degree: int = 1,
+        bonded_layers: bool = True,
+        lateral: str = "roller",
+        bottom: str = "roller",
+        pressure_mode: str = "traction",
+        c_field=None,
+        T_ref: float = 298.15,
+        c_ref: dict | None = None,
+        initial_gap: dict | None = None,
+        auto_bcs: bool = True,
+    ):
         self.dom = dom
         self.msh = dom.mesh
         self.kin = Kinematics(dom.gdim, dom.axisymmetric)
@@ -131,8 +145,9 @@ class Mechanics:
             name = region_name(tags)
             u = fem.Function(V, name=f"u_{name}")
             up = fem.Function(V, name=f"u_prev_{name}")
-            ft = dmesh.transfer_meshtags_to_submesh(dom.facet_tags, sub.mesh, sub.vertex_map,
-                                                    sub.cell_map)
+            ft = dmesh.transfer_meshtags_to_submesh(
+                dom.facet_tags, sub.mesh, sub.vertex_map, sub.cell_map
+            )
             self.regions.append(Region(name, tags, sub, V, u, up, ft))
         self.entity_maps = [r.sub.cell_map for r in self.regions]
         x = ufl.SpatialCoordinate(self.msh)
@@ -224,8 +239,11 @@ class Mechanics:
             if v is None:
                 continue
             for tag in reg.tags:
-                F += ufl.inner(self.sigma(reg.u, tag), self.kin.strain(v, self.x)) * self.r() * \
-                    dx(tag)
+                F += (
+                    ufl.inner(self.sigma(reg.u, tag), self.kin.strain(v, self.x))
+                    * self.r()
+                    * dx(tag)
+                )
         for im in self.interfaces:
             vp = vs[self.regions.index(im.plus)]
             vm = vs[self.regions.index(im.minus)]
@@ -289,8 +307,9 @@ class Mechanics:
                 facets = ft.find(tag)
                 Vi = reg.V.sub(comp)
                 dofs = fem.locate_dofs_topological(Vi, fdim, facets)
-                return fem.dirichletbc(value if isinstance(value, fem.Constant)
-                                       else np.float64(value), dofs, Vi)
+                return fem.dirichletbc(
+                    value if isinstance(value, fem.Constant) else np.float64(value), dofs, Vi
+                )
 
             if _has_facets(self.dom, reg, T.BOTTOM):
                 bcs.append(fix(T.BOTTOM, up))
@@ -314,8 +333,13 @@ class Mechanics:
             for comp in range(gdim - 1):
                 Vi = reg.V.sub(comp)
                 dofs = fem.locate_dofs_geometrical(
-                    (Vi, Vi.collapse()[0]), lambda x: np.isclose(x[0], 0) & np.isclose(x[1], 0)
-                    & (np.isclose(x[2], 0) if gdim == 3 else True))
+                    (Vi, Vi.collapse()[0]),
+                    lambda x: (
+                        np.isclose(x[0], 0)
+                        & np.isclose(x[1], 0)
+                        & (np.isclose(x[2], 0) if gdim == 3 else True)
+                    ),
+                )
                 bcs.append(fem.dirichletbc(np.float64(0.0), dofs[0], Vi))
         return bcs
 
@@ -325,8 +349,9 @@ class Mechanics:
         reg = next(r for r in self.regions if r.name == region)
         Vi = reg.V.sub(component)
         dofs = fem.locate_dofs_topological(Vi, self.dom.tdim - 1, reg.facet_tags.find(facet_tag))
-        bc = fem.dirichletbc(value if isinstance(value, fem.Constant) else np.float64(value),
-                             dofs, Vi)
+        bc = fem.dirichletbc(
+            value if isinstance(value, fem.Constant) else np.float64(value), dofs, Vi
+        )
         self.bcs.append(bc)
         return bc
 
@@ -341,8 +366,9 @@ class Mechanics:
     def _project_interface(self, im: InterfaceMech, expr) -> np.ndarray:
         """Values of ``expr`` at the interface quadrature points (= the DG dofs of ``im.Q``)."""
         q = ufl.TestFunction(im.Q)
-        b = fem.assemble_vector(fem.form(expr * q("+") * im.dS(im.tag),
-                                         entity_maps=self.entity_maps))
+        b = fem.assemble_vector(
+            fem.form(expr * q("+") * im.dS(im.tag), entity_maps=self.entity_maps)
+        )
         m = fem.assemble_vector(fem.form(q("+") * im.dS(im.tag), entity_maps=self.entity_maps))
         from dolfinx import la
 
@@ -384,8 +410,9 @@ class Mechanics:
     def _point_weights(self, im: InterfaceMech) -> np.ndarray:
         if not hasattr(im, "_w"):
             q = ufl.TestFunction(im.Q)
-            m = fem.assemble_vector(fem.form(q("+") * self.r("+") * im.dS(im.tag),
-                                             entity_maps=self.entity_maps))
+            m = fem.assemble_vector(
+                fem.form(q("+") * self.r("+") * im.dS(im.tag), entity_maps=self.entity_maps)
+            )
             from dolfinx import la
 
             m.scatter_reverse(la.InsertMode.add)
@@ -401,8 +428,12 @@ class Mechanics:
                 m = self.materials[T.cell_name(tag)]
                 eps = self.kin.strain(reg.u, self.x)
                 el = eps - self.eigenstrain(tag)
-                e += 0.5 * ufl.inner(stress(eps, m["E"], m["nu"], self.eigenstrain(tag)), el) * \
-                    self.r() * dx(tag)
+                e += (
+                    0.5
+                    * ufl.inner(stress(eps, m["E"], m["nu"], self.eigenstrain(tag)), el)
+                    * self.r()
+                    * dx(tag)
+                )
         return self._scalar(e)
 
     def interface_integral(self, expr_fn) -> float:
@@ -430,8 +461,10 @@ class Mechanics:
             w.x.array[dofs] = 1.0
             w.x.scatter_forward()
             vs = [w if r is top else None for r in self.regions]
-            self._reaction_forms[comp] = (fem.form(self.internal_residual(vs),
-                                                   entity_maps=self.entity_maps), w)
+            self._reaction_forms[comp] = (
+                fem.form(self.internal_residual(vs), entity_maps=self.entity_maps),
+                w,
+            )
         form = self._reaction_forms[comp][0]
         return self.msh.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
 

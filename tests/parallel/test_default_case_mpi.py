@@ -46,7 +46,8 @@ def test_default_case_same_metrics_on_1_and_2_ranks(shared_tmp):
             scale = max(abs(va), abs(vb))
             # near-zero values (e.g. gaps of 1e-14 m in closed contact) compare absolutely
             floor = {"max_gap": 1e-12, "debonded_fraction": 1e-12, "mean_damage": 1e-9}.get(
-                col, 1e-300)
+                col, 1e-300
+            )
             assert abs(va - vb) <= max(1e-6 * scale, floor), (col, ra["step"], va, vb)
     import json
 

@@ -24,8 +24,10 @@ W, H_F, H_S = 40e-6, 1e-6, 10e-6
 E_F, NU_F = 100e9, 0.3
 M = E_F / (1 - NU_F)
 BETA = 1e-6  # m^3/mol
-MATS = {"electrode": {"E": E_F, "nu": NU_F, "vegard": BETA},
-        "electrolyte": {"E": 1000 * E_F, "nu": 0.25}}
+MATS = {
+    "electrode": {"E": E_F, "nu": NU_F, "vegard": BETA},
+    "electrolyte": {"E": 1000 * E_F, "nu": 0.25},
+}
 
 
 @pytest.fixture(scope="module")
@@ -80,5 +82,6 @@ def test_lithiation_gradient_gives_interface_shear(dom):
     # and the reduced closed form says the same
     from solver.reduced import lithiation_shear_traction
 
-    assert abs(s / n) == pytest.approx(float(lithiation_shear_traction(E_F, NU_F, H_F, BETA, g)),
-                                       rel=0.01)
+    assert abs(s / n) == pytest.approx(
+        float(lithiation_shear_traction(E_F, NU_F, H_F, BETA, g)), rel=0.01
+    )

@@ -35,15 +35,17 @@ def dom():
 def _law(kind="bilinear"):
     from solver.physics.cohesive import CohesiveLaw
 
-    return CohesiveLaw(K_n=K, K_t=K, K_c=100 * K, sigma_c=SIG, tau_c=TAU, G_Ic=GI, G_IIc=GII,
-                       eta=ETA, law=kind)
+    return CohesiveLaw(
+        K_n=K, K_t=K, K_c=100 * K, sigma_c=SIG, tau_c=TAU, G_Ic=GI, G_IIc=GII, eta=ETA, law=kind
+    )
 
 
 def _setup(dom, kind="bilinear"):
     from solver.metrics import MechanicsMetrics
 
-    m, prob = mechanics(dom, MATS, _law(kind), pressure_mode="displacement", lateral="free",
-                        bottom="clamped")
+    m, prob = mechanics(
+        dom, MATS, _law(kind), pressure_mode="displacement", lateral="free", bottom="clamped"
+    )
     return m, prob, MechanicsMetrics(m, g_open=1e-9)
 
 
@@ -79,8 +81,9 @@ def test_gap_equals_traction_over_stiffness(dom):
 
 
 @pytest.mark.parametrize("kind", ["bilinear", "exponential"])
-@pytest.mark.parametrize("angle", [0.0, 90.0, 45.0, 30.0], ids=["modeI", "modeII", "mixed45",
-                                                                  "mixed30"])
+@pytest.mark.parametrize(
+    "angle", [0.0, 90.0, 45.0, 30.0], ids=["modeI", "modeII", "mixed45", "mixed30"]
+)
 def test_energy_to_full_separation(dom, kind, angle):
     """Proportional loading to full separation: dissipated energy / W = G_c(B) within 1 %."""
     th = math.radians(angle)
@@ -98,7 +101,8 @@ def test_energy_to_full_separation(dom, kind, angle):
     # VALIDATION 13: external work = stored energy + cohesive dissipation, at every step
     for r in rows[5:]:
         assert r["external_work"] == pytest.approx(
-            r["elastic_energy"] + r["cohesive_dissipation"], rel=0.01)
+            r["elastic_energy"] + r["cohesive_dissipation"], rel=0.01
+        )
     assert last["debonded_fraction"] == pytest.approx(1.0) or kind == "exponential"
     assert last["mean_damage"] > 0.999
     # the energy still stored at the end is negligible, so W_ext ≈ dissipation = G_c W
