@@ -168,9 +168,12 @@ def run(
             "measures_vs_analytic": exact,
             "wall_time_s": None,
         }
-        if case.physics.get("mechanics", False):
-            log.info("[2/3] physics: mechanics with the Γ_int contact / cohesive law")
-            summary.update(_run_mechanics(case, dom, outdir, comm))
+        enabled = [
+            k for k in ("mechanics", "electrochemistry", "transport") if case.physics.get(k, False)
+        ]
+        if enabled:
+            log.info(f"[2/3] physics: {', '.join(enabled)} (monolithic Newton)")
+            summary.update(_run_physics(case, dom, outdir, comm))
         else:
             log.info("[2/3] physics: none enabled (the run stops after the domain)")
         log.info("[3/3] summary")
@@ -195,14 +198,14 @@ def _petsc_options(case) -> dict:
     return opts
 
 
-def _run_mechanics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
-    """Step the mechanics through the protocol; write timeseries.csv and fields/."""
+def _run_physics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
+    """Step the enabled physics through the protocol; write timeseries.csv and fields/."""
     from solver import stepping
     from solver.errors import SolverFailure
-    from solver.metrics import MECH_COLUMNS, CsvWriter
-    from solver.simulation import FieldWriter, MechanicsSimulation
+    from solver.metrics import CsvWriter
+    from solver.simulation import FieldWriter, Simulation
 
-    sim = MechanicsSimulation(case, dom, _petsc_options(case))
+    sim = Simulation(case, dom, _petsc_options(case))
     loading = case.loading
     el = case.materials.get("electrode", {})
     c_max = el.get("c_max") or 0.0
@@ -219,15 +222,14 @@ def _run_mechanics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
     )
     out = case.output
     writer = FieldWriter(sim, outdir / "fields") if out.get("fields", True) else None
-    csv = CsvWriter(outdir / "timeseries.csv", MECH_COLUMNS, comm)
+    csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm)
     every = int(out.get("every", 1))
-    last = {}
+    rows: list[dict] = []
 
     def observe(info):
-        row = sim.metrics.row(info)
+        row = sim.row(info)
         csv.write(row)
-        last.clear()
-        last.update(row)
+        rows.append(row)
         if writer is not None and (info.step % every == 0):
             writer.write(info.time)
 
@@ -245,24 +247,27 @@ def _run_mechanics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
         observers=[observe],
         on_failure=on_failure,
     )
-    status, failure = "completed", None
+    failure = None
     try:
         stepper.run()
     except SolverFailure as e:
-        status, failure = "failed", str(e)
-        raise_later = e
+        failure = e
     finally:
         csv.close()
         if writer is not None:
             writer.close()
+    last = rows[-1] if rows else {}
     result = {
-        "status": status,
+        "status": "failed" if failure else "completed",
         "dofs": sim.num_dofs(),
+        "fields": [f.name for f in sim.fields],
         "steps": stepper.step,
         "final": dict(last),
-        "final_contact_fraction": last.get("contact_fraction"),
-        "final_debonded_fraction": last.get("debonded_fraction"),
-        "interface_law": {
+    }
+    if sim.mech is not None:
+        result["final_contact_fraction"] = last.get("contact_fraction")
+        result["final_debonded_fraction"] = last.get("debonded_fraction")
+        result["interface_law"] = {
             k: getattr(sim.law, k)
             for k in (
                 "K_n",
@@ -276,12 +281,23 @@ def _run_mechanics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
                 "law",
                 "friction",
             )
-        },
-    }
+        }
+    if sim.ec is not None:
+        asr = [
+            r.get("asr_total")
+            for r in rows
+            if r.get("asr_total") is not None and r.get("asr_total") == r.get("asr_total")
+        ]
+        result["asr_total_first"] = asr[0] if asr else None
+        result["asr_total_last"] = asr[-1] if asr else None
+        result["final_active_fraction"] = last.get("active_fraction")
+        result["max_li_balance_error"] = max(
+            (r.get("li_balance_error") or 0.0 for r in rows), default=None
+        )
     if failure:
-        result["failure"] = failure
+        result["failure"] = str(failure)
         _write_failed_summary(outdir, comm, result)
-        raise raise_later
+        raise failure
     return result
 
 

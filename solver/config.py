@@ -142,6 +142,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "micro-contact law of debonded, pressed contact",
         ),
         "asperity_radius": _pos(1e-6, "length", "micro-contact / asperity radius a"),
+        "asperity_spacing": _pos(
+            None, "length", "asperity array spacing (Hertz/JKR; default 10 a)"
+        ),
+        "constriction": _bool(True, "add the micro-contact constriction resistance r_con"),
         "work_of_adhesion": _nonneg(0.2, "energy/area", "JKR work of adhesion W"),
         "kinetics": _choice("butler_volmer", ("butler_volmer", "linear"), "charge transfer"),
         "i0": _pos(10.0, "current density", "exchange current density"),
@@ -164,7 +168,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "T_ref": _pos(298.15, "temperature", "stress-free temperature"),
         "current_density": _f(10.0, "current density", doc="applied current density j_app"),
         "lateral": _choice("roller", ("roller", "free"), "side faces: rollers or traction-free"),
-        "bottom": _choice("roller", ("roller", "clamped"), "collector face: roller or clamped"),
+        "bottom": _choice(
+            "roller", ("roller", "clamped", "free"), "collector face: roller, clamped or free"
+        ),
+        "counter_boundary": _choice(
+            "auto",
+            ("auto", "top", "right"),
+            "where φ_s = 0 (the counter electrode): auto = counter interface, else the top face",
+        ),
     },
     "physics": {
         "mechanics": _bool(True, "elasticity with the interface law"),

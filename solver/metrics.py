@@ -40,6 +40,86 @@ MECH_COLUMNS = (
 )
 
 
+EC_COLUMNS = (
+    "step",
+    "time",
+    "current",
+    "current_density_applied",
+    "voltage",
+    "ocv",
+    "asr_total",
+    "asr_interfacial",
+    "active_fraction",
+    "constriction_factor",
+    "charge_passed",
+    "charge_balance_error",
+    "li_balance_error",
+    "c_min",
+    "c_max_fraction",
+)
+
+
+def electrochemistry_row(sim) -> dict:
+    """Cell-level electrochemical metrics of a :class:`solver.simulation.Simulation`.
+
+    ASRs are in Ω·cm²: total (V − U_mean)/j_app with U_mean the area-mean open-circuit potential
+    on Γ_int, interfacial ⟨φ_e − φ_s − U⟩_j / j_app with ⟨·⟩_j the current-weighted mean over
+    Γ_int. ``active_fraction`` = A_active/A_app = ∫ f dΓ / A_app; ``constriction_factor`` =
+    max(j_n)/j_app over the interface points. Balance errors are relative: the galvanostatic
+    current (∫ j_n dΓ vs j_app A_app), and the Li inventory (electrode Li change + net
+    charge/F, over the charge throughput ∫|I|dt/F).
+    """
+    row: dict = {}
+    comm = sim.dom.comm
+    tr = sim.transport
+    li = sim._li_inventory()
+    dli = li - sim.li0
+    q_mol = sim.charge / 96485.33212
+    row["charge_passed"] = sim.charge
+    # relative to the Li moved so far (the charge throughput), which stays finite over a cycle
+    through = sim.throughput / 96485.33212
+    row["li_balance_error"] = abs(dli + q_mol) / through if through > 0 else abs(dli)
+    if tr is not None:
+        cmin, cmax = tr.bounds()
+        row["c_min"], row["c_max_fraction"] = cmin, cmax / tr.c_max
+    ec = sim.ec
+    if ec is None:
+        return row
+    one = fem.Constant(sim.dom.mesh, 1.0)
+    I_now = ec.current()
+    j_app = sim.j_app if sim.mode == "current" else I_now / sim.A_app
+    A_geom = ec.interface_integral(one("+"))
+    U_mean = ec.interface_integral(one("+") * ec.U) / A_geom if A_geom else 0.0
+    V = float(ec.V_cell.value)
+    row.update(
+        {
+            "current": I_now,
+            "current_density_applied": j_app,
+            "voltage": V,
+            "ocv": U_mean,
+            "active_fraction": ec.interface_integral(ec.f * one("+")) / sim.A_app,
+        }
+    )
+    if abs(j_app) > 0:
+        row["asr_total"] = (V - U_mean) / j_app * 1e4
+        dphi_j = ec.interface_integral(ec.dphi * ec.j_n)
+        row["asr_interfacial"] = (dphi_j / I_now) / j_app * 1e4 if I_now else float("nan")
+        jn = ec.point_values(ec.j_n)
+        nloc = ec.Q.dofmap.index_map.size_local
+        jmax = comm.allreduce(
+            float(np.max(np.sign(j_app) * jn[:nloc], initial=-np.inf)), op=MPI.MAX
+        )
+        row["constriction_factor"] = jmax / abs(j_app)
+        if sim.mode == "current":
+            row["charge_balance_error"] = abs(I_now - sim.j_app * sim.A_app) / abs(
+                sim.j_app * sim.A_app
+            )
+    else:
+        row["asr_total"] = row["asr_interfacial"] = row["constriction_factor"] = float("nan")
+        row["charge_balance_error"] = abs(I_now) / max(sim.A_app * ec.kin.i0, 1e-300)
+    return row
+
+
 class MechanicsMetrics:
     """Interface and energy metrics of a :class:`~solver.physics.mechanics.Mechanics`."""
 

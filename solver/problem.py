@@ -46,7 +46,14 @@ class CoupledProblem:
     """Newton solve of ``F_blocks(u_blocks) = 0`` with ``bcs``."""
 
     def __init__(
-        self, F_blocks, u_blocks, bcs, entity_maps, options: dict | None = None, name: str = "ssbx"
+        self,
+        F_blocks,
+        u_blocks,
+        bcs,
+        entity_maps,
+        options: dict | None = None,
+        name: str = "ssbx",
+        field_tolerances: list[float] | None = None,
     ):
         # --- linear solver selection (solver/precond.py): options["ssbx_pc"] = "mumps" (default,
         # DEFAULT_OPTIONS unchanged) | "auxiliary" (CG + auxiliary-space two-level PC) ---
@@ -76,6 +83,51 @@ class CoupledProblem:
             self._ksp_its = snes.getLinearSolveIterations()
 
         self.snes.setMonitor(monitor)
+        if field_tolerances is not None:
+            self._install_convergence_test(field_tolerances)
+
+    def _install_convergence_test(self, tols: list[float]) -> None:
+        """Converged when the residual test passes (rtol/atol) OR every field's Newton update
+        is below its own absolute tolerance (in the field's units: m, V, mol/m³, ...).
+
+        The fields of a coupled problem have residuals in different units (N, A, mol/s), so one
+        absolute residual tolerance cannot fit them all; the per-field update test is
+        scale-aware and, with Newton's quadratic convergence, certifies an error below it.
+        """
+        import numpy as np
+        from mpi4py import MPI
+
+        sizes = [u.function_space.dofmap.index_map.size_local *
+                 u.function_space.dofmap.index_map_bs for u in self.u]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        rtol = float(self.options.get("snes_rtol", 1e-9))
+        atol = float(self.options.get("snes_atol", 1e-10))
+        max_it = int(self.options.get("snes_max_it", 25))
+        comm = self.u[0].function_space.mesh.comm
+        state = {"f0": None}
+
+        def test(snes, it, norms):
+            xnorm, ynorm, fnorm = norms
+            if not np.isfinite(fnorm):
+                return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
+            if it == 0:
+                state["f0"] = fnorm
+                return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm <= atol else 0
+            if fnorm <= atol:
+                return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS
+            if fnorm <= rtol * state["f0"]:
+                return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_RELATIVE
+            dx = snes.getSolutionUpdate().getArray(readonly=True)
+            ok = all(
+                (np.max(np.abs(dx[offsets[i]:offsets[i + 1]]), initial=0.0) <= tols[i])
+                for i in range(len(tols)))
+            if comm.allreduce(int(ok), op=MPI.MIN):
+                return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
+            if it >= max_it:
+                return PETSc.SNES.ConvergedReason.DIVERGED_MAX_IT
+            return 0
+
+        self.snes.setConvergenceTest(test)
 
     def solve(self) -> SolveResult:
         t0 = time.perf_counter()

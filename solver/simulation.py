@@ -1,12 +1,17 @@
-"""Case + domain → physics → coupled problem → the model the stepper drives.
+"""Case + domain → enabled physics → one monolithic Newton problem → the stepper's model.
 
-``MechanicsSimulation`` is the mechanics-only model (Γ_int contact / cohesive law, eigenstrain
-from a prescribed lithiation and temperature history, stack pressure).
+``Simulation`` couples, in one block system solved by one Newton iteration per step:
+mechanics (per-region displacements jumping across Γ_int, contact / cohesive law), the potentials
+φ_e, φ_s with the contact-gated interface kinetics, and Li transport in the electrode (driving
+the Vegard eigenstrain). Galvanostatic steps solve for the cell voltage V (the equipotential
+collector's potential) by a secant iteration on the scalar equation ∫ j_n dΓ = I around the
+monolithic solve (each solve warm-started, so later iterations cost one or two Newton steps).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 
 import solver.petsc_env  # noqa: F401  (before dolfinx)
 
@@ -18,34 +23,36 @@ from mpi4py import MPI
 
 from meshes import tags as T
 from solver.physics.cohesive import CohesiveLaw
+from solver.physics.electrochemistry import F_CONST, Electrochemistry, Kinetics
 from solver.physics.mechanics import Mechanics
-from solver.problem import CoupledProblem
+from solver.physics.transport import Transport
+from solver.problem import CoupledProblem, SolveResult
 
 log = logging.getLogger(__name__)
 
 
 def interface_h(dom, tag: int) -> float:
-    """Mean facet size on an interface (global): area / number of facets (per the facet's
-    own dimension: length in 2D, sqrt(area) in 3D)."""
+    """Mean facet size on an interface (global): its measure over the number of facets (a
+    length in 2D; the side of an equilateral triangle of that area in 3D)."""
     itf = dom.interfaces[tag]
     nf = dom.comm.allreduce(len(itf.facets), op=MPI.SUM)
     one = fem.Constant(dom.mesh, 1.0)
     area = dom.comm.allreduce(fem.assemble_scalar(fem.form(one("+") * dom.dS(tag))), op=MPI.SUM)
     a = area / max(nf, 1)
-    return a if dom.tdim == 2 else float(np.sqrt(2.0 * a))
+    return a if dom.tdim == 2 else float(np.sqrt(4.0 * a / np.sqrt(3.0)))
 
 
 def cohesive_law(
-    itf: dict, materials: dict, h: float, tag_roles=("electrode", "electrolyte")
+    itf: dict, materials: dict, h: float, roles=("electrode", "electrolyte")
 ) -> CohesiveLaw:
     """The interface law of a resolved [interface] section. Default stiffnesses scale with the
     adjacent moduli and the interface element size: K = 50 E_min / h, contact penalty
     K_c = penalty · E_max / h (at least K_n)."""
-    Es = [materials[r]["E"] for r in tag_roles if r in materials]
+    Es = [materials[r]["E"] for r in roles if r in materials]
     E_min, E_max = min(Es), max(Es)
     K_n = itf.get("K_n") or 50.0 * E_min / h
     K_t = itf.get("K_t") or K_n
-    K_c = max(K_n, float(itf.get("penalty", 10.0)) * E_max / h)
+    K_c = max(K_n, float(itf.get("penalty") or 10.0) * E_max / h)
     return CohesiveLaw(
         K_n=K_n,
         K_t=K_t,
@@ -60,8 +67,47 @@ def cohesive_law(
     )
 
 
-class MechanicsSimulation:
-    """The stepper's model for the mechanics: set_loads/solve/accept/reject."""
+def kinetics_from_case(itf: dict, materials: dict) -> Kinetics:
+    e, s = materials["electrode"], materials["electrolyte"]
+    hard = [m.get("hardness") for m in (e, s) if m.get("hardness")]
+    es = [(m["E"], m["nu"]) for m in (e, s)]
+    E_star = 1.0 / sum((1 - nu**2) / E for E, nu in es)
+    return Kinetics(
+        kind=itf.get("kinetics", "butler_volmer"),
+        i0=itf.get("i0", 10.0),
+        alpha_a=itf.get("alpha_a", 0.5),
+        alpha_c=itf.get("alpha_c", 0.5),
+        R_ct=itf.get("R_ct"),
+        h_sei=itf.get("h_sei0", 0.0) or 0.0,
+        kappa_sei=itf.get("kappa_sei", 1e-6),
+        microcontact=itf.get("microcontact", "plastic"),
+        asperity_radius=itf.get("asperity_radius", 1e-6),
+        asperity_spacing=itf.get("asperity_spacing"),
+        work_of_adhesion=itf.get("work_of_adhesion", 0.2),
+        hardness=min(hard) if hard else 1e9,
+        E_star=E_star,
+        g_open=itf.get("g_open", 1e-9),
+        constriction=bool(itf.get("constriction", True)),
+    )
+
+
+def linear_ocv(material: dict):
+    """U(c) = ocv + ocv_slope · c/c_max (V), a simple open-circuit potential of the electrode."""
+    U0 = material.get("ocv") or 0.0
+    slope = material.get("ocv_slope") or 0.0
+    c_max = material.get("c_max") or 1.0
+
+    def U(c):
+        if c is None or not slope:
+            return U0
+        return U0 + slope * c / c_max
+
+    return U
+
+
+class Simulation:
+    """The stepper's model: ``set_loads``, ``solve``, ``accept``, ``reject``,
+    ``damage_increment``; plus ``row(info)`` for the time series."""
 
     def __init__(self, case, dom, petsc_options: dict | None = None):
         r = case.resolved
@@ -70,61 +116,271 @@ class MechanicsSimulation:
         loading = r.get("loading", {})
         itf = r.get("interface", {})
         phys = r.get("physics", {})
-        self.c_max = mats.get("electrode", {}).get("c_max") or 1.0
-        h = interface_h(dom, T.INTERFACE)
-        laws = {T.INTERFACE: cohesive_law(itf, mats, h)}
-        if T.INTERFACE_COATING in dom.interfaces:
-            laws[T.INTERFACE_COATING] = cohesive_law(itf, mats, h, ("coating", "electrolyte"))
-        self.law = laws[T.INTERFACE]
+        degree = int(phys.get("degree", 1))
         self.T_ref = loading.get("T_ref", 298.15)
-        self.mech = Mechanics(
-            dom,
-            mats,
-            laws,
-            degree=int(phys.get("degree", 1)),
-            bonded_layers=bool(itf.get("bonded_layers", True)),
-            lateral=loading.get("lateral", "roller"),
-            bottom=loading.get("bottom", "roller"),
-            pressure_mode=loading.get("pressure_mode", "traction"),
-            T_ref=self.T_ref,
-        )
+        self.T = fem.Constant(dom.mesh, float(loading.get("temperature", self.T_ref)))
+        electrode = mats["electrode"]
+        self.metal = electrode.get("kind") == "metal"
+        self.c_max = electrode.get("c_max") or 1.0
         self.g_open = itf.get("g_open", 1e-9)
-        self.problem = CoupledProblem(
-            self.mech.F_blocks,
-            [rg.u for rg in self.mech.regions],
-            self.mech.bcs,
-            self.mech.entity_maps,
-            options=petsc_options,
-            name="ssbx_mech",
-        )
-        from solver.metrics import MechanicsMetrics
+        self.mode = "rest"
+        self.j_app = 0.0
+        self.t_acc = 0.0
+        self.charge = 0.0  # C passed through Γ_int (per unit depth in 2D)
+        self.throughput = 0.0  # ∫ |I| dt
+        self.dissipation = 0.0
 
-        self.metrics = MechanicsMetrics(self.mech, self.g_open)
-        self._last_dissipated = 0.0
-        log.info(
-            f"  mechanics: regions {[rg.name for rg in self.mech.regions]}, "
-            f"{self.num_dofs()} dofs, K_n = {self.law.K_n:.3g} Pa/m, "
-            f"K_c = {self.law.K_c:.3g} Pa/m (h_int = {h:.3g} m)"
+        # Li transport (intercalation electrodes); else a prescribed c = soc · c_max
+        self.transport = None
+        c_field = fem.Constant(dom.mesh, 0.0)
+        self.c_prescribed = c_field
+        if phys.get("transport") and not self.metal:
+            self.transport = Transport(
+                dom,
+                dom.subdomain((T.ELECTRODE,)),
+                electrode,
+                degree=degree,
+                temperature=self.T,
+                T_ref=self.T_ref,
+            )
+            c_field = self.transport.c
+            self.c_prescribed = None
+        self.mech = None
+        if phys.get("mechanics", True):
+            h = interface_h(dom, T.INTERFACE)
+            laws = {T.INTERFACE: cohesive_law(itf, mats, h)}
+            if T.INTERFACE_COATING in dom.interfaces:
+                laws[T.INTERFACE_COATING] = cohesive_law(itf, mats, h, ("coating", "electrolyte"))
+            self.law = laws[T.INTERFACE]
+            self.mech = Mechanics(
+                dom,
+                mats,
+                laws,
+                degree=degree,
+                bonded_layers=bool(itf.get("bonded_layers", True)),
+                lateral=loading.get("lateral") or "roller",
+                bottom=loading.get("bottom") or "roller",
+                pressure_mode=loading.get("pressure_mode", "traction"),
+                T_ref=self.T_ref,
+                c_field=c_field,
+                temperature=self.T,
+            )
+            self.h_int = h
+        self.ec = None
+        if phys.get("electrochemistry"):
+            self.ec = Electrochemistry(
+                dom,
+                mats,
+                kinetics_from_case(itf, mats),
+                mech=self.mech,
+                degree=degree,
+                temperature=self.T,
+                ocv=linear_ocv(electrode),
+                c=self.transport.c if self.transport else None,
+                T_ref=self.T_ref,
+                counter_boundary=loading.get("counter_boundary") or "auto",
+            )
+            self.A_app = self._collector_area()
+        blocks = [p for p in (self.mech, self.ec, self.transport) if p is not None]
+        spaces = [V for p in blocks for V in p.spaces]
+        W = ufl.MixedFunctionSpace(*spaces)
+        vs = list(ufl.TestFunctions(W))
+        F, k = 0, 0
+        for p in blocks:
+            n = len(p.spaces)
+            if p is self.transport:
+                j_n = self.ec.j_n if self.ec else 0.0
+                dS = (self.ec.dS if self.ec else dom.interface_measure())(T.INTERFACE)
+                F += p.residual(vs[k : k + n], j_n, dS)
+            else:
+                F += p.residual(vs[k : k + n])
+            k += n
+        self.fields = [f for p in blocks for f in p.fields]
+        bcs = (self.mech.bcs if self.mech else []) + (self.ec.bcs if self.ec else [])
+        self.entity_maps = []
+        for p in (self.mech, self.ec):
+            if p is not None:
+                for em in p.entity_maps:
+                    if all(em is not e for e in self.entity_maps):
+                        self.entity_maps.append(em)
+        if not self.entity_maps:  # transport only
+            self.entity_maps = [dom.subdomain((T.ELECTRODE,)).cell_map]
+        self.problem = CoupledProblem(
+            ufl.extract_blocks(F),
+            self.fields,
+            bcs,
+            self.entity_maps,
+            options=petsc_options,
+            name="ssbx",
+            field_tolerances=self._field_tolerances(),
         )
+        if self.ec is not None:  # start at open circuit: V = U(c_init), φ_e = V
+            c0 = electrode.get("c_init") or 0.0
+            U0 = (electrode.get("ocv") or 0.0) + (electrode.get("ocv_slope") or 0.0) * c0 / (
+                electrode.get("c_max") or 1.0
+            )
+            self.ec.V_cell.value = U0
+            self.ec.phi_e.x.array[:] = U0
+        self._prev = [f.x.array.copy() for f in self.fields]
+        self.li0 = self._li_inventory()
+        self._V_slope = None
+        self.V_cell = float(self.ec.V_cell.value) if self.ec is not None else 0.0
+        if self.mech is not None:
+            from solver.metrics import MechanicsMetrics
+
+            self.mmetrics = MechanicsMetrics(self.mech, self.g_open)
+        log.info(f"  fields: {', '.join(f.name for f in self.fields)}; {self.num_dofs()} dofs")
+
+    # ------------------------------------------------------------------ helpers
+    def _field_tolerances(self) -> list[float]:
+        """Absolute Newton-update tolerances per field, in the field's units."""
+        tols = []
+        h = getattr(self, "h_int", None) or 1e-7
+        for f in self.fields:
+            name = f.name
+            if name.startswith("u_"):
+                tols.append(1e-10 * h)  # m
+            elif name.startswith("phi"):
+                tols.append(1e-12)  # V
+            elif name == "j_loc":
+                tols.append(1e-12 * max(self.ec.kin.i0, 1.0))  # A/m^2
+            elif name == "c":
+                tols.append(1e-12 * self.c_max)  # mol/m^3
+            else:
+                tols.append(0.0)
+        return tols
+
+    def _collector_area(self) -> float:
+        one = fem.Constant(self.dom.mesh, 1.0)
+        a = self.ec._scalar(one * self.ec.r() * self.dom.ds(T.BOTTOM))
+        if a <= 0:  # no bottom face: the projected interface area
+            a = self.ec.interface_integral(one("+"))
+        return a
 
     def num_dofs(self) -> int:
         return sum(
-            rg.V.dofmap.index_map.size_global * rg.V.dofmap.index_map_bs for rg in self.mech.regions
+            f.function_space.dofmap.index_map.size_global * f.function_space.dofmap.index_map_bs
+            for f in self.fields
         )
 
-    # -- the stepper's protocol
-    def set_loads(self, st: dict) -> None:
-        L = self.mech.loads
-        L.pressure.value = st.get("pressure", 0.0)
-        L.top_displacement.value = st.get("displacement", 0.0)
-        if isinstance(L.c, fem.Constant):
-            L.c.value = st.get("soc", 0.0) * self.c_max
-        L.T.value = st.get("temperature", self.T_ref)
+    def _li_inventory(self) -> float:
+        if self.transport is not None:
+            return self.transport.inventory(self.entity_maps)
+        if self.metal and self.mech is not None and self.ec is not None:
+            # Li removed from the electrode as the stripped thickness s: −∫ s dΓ / Ω_Li
+            Om = self.case.materials["electrode"].get("molar_volume") or 1.3e-5
+            im = self.mech.interfaces[0]
+            s_int = self.mech.interface_integral(lambda _im: im.s_old("+"))
+            pending = getattr(self, "_strip_pending", None)
+            if pending is not None:  # accepted but not yet committed to s_old
+                q = fem.Function(im.Q)
+                q.x.array[:] = pending[0] * pending[1]
+                s_int += self.mech.interface_integral(lambda _im: q("+"))
+            return -s_int / Om
+        return 0.0
 
-    def solve(self):
-        return self.problem.solve()
+    # ------------------------------------------------------------------ stepper protocol
+    def set_loads(self, st: dict) -> None:
+        if self.mech is not None:
+            L = self.mech.loads
+            L.pressure.value = st.get("pressure", 0.0)
+            L.top_displacement.value = st.get("displacement", 0.0)
+        if self.c_prescribed is not None:
+            self.c_prescribed.value = st.get("soc", 0.0) * self.c_max
+        self.T.value = st.get("temperature", self.T_ref)
+        kind = st.get("kind", "hold")
+        if self.ec is not None:
+            if kind == "voltage":
+                self.mode = "voltage"
+                self.ec.V_cell.value = st["voltage"]
+            elif kind == "current":
+                self.mode = "current"
+                self.j_app = float(st.get("current_density", 0.0))
+            else:  # hold, rest, lithiate: open circuit
+                self.mode = "current"
+                self.j_app = 0.0
+            self.V_min, self.V_max = st.get("V_min"), st.get("V_max")
+        dt = st.get("time", 0.0) - self.t_acc
+        self._commit_stripping()
+        if self.mech is not None:
+            self.mech.s_dt.value = max(dt, 0.0)
+        if self.transport is not None:
+            self.transport.dt.value = dt if dt > 0 else 1e300
+        self._dt = dt
+
+    def solve(self) -> SolveResult:
+        if self.ec is None or self.mode == "voltage":
+            return self.problem.solve()
+        return self._solve_galvanostatic()
+
+    def _solve_galvanostatic(self) -> SolveResult:
+        """Secant iteration on V for ∫ j_n dΓ = j_app A_app."""
+        target = self.j_app * self.A_app
+        kin = self.ec.kin
+        scale = max(
+            abs(target),
+            kin.i0 * self.A_app
+            if kin.kind == "butler_volmer"
+            else self.A_app * 1e-3 / (kin.R_ct or 1.0),
+        )
+        tol = 1e-10 * scale
+        its, kits, t = 0, 0, 0.0
+        V0 = self.V_cell
+        slope = self._V_slope or self._slope_guess()
+        hist = []
+        V = V0
+        for _ in range(30):
+            self.ec.V_cell.value = V
+            res = self.problem.solve()
+            its += res.newton_iterations
+            kits += res.krylov_iterations
+            t += res.seconds
+            if not res.converged:
+                return SolveResult(False, res.reason, its, kits, t)
+            err = self.ec.current() - target
+            hist.append((V, err))
+            if abs(err) <= tol:
+                if len(hist) >= 2 and hist[-1][0] != hist[-2][0]:
+                    s = (hist[-1][1] - hist[-2][1]) / (hist[-1][0] - hist[-2][0])
+                    if s > 0:
+                        self._V_slope = s
+                return SolveResult(True, res.reason, its, kits, t)
+            if len(hist) >= 2 and hist[-1][0] != hist[-2][0]:
+                s = (hist[-1][1] - hist[-2][1]) / (hist[-1][0] - hist[-2][0])
+                if s > 0 and math.isfinite(s):
+                    slope = s
+            step = -err / slope
+            if kin.kind == "butler_volmer":  # exponential response: keep steps moderate
+                step = max(min(step, 0.5), -0.5)
+            V = V + step
+        return SolveResult(False, -50, its, kits, t)
+
+    def _slope_guess(self) -> float:
+        """dI/dV estimate for the first secant step: linearised kinetics in series."""
+        kin = self.ec.kin
+        if kin.kind == "linear":
+            r = kin.R_ct
+        else:
+            r = 1.0 / (
+                kin.i0 * (kin.alpha_a + kin.alpha_c) * F_CONST / (8.314462618 * float(self.T.value))
+            )
+        return self.A_app / r
+
+    def _commit_stripping(self) -> None:
+        pending = getattr(self, "_strip_pending", None)
+        if pending is None:
+            return
+        rate, dt = pending
+        im = self.mech.interfaces[0]
+        im.s_old.x.array[:] += rate * dt
+        im.s_rate.x.array[:] = rate
+        im.s_old.x.scatter_forward()
+        im.s_rate.x.scatter_forward()
+        self._strip_pending = None
 
     def damage_increment(self) -> float:
+        if self.mech is None:
+            return 0.0
         inc = 0.0
         for im in self.mech.interfaces:
             d = self.mech.interface_point_values(im, im.state.damage)
@@ -132,79 +388,191 @@ class MechanicsSimulation:
         return self.dom.comm.allreduce(inc, op=MPI.MAX)
 
     def accept(self) -> dict:
-        dissipated = self.mech.accept()
-        self.metrics.on_accept(dissipated)
-        return {"dissipated": dissipated}
+        extra = {}
+        dt = self._dt
+        if self.mech is not None:
+            dissipated = self.mech.accept()
+            self.mmetrics.on_accept(dissipated)
+            extra["dissipated"] = dissipated
+        if self.ec is not None:
+            I_now = self.ec.current()
+            self.charge += I_now * dt
+            self.throughput += abs(I_now) * dt
+            self.V_cell = float(self.ec.V_cell.value)
+            if self.mode == "current" and self.j_app != 0:
+                if (self.V_min is not None and self.V_cell < self.V_min) or (
+                    self.V_max is not None and self.V_cell > self.V_max
+                ):
+                    extra["end_segment"] = True
+            if self.metal and self.mech is not None and dt > 0:
+                # Li metal: stripping (j_n > 0) removes Ω_Li j_n/F dt of electrode at the
+                # interface and opens the gap by as much (plating closes it). During a step the
+                # mechanics sees the predictor s_old + (ds/dt)_prev dt; the accepted step's
+                # increment uses the converged current (backward Euler, so the Li inventory
+                # balances exactly) and is committed to s_old when the next step starts.
+                Om = self.case.materials["electrode"].get("molar_volume") or 1.3e-5
+                self._strip_pending = (Om / F_CONST * self.ec.point_values(self.ec.j_n), dt)
+        if self.transport is not None:
+            self.transport.accept()
+        self.t_acc += dt
+        self._prev = [f.x.array.copy() for f in self.fields]
+        return extra
 
     def reject(self) -> None:
-        self.mech.reject()
+        for f, a in zip(self.fields, self._prev):
+            f.x.array[:] = a
+        if self.ec is not None:
+            self.ec.V_cell.value = self.V_cell
+
+    # ------------------------------------------------------------------ metrics
+    def columns(self) -> list[str]:
+        from solver.metrics import EC_COLUMNS, MECH_COLUMNS
+
+        cols = (
+            list(MECH_COLUMNS)
+            if self.mech is not None
+            else [
+                "step",
+                "time",
+                "temperature",
+                "newton_iterations",
+                "krylov_iterations",
+                "step_cuts",
+                "wall_time",
+            ]
+        )
+        if self.ec is not None or self.transport is not None:
+            cols += [c for c in EC_COLUMNS if c not in cols]
+        return cols
+
+    def row(self, info) -> dict:
+        from solver.metrics import electrochemistry_row
+
+        if self.mech is not None:
+            row = self.mmetrics.row(info)
+        else:
+            row = {
+                "step": info.step,
+                "time": info.time,
+                "temperature": info.loads.get("temperature"),
+                "newton_iterations": info.newton_iterations,
+                "krylov_iterations": info.krylov_iterations,
+                "step_cuts": info.cuts,
+                "wall_time": info.wall_time,
+            }
+        if self.ec is not None or self.transport is not None:
+            row.update(electrochemistry_row(self))
+        return row
 
 
 class FieldWriter:
-    """XDMF field output for ParaView: displacement, von Mises and σ_nn per region, and the
-    interface fields (g_n, |g_t|, t_n, |t_t|, d, contact state) on the Γ_int submesh."""
+    """XDMF fields for ParaView: per region displacement, von Mises and σ_nn; φ_e, φ_s, the
+    current density and c; on Γ_int g_n, |g_t|, t_n, |t_t|, d, contact state, j_n and f."""
 
-    def __init__(self, sim: MechanicsSimulation, folder):
+    def __init__(self, sim: Simulation, folder):
         self.sim = sim
-        m = sim.mech
-        self.files = []
+        self.files: dict = {}
         self.items = []  # (file, function, updater)
-        for reg in m.regions:
-            msh = reg.sub.mesh
-            f = dio.XDMFFile(msh.comm, str(folder / f"{reg.name}.xdmf"), "w")
-            f.write_mesh(msh)
-            self.files.append(f)
-            V1 = fem.functionspace(msh, ("Lagrange", 1, (m.dom.gdim,)))
-            u_out = fem.Function(V1, name="u")
-            self.items.append((f, u_out, (lambda u_out=u_out, reg=reg: u_out.interpolate(reg.u))))
-            D0 = fem.functionspace(msh, ("DG", 0))
-            vm_expr, snn_expr = m.stress_expressions(reg)
-            for name, expr in (("von_mises", vm_expr), ("sigma_nn", snn_expr)):
-                fn = fem.Function(D0, name=name)
-                e = fem.Expression(expr, D0.element.interpolation_points)
-                self.items.append((f, fn, (lambda fn=fn, e=e: fn.interpolate(e))))
-        for im in m.interfaces:
-            Gm = im.Q.mesh
-            f = dio.XDMFFile(Gm.comm, str(folder / f"{T.facet_name(im.tag)}.xdmf"), "w")
-            f.write_mesh(Gm)
-            self.files.append(f)
+        m, ec = sim.mech, sim.ec
+        if m is not None:
+            for reg in m.regions:
+                f = self._file(folder, reg.name, reg.sub.mesh)
+                V1 = fem.functionspace(reg.sub.mesh, ("Lagrange", 1, (m.dom.gdim,)))
+                u_out = fem.Function(V1, name="u")
+                self.items.append(
+                    (f, u_out, (lambda u_out=u_out, reg=reg: u_out.interpolate(reg.u)))
+                )
+                D0 = fem.functionspace(reg.sub.mesh, ("DG", 0))
+                vm_expr, snn_expr = m.stress_expressions(reg)
+                for name, expr in (("von_mises", vm_expr), ("sigma_nn", snn_expr)):
+                    self._expr(f, D0, name, expr)
+        if ec is not None:
+            fe = self._file(folder, "electrode" if m is None else m.regions[0].name, ec.sub_e.mesh)
+            fs = self._file(folder, "ionic", ec.sub_s.mesh)
+            for f, phi in ((fe, ec.phi_e), (fs, ec.phi_s)):
+                P1 = fem.functionspace(phi.function_space.mesh, ("Lagrange", 1))
+                out = fem.Function(P1, name=phi.name)
+                self.items.append((f, out, (lambda out=out, phi=phi: out.interpolate(phi))))
+            gd = ec.dom.gdim
+            De = fem.functionspace(ec.sub_e.mesh, ("DG", 0, (gd,)))
+            self._expr(fe, De, "current_density", -ec.sigma_e() * ufl.grad(ec.phi_e))
+            Ds = fem.functionspace(ec.sub_s.mesh, ("DG", 0, (gd,)))
+            kappa = ec.materials[T.cell_name(ec.ionic_tags[0])]["kappa"]
+            self._expr(fs, Ds, "current_density", -kappa * ufl.grad(ec.phi_s))
+        if sim.transport is not None:
+            tr = sim.transport
+            fe = self._file(folder, "electrode" if m is None else m.regions[0].name, tr.V.mesh)
+            P1 = fem.functionspace(tr.V.mesh, ("Lagrange", 1))
+            out = fem.Function(P1, name="c")
+            self.items.append((fe, out, (lambda out=out: out.interpolate(tr.c))))
+        # interface fields
+        if m is not None or ec is not None:
+            itf_Q = m.interfaces[0].Q if m is not None else ec.Q
+            Gm = itf_Q.mesh
+            f = self._file(folder, "interface", Gm)
             P1 = fem.functionspace(Gm, ("Lagrange", 1))
-            st = im.state
-            g_open = sim.g_open
-            exprs = {
-                "g_n": st.g_n,
-                "g_t": ufl.sqrt(ufl.dot(st.g_t, st.g_t)),
-                "t_n": st.t_n,
-                "t_t": ufl.sqrt(ufl.dot(st.t_t, st.t_t)),
-                "damage": st.damage,
-                # 0 open, 1 debonded contact, 2 (partly) bonded
-                "contact_state": ufl.conditional(
-                    ufl.gt(st.g_n, g_open), 0.0, ufl.conditional(ufl.ge(st.damage, 1.0), 1.0, 2.0)
-                ),
-            }
+            exprs = {}
+            if m is not None:
+                st = m.interfaces[0].state
+                exprs.update(
+                    {
+                        "g_n": st.g_n,
+                        "g_t": ufl.sqrt(ufl.dot(st.g_t, st.g_t)),
+                        "t_n": st.t_n,
+                        "t_t": ufl.sqrt(ufl.dot(st.t_t, st.t_t)),
+                        "damage": st.damage,
+                        # 0 open, 1 debonded contact, 2 (partly) bonded
+                        "contact_state": ufl.conditional(
+                            ufl.gt(st.g_n, sim.g_open),
+                            0.0,
+                            ufl.conditional(ufl.ge(st.damage, 1.0), 1.0, 2.0),
+                        ),
+                    }
+                )
+            if ec is not None:
+                exprs.update(
+                    {"j_n": ec.j_n, "active_fraction": ec.f * ufl.as_ufl(1.0), "eta": ec.eta}
+                )
             for name, expr in exprs.items():
                 fn = fem.Function(P1, name=name)
-                self.items.append(
-                    (f, fn, (lambda fn=fn, expr=expr, im=im: self._to_p1(im, expr, fn)))
-                )
+                self.items.append((f, fn, (lambda fn=fn, expr=expr: self._to_p1(expr, fn))))
 
-    def _to_p1(self, im, expr, fn) -> None:
-        """Interface quadrature values → P1 on the interface mesh (length-weighted average of
-        the facets meeting at each vertex)."""
-        q = fem.Function(im.Q)
-        q.x.array[:] = self.sim.mech.interface_point_values(im, expr)
-        Gm = im.Q.mesh
+    def _file(self, folder, name, msh):
+        if name not in self.files:
+            f = dio.XDMFFile(msh.comm, str(folder / f"{name}.xdmf"), "w")
+            f.write_mesh(msh)
+            self.files[name] = f
+        return self.files[name]
+
+    def _expr(self, f, space, name, expr) -> None:
+        fn = fem.Function(space, name=name)
+        e = fem.Expression(expr, space.element.interpolation_points)
+        self.items.append((f, fn, (lambda fn=fn, e=e: fn.interpolate(e))))
+
+    def _values(self, expr) -> np.ndarray:
+        sim = self.sim
+        if sim.mech is not None:
+            return sim.mech.interface_point_values(sim.mech.interfaces[0], expr)
+        return sim.ec.point_values(expr)
+
+    def _to_p1(self, expr, fn) -> None:
+        """Interface point values → P1 on the interface mesh (length-weighted average of the
+        facets meeting at each vertex)."""
+        Q = self.sim.mech.interfaces[0].Q if self.sim.mech is not None else self.sim.ec.Q
+        q = fem.Function(Q)
+        q.x.array[:] = self._values(expr)
         v = ufl.TestFunction(fn.function_space)
         dxv = ufl.Measure(
-            "dx", domain=Gm, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
+            "dx", domain=Q.mesh, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
         )
         from dolfinx import la
 
         b = fem.assemble_vector(fem.form(q * v * dxv))
-        m = fem.assemble_vector(fem.form(v * dxv))
+        mm = fem.assemble_vector(fem.form(v * dxv))
         b.scatter_reverse(la.InsertMode.add)
-        m.scatter_reverse(la.InsertMode.add)
-        fn.x.array[:] = np.where(m.array != 0, b.array / np.where(m.array != 0, m.array, 1), 0)
+        mm.scatter_reverse(la.InsertMode.add)
+        safe = np.where(mm.array != 0, mm.array, 1.0)
+        fn.x.array[:] = np.where(mm.array != 0, b.array / safe, 0.0)
         fn.x.scatter_forward()
 
     def write(self, t: float) -> None:
@@ -213,5 +581,5 @@ class FieldWriter:
             f.write_function(fn, t)
 
     def close(self) -> None:
-        for f in self.files:
+        for f in self.files.values():
             f.close()

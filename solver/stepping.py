@@ -21,7 +21,8 @@ from solver.runlog import Progress
 
 log = logging.getLogger(__name__)
 
-LOAD_KEYS = ("pressure", "soc", "temperature", "displacement", "current_density")
+LOAD_KEYS = ("pressure", "soc", "temperature", "displacement")  # ramped over a segment
+STEP_KEYS = ("current_density", "voltage", "V_min", "V_max")  # constant over a segment
 
 
 @dataclass
@@ -55,7 +56,7 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
         targets = {}
         for k, v in item.items():
             key = rename.get(k, k)
-            if key in LOAD_KEYS and v is not None:
+            if key in LOAD_KEYS + STEP_KEYS and v is not None:
                 targets[key] = float(v)
         segs.append(
             Segment(
@@ -97,10 +98,14 @@ class Stepper:
         self.last: StepInfo | None = None
 
     def _interp(self, start: dict, seg: Segment, s: float) -> dict:
-        st = dict(start)
+        st = {k: v for k, v in start.items() if k not in STEP_KEYS}
         for k, v in seg.targets.items():
-            st[k] = start.get(k, 0.0) + s * (v - start.get(k, 0.0))
+            if k in STEP_KEYS:
+                st[k] = v
+            else:
+                st[k] = start.get(k, 0.0) + s * (v - start.get(k, 0.0))
         st["time"] = start["time"] + s * seg.duration
+        st["kind"] = seg.kind
         return st
 
     def run(self) -> StepInfo | None:
@@ -149,6 +154,9 @@ class Stepper:
                     prog.update(done_nominal, f"t={loads['time']:.4g}s its={res.newton_iterations}")
                     s = s_new
                     cuts = 0
+                    if extra.get("end_segment"):
+                        log.info(f"  segment {iseg + 1} '{seg.kind}' ended at a cut-off")
+                        break
                     ok_streak += 1
                     if ok_streak >= 2 and ds < ds_nom:
                         ds, ok_streak = min(ds_nom, 2 * ds), 0

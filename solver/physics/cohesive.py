@@ -16,6 +16,8 @@ g_n = [[u]]·n, g_t = [[u]] − g_n n. Traction on the electrode side (energy-co
   Either way the energy dissipated to full separation under proportional loading is G_c(B).
 * Irreversibility: d = max(d_old, d(δ_m, B)), d_old held at the interface quadrature points
   and updated only on accepted steps (secant unloading, no healing).
+* A fully damaged interface keeps a residual stiffness fraction r = 1e-9 (a regular Jacobian
+  when a body floats on an open gap).
 * Optional regularised Coulomb friction on damaged contact: t_t += d μ p g_t / sqrt(|g_t|² + ε_t²),
   p = −K_c ⟨g_n⟩₋ (frictionless by default).
 """
@@ -40,6 +42,7 @@ class CohesiveLaw:
     law: str = "bilinear"  # or "exponential"
     friction: float = 0.0
     slip_reg: float = 1e-9  # m, friction regularisation ε_t
+    residual: float = 1e-9  # residual stiffness fraction of a fully damaged interface
 
     def __post_init__(self):
         for k in ("K_n", "K_t", "K_c", "sigma_c", "tau_c", "G_Ic", "G_IIc", "eta"):
@@ -116,7 +119,11 @@ def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None) -> InterfaceState:
         d_raw = 1.0 - (d0 / delta) * ufl.exp(-(delta - d0) / dc)
     d_load = ufl.conditional(ufl.gt(delta, d0), ufl.min_value(d_raw, 1.0), 0.0)
     d = ufl.max_value(d_old, d_load)
-    t_coh = (1 - d) * (law.K_n * gnp * n + law.K_t * g_t)
+    # a fully debonded interface keeps a residual stiffness r·K (r = 1e-9): it keeps the
+    # Jacobian regular when a body floats on an open gap (traction-loaded stack) and carries a
+    # negligible traction (r K g ~ 0.1 kPa at g = 10 nm for K = 1e19 Pa/m)
+    keep = (1 - d) + d * law.residual
+    t_coh = keep * (law.K_n * gnp * n + law.K_t * g_t)
     t_con = law.K_c * _neg(g_n) * n
     t = t_coh + t_con
     if law.friction > 0:
@@ -125,5 +132,5 @@ def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None) -> InterfaceState:
     t_n = ufl.dot(t, n)
     t_t = t - t_n * n
     Y = 0.5 * (law.K_n * gnp**2 + law.K_t * gt2)
-    stored = (1 - d) * Y + 0.5 * law.K_c * _neg(g_n) ** 2
+    stored = keep * Y + 0.5 * law.K_c * _neg(g_n) ** 2
     return InterfaceState(jump, g_n, g_t, delta, B, d, t, t_n, t_t, Y, stored)

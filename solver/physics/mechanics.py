@@ -56,8 +56,10 @@ class InterfaceMech:
     d_old: fem.Function
     Y_old: fem.Function
     s_old: fem.Function  # stripped (+) / plated (−) electrode thickness, added to g_n
+    s_rate: fem.Function  # predicted ds/dt during the current step (m/s)
     state: C.InterfaceState | None = None
     dS: ufl.Measure | None = None
+    r_eff: fem.Function | None = None  # axisymmetric P1: lumped radius (see Mechanics.r_itf)
 
 
 @dataclass
@@ -118,6 +120,7 @@ class Mechanics:
         c_ref: dict | None = None,
         initial_gap: dict | None = None,
         auto_bcs: bool = True,
+        temperature=None,
     ):
         self.dom = dom
         self.msh = dom.mesh
@@ -157,7 +160,7 @@ class Mechanics:
             top_displacement=fem.Constant(self.msh, 0.0),
             top_shear=fem.Constant(self.msh, 0.0),
             c=c_field if c_field is not None else fem.Constant(self.msh, 0.0),
-            T=fem.Constant(self.msh, float(T_ref)),
+            T=temperature if temperature is not None else fem.Constant(self.msh, float(T_ref)),
         )
         # interfaces (cohesive)
         self.interfaces: list[InterfaceMech] = []
@@ -175,11 +178,15 @@ class Mechanics:
             d_old = fem.Function(Q, name="damage")
             Y_old = fem.Function(Q, name="energy_release")
             s_old = fem.Function(Q, name="stripped_thickness")
-            im = InterfaceMech(tag, plus, minus, law, Q, d_old, Y_old, s_old)
+            s_rate = fem.Function(Q, name="strip_rate")
+            im = InterfaceMech(tag, plus, minus, law, Q, d_old, Y_old, s_old, s_rate)
+            if dom.axisymmetric and degree == 1:
+                im.r_eff = _lumped_radius(Q)
             im.dS = dom.interface_measure(self._itf_quadrature())
             self.interfaces.append(im)
             self.entity_maps.append(itf.facet_map)
         self.n = ufl.FacetNormal(self.msh)
+        self.s_dt = fem.Constant(self.msh, 0.0)  # time step of the stripping predictor
         self._build_states()
         self._build_forms()
         self.bcs = self._bcs() if auto_bcs else []
@@ -204,6 +211,18 @@ class Mechanics:
             return 1.0
         w = 2.0 * np.pi * self.x[0]
         return w(restriction) if restriction else w
+
+    def r_itf(self, im: InterfaceMech):
+        """Axisymmetric weight of the interface integrals ("+" side; 1 in plane/3D).
+
+        P1 fields use the vertex rule on Γ, where 2πr would give the nodes on the axis (r = 0)
+        zero weight: the contact/cohesive law would not act there (the axis node pair of a
+        Hertzian contact interpenetrated freely). The weight is 2π r̃ with r̃ = (2 r_i + r_j)/3
+        at vertex i of facet (i, j): the vertex rule then gives each node its exact
+        ∫ 2π r N_i ds (row-sum lumping; ∫ 2π r ds over each facet is unchanged)."""
+        if im.r_eff is not None:
+            return 2.0 * np.pi * im.r_eff("+")
+        return self.r("+")
 
     def eigenstrain(self, tag: int):
         m = self.materials[T.cell_name(tag)]
@@ -255,7 +274,7 @@ class Mechanics:
                 jump_v = vp("+")
             else:
                 jump_v = vp("+") - vm("-")
-            F += ufl.inner(im.state.traction, jump_v) * self.r("+") * im.dS(im.tag)
+            F += ufl.inner(im.state.traction, jump_v) * self.r_itf(im) * im.dS(im.tag)
         return F
 
     def _build_states(self) -> None:
@@ -266,7 +285,8 @@ class Mechanics:
             g0 = self.initial_gap.get(im.tag)
             if g0 is not None:
                 g0 = g0("+") if isinstance(g0, ufl.core.expr.Expr) else g0
-            gap = im.s_old("+") if g0 is None else g0 + im.s_old("+")
+            s = im.s_old("+") + im.s_rate("+") * self.s_dt
+            gap = s if g0 is None else g0 + s
             im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"), gap0=gap)
 
     def residual(self, vs: list):
@@ -311,7 +331,7 @@ class Mechanics:
                     value if isinstance(value, fem.Constant) else np.float64(value), dofs, Vi
                 )
 
-            if _has_facets(self.dom, reg, T.BOTTOM):
+            if self.bottom != "free" and _has_facets(self.dom, reg, T.BOTTOM):
                 bcs.append(fix(T.BOTTOM, up))
                 if self.bottom == "clamped":
                     for comp in range(gdim - 1):
@@ -411,7 +431,7 @@ class Mechanics:
         if not hasattr(im, "_w"):
             q = ufl.TestFunction(im.Q)
             m = fem.assemble_vector(
-                fem.form(q("+") * self.r("+") * im.dS(im.tag), entity_maps=self.entity_maps)
+                fem.form(q("+") * self.r_itf(im) * im.dS(im.tag), entity_maps=self.entity_maps)
             )
             from dolfinx import la
 
@@ -439,7 +459,7 @@ class Mechanics:
     def interface_integral(self, expr_fn) -> float:
         tot = 0.0
         for im in self.interfaces:
-            tot += self._scalar(expr_fn(im) * self.r("+") * im.dS(im.tag))
+            tot += self._scalar(expr_fn(im) * self.r_itf(im) * im.dS(im.tag))
         return tot
 
     def _scalar(self, form) -> float:
@@ -481,6 +501,18 @@ class Mechanics:
         sig = self.sigma(reg.u, tag, x=xs)
         up = 2 if self.dom.gdim == 3 else 1
         return von_mises(sig), sig[up, up]
+
+
+def _lumped_radius(Q: fem.FunctionSpace) -> fem.Function:
+    """DG1 function on the interface submesh (2D axisymmetric) equal to (2 r_i + r_j)/3 at
+    vertex i of each facet (i, j), so that the vertex rule integrates 2π r̃ N_i exactly."""
+    r_eff = fem.Function(Q, name="r_lumped")
+    cells = Q.dofmap.list
+    r = Q.tabulate_dof_coordinates()[:, 0][cells]
+    r_eff.x.array[cells[:, 0]] = (2.0 * r[:, 0] + r[:, 1]) / 3.0
+    r_eff.x.array[cells[:, 1]] = (2.0 * r[:, 1] + r[:, 0]) / 3.0
+    r_eff.x.scatter_forward()
+    return r_eff
 
 
 def _has_facets(dom, reg: Region, tag: int) -> bool:

@@ -1,0 +1,88 @@
+"""Li transport in an intercalation electrode (PHYSICS.md §5), backward Euler in time:
+
+    ∫ (c − c_old)/Δt w + ∫ D ∇c·∇w + ∫_Γ (j_n / F) w = 0
+
+j_n is the interface current from the electrode into the electrolyte (A/m²), so j_n/F is the Li
+flux leaving the electrode. With w = 1 the discrete Li inventory satisfies
+∫(c − c_old) = −Δt ∫ j_n/F exactly (to solver tolerance): the balance the metrics check.
+The bounds 0 ≤ c ≤ c_max are not imposed; the metrics report min(c) and max(c)/c_max.
+"""
+
+from __future__ import annotations
+
+import solver.petsc_env  # noqa: F401  (before dolfinx)
+
+import numpy as np
+import ufl
+from dolfinx import fem
+from mpi4py import MPI
+
+from meshes import tags as T
+from solver.physics.electrochemistry import F_CONST, arrhenius
+
+
+class Transport:
+    def __init__(
+        self,
+        dom,
+        sub_e,
+        material: dict,
+        *,
+        degree: int = 1,
+        temperature=298.15,
+        T_ref: float = 298.15,
+    ):
+        self.dom = dom
+        self.material = material
+        self.V = fem.functionspace(sub_e.mesh, ("Lagrange", degree))
+        self.c = fem.Function(self.V, name="c")
+        self.c_old = fem.Function(self.V, name="c_old")
+        c0 = material.get("c_init") or 0.0
+        self.c.x.array[:] = c0
+        self.c_old.x.array[:] = c0
+        self.dt = fem.Constant(dom.mesh, 1.0)
+        self.D = arrhenius(material["D"], material.get("Ea_D", 0.0) or 0.0, temperature, T_ref)
+        self.c_max = material.get("c_max") or 1.0
+        self.x = ufl.SpatialCoordinate(dom.mesh)
+
+    @property
+    def spaces(self):
+        return [self.V]
+
+    @property
+    def fields(self):
+        return [self.c]
+
+    def r(self, restriction=None):
+        if not self.dom.axisymmetric:
+            return 1.0
+        w = 2.0 * np.pi * self.x[0]
+        return w(restriction) if restriction else w
+
+    def residual(self, vs, j_n, dS):
+        w = vs[0]
+        dx = self.dom.dx(T.ELECTRODE)
+        F = (self.c - self.c_old) / self.dt * w * self.r() * dx
+        F += self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
+        F += (j_n / F_CONST) * w("+") * self.r("+") * dS
+        return F
+
+    def accept(self) -> None:
+        self.c_old.x.array[:] = self.c.x.array
+
+    def reject(self) -> None:
+        self.c.x.array[:] = self.c_old.x.array
+
+    def inventory(self, entity_maps) -> float:
+        """Li in the electrode, ∫ c dΩ (mol; per unit depth in 2D)."""
+        form = fem.form(self.c * self.r() * self.dom.dx(T.ELECTRODE), entity_maps=entity_maps)
+        return self.dom.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+
+    def bounds(self) -> tuple[float, float]:
+        n = self.V.dofmap.index_map.size_local
+        a = self.c.x.array[:n]
+        comm = self.dom.comm
+        return (
+            comm.allreduce(float(a.min(initial=np.inf)), op=MPI.MIN),
+            comm.allreduce(float(a.max(initial=-np.inf)), op=MPI.MAX),
+        )
