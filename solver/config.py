@@ -135,6 +135,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "bk_eta": _pos(2.0, "dimensionless", "Benzeggagh-Kenane exponent"),
         "friction": _nonneg(0.0, "dimensionless", "Coulomb friction on debonded contact"),
         "penalty": _pos(10.0, "dimensionless", "contact penalty factor (x E/h)"),
+        "viscosity": _nonneg(0.0, "time", "viscous regularisation time of the damage (0: off)"),
         "g_open": _pos(1e-9, "length", "gap above which the interface is blocking"),
         "microcontact": _choice(
             "plastic",
@@ -838,11 +839,6 @@ class _Resolver:
                     need(role, key, "physics.thermal")
         if any(s["kind"] == "lithiate" for s in ld["protocol"]) and el is not None:
             need("electrode", "c_max", "a 'lithiate' step in loading.protocol")
-        if ld["pressure_mode"] == "displacement" and "pad" not in mats:
-            self.bad(
-                "loading.pressure_mode: got 'displacement', allowed 'traction' for a "
-                "geometry without a pad (stack family with a pad layer)"
-            )
 
 
 def derive_roles(family: str, params: dict) -> list[str]:

@@ -85,7 +85,7 @@ def electrochemistry_row(sim) -> dict:
     ec = sim.ec
     if ec is None:
         return row
-    one = fem.Constant(sim.dom.mesh, 1.0)
+    one = ec.one
     I_now = ec.current()
     j_app = sim.j_app if sim.mode == "current" else I_now / sim.A_app
     A_geom = ec.interface_integral(one("+"))

@@ -4,39 +4,41 @@ The mechanics unknowns are one displacement field per region (``kind="mpi"`` blo
 cohesive interface couples the two copies of every interface node with a penalty-like stiffness K.
 Black-box algebraic multigrid on that matrix degrades as K·h/E grows (its aggregates split the
 duplicated interface nodes, so coarse functions carry jumps whose energy grows with K). This module
-supplies the two-level *auxiliary-space* preconditioner that does not:
+supplies a two-level *auxiliary-space* preconditioner that does not:
 
-    B = S ∘ (P A_c⁻¹ Pᵀ) ∘ S      (PCCOMPOSITE, symmetric multiplicative)
+    B = S ∘ C ∘ S    (PCCOMPOSITE, symmetric multiplicative; CG outside)
 
-* S: a symmetric SOR sweep on the two-domain matrix A (processor-local sweeps in parallel) — it
-  damps the high-energy jump modes that the interface stiffness creates;
-* P: the prolongation that copies a continuous displacement on the parent mesh (one value per
-  parent degree of freedom, same Lagrange element as the regions) onto every region field, so
-  the duplicated interface nodes get the same value;
-* A_c = Pᵀ A P: the Galerkin product, computed once from the first Jacobian. Because the interface
-  terms only see the jump [[P w]] = 0, A_c is exactly the bonded single-field elasticity matrix on
-  the parent mesh: independent of K and of the interface state (damage, contact). Its GAMG
-  hierarchy (rigid-body near-nullspace) is set up once and reused across Newton iterations and
-  load steps. (The bulk is linear elastic; call :meth:`AuxiliarySpace.reset` if that changes.)
+* S: a symmetric SOR sweep on the two-domain matrix A (processor-local sweeps in parallel); it
+  damps the high-energy jump modes that a stiff interface creates.
+* C = P A_c⁻¹ Pᵀ: P copies a continuous displacement of the parent mesh (one value per parent
+  dof, same Lagrange element as the regions) onto every region field, so the duplicated interface
+  nodes get the same value; A_c = Pᵀ A P is computed once from the first Jacobian. The interface
+  terms only see the jump [[P w]] = 0, so A_c is exactly the bonded single-field elasticity matrix
+  of the parent mesh, independent of K and of the interface state (damage, contact). A_c⁻¹ is one
+  GAMG V-cycle with the rigid-body near-nullspace, set up once and reused across Newton iterations
+  and load steps (the bulk is linear elastic; :meth:`AuxiliarySpace.reset` forgets it).
+* Weak or open interfaces (K_eff·h/E ≲ 1: damaged zones, frictionless sliding) make jump modes
+  low-energy, and the continuous space does not contain them: CG iterations then grow like
+  h^-1/2 (measured 50/76/106 over three 2D refinements at K·h/E = 1e-4). The remedy is an
+  additive per-region term, C = P A_c⁻¹ Pᵀ + Σ_r R_rᵀ GAMG(A_rr) R_r, with the region blocks A_rr
+  of the current Jacobian (interface stiffness included; aggregation of the first set-up reused).
+  It costs a second V-cycle per iteration and a Galerkin update per Newton iteration, so by
+  default ("auto") it is switched on only while ≥ 1 % of the interface dofs are weak: the
+  interface stiffness on a parent dof, k = (Pᵀ diag A − diag A_c)/2, is below 0.1 × its bulk
+  stiffness diag A_c (diag A_c is the sum of both sides' bulk diagonals).
 
-Selection: ``CoupledProblem(..., options={"ssbx_pc": "auxiliary"})`` — in a case file
-``[solver.petsc_options] ssbx_pc = "auxiliary"``. ``"mumps"`` (the default) keeps the direct
-solve. Every other PETSc option still merges over the defaults below under the problem's prefix,
-e.g. ``ksp_type = "gmres"``, ``ksp_rtol = 1e-10``, ``sub_0_pc_sor_omega = 1.2``; options that
-start with ``aux_`` go to the inner solver of A_c (default: one GAMG V-cycle), e.g.
-``aux_pc_gamg_threshold = 0.02``.
+Selection (the key is taken out of the PETSc options): ``CoupledProblem(..., options={"ssbx_pc":
+"auxiliary"})``, in a case file ``[solver.petsc_options] ssbx_pc = "auxiliary"``; ``"mumps"``, the
+default, keeps the direct solve. ``ssbx_pc_regions = "auto" | true | false`` controls the region
+term. Other options still merge over :data:`KRYLOV_DEFAULTS` under the problem's prefix (e.g.
+``ksp_rtol = 1e-10``, ``sub_0_pc_sor_omega = 1.2``); ``aux_*`` keys go to the inner solvers of A_c
+and of the region blocks, ``aux_region_*`` keys to the region blocks only (e.g.
+``aux_pc_gamg_threshold = 0.02``).
 
-Krylov method: CG with the unpreconditioned (true) residual norm. The preconditioner is symmetric;
-the Jacobian is symmetric for the linear springs, the contact penalty and the softening law in pure
-mode. In mixed-mode softening and with friction the tangent is mildly nonsymmetric: choose
-``ksp_type = "gmres"`` (with ``ksp_pc_side = "right"``) there.
-
-Limitation (measured, see benchmarks/README.md): when the interface is weak or open over a large
-area (K_eff·h/E ≪ 1: debonded zones) the jump modes are low-energy and the continuous coarse space
-does not contain them; the iteration count then grows. ``ssbx_pc_regions = true`` adds one GAMG
-V-cycle per region block A_rr (additively to the continuous coarse correction), which restores
-convergence at the cost of a second multigrid cycle per iteration and a GAMG set-up whenever the
-interface state changes (the region blocks contain the interface stiffness).
+Krylov method: CG on the true (unpreconditioned) residual. B is symmetric positive definite; the
+Jacobian is symmetric for linear springs, the contact penalty and single-mode softening. For the
+mildly nonsymmetric tangents of mixed-mode softening or friction choose ``ksp_type = "gmres"``
+(right preconditioning is then set, so that the true residual is still the one tested).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from __future__ import annotations
 import logging
 import time
 
-import solver.petsc_env  # noqa: F401  (before dolfinx)
+import solver.petsc_env  # noqa: F401  (before dolfinx / petsc4py)
 
 import numpy as np
 from mpi4py import MPI
@@ -59,6 +61,8 @@ log = logging.getLogger(__name__)
 SELECT_KEY = "ssbx_pc"
 REGIONS_KEY = "ssbx_pc_regions"
 CHOICES = ("mumps", "auxiliary")
+WEAK_RATIO = 0.1  # interface / bulk diagonal stiffness below which an interface dof is weak
+WEAK_FRACTION = 0.01  # share of weak interface dofs that switches the region term on ("auto")
 
 # Direct-solver keys of the problem defaults that the iterative solver replaces.
 _DIRECT_KEYS = ("ksp_type", "pc_type", "pc_factor_mat_solver_type", "mat_mumps_icntl_14")
@@ -69,14 +73,14 @@ KRYLOV_DEFAULTS: dict[str, object] = {
     "ksp_norm_type": "unpreconditioned",
     "ksp_rtol": 1e-8,
     "ksp_atol": 0.0,
-    "ksp_max_it": 2000,
+    "ksp_max_it": 1000,
     "pc_type": "composite",
     "pc_composite_type": "symmetric_multiplicative",
     "pc_composite_pcs": "sor,python",
     "sub_0_pc_sor_local_symmetric": None,  # symmetric sweeps, processor-local in parallel
 }
 
-# The inner solve of A_c (and of the region blocks): one multigrid V-cycle.
+# An inner solve (A_c, region blocks): one smoothed-aggregation V-cycle.
 GAMG_DEFAULTS: dict[str, object] = {
     "ksp_type": "preonly",
     "pc_type": "gamg",
@@ -86,27 +90,25 @@ GAMG_DEFAULTS: dict[str, object] = {
 }
 
 
+# ---------------------------------------------------------------------- options
 def split_options(options: dict | None, defaults: dict) -> tuple[dict, dict | None]:
     """Merge ``options`` over ``defaults`` and take out the ssbx linear-solver selection.
 
-    Returns the PETSc options for the SNES/KSP prefix and, when ``ssbx_pc = "auxiliary"``, a spec
-    dict ``{"aux": {A_c solver options}, "region": {region-block solver options}, "regions":
-    bool}`` (else None: the defaults and the user's options are returned unchanged, apart from
-    the removed selection keys). User keys ``aux_region_*`` go to the region blocks, other
-    ``aux_*`` keys to both inner solvers, the rest to the outer SNES/KSP.
+    Returns the PETSc options of the SNES/KSP prefix and, for ``ssbx_pc = "auxiliary"``, a spec
+    ``{"aux": {A_c solver options}, "region": {region-block options}, "regions": "auto" | True |
+    False}``; for the direct solver (default) the spec is None and the options are ``defaults``
+    updated by ``options``, exactly as without this module.
     """
     user = dict(options or {})
-    choice = str(user.pop(SELECT_KEY, "mumps")).lower()
-    regions = _as_bool(user.pop(REGIONS_KEY, False))
+    choice = str(user.pop(SELECT_KEY, "mumps")).strip().lower()
+    regions = _regions_mode(user.pop(REGIONS_KEY, "auto"))
     if choice not in CHOICES:
         raise ValueError(
             f"solver.petsc_options.{SELECT_KEY}: got {choice!r}, allowed "
-            f"{', '.join(repr(c) for c in CHOICES)}"
+            f"{' or '.join(repr(c) for c in CHOICES)}"
         )
     if choice == "mumps":
-        opts = dict(defaults)
-        opts.update(user)
-        return opts, None
+        return {**defaults, **user}, None
     opts = {k: v for k, v in defaults.items() if k not in _DIRECT_KEYS}
     opts.update(KRYLOV_DEFAULTS)
     aux, region = {}, {}
@@ -117,51 +119,59 @@ def split_options(options: dict | None, defaults: dict) -> tuple[dict, dict | No
             aux[k[len("aux_") :]] = v
         else:
             opts[k] = v
-    region = {**aux, **region}
-    region.setdefault("pc_gamg_reuse_interpolation", True)
+    if (
+        str(opts["ksp_type"]) in ("gmres", "lgmres", "dgmres", "pgmres")
+        and "ksp_pc_side" not in user
+    ):
+        opts["ksp_pc_side"] = "right"  # left-preconditioned GMRES cannot test the true residual
+    region = {"pc_gamg_reuse_interpolation": True, **aux, **region}
     return opts, {"aux": inner_options(aux), "region": inner_options(region), "regions": regions}
 
 
 def inner_options(user: dict) -> dict:
-    """Options of an inner solve (A_c or a region block): GAMG_DEFAULTS under ``user`` (the
-    multigrid defaults only while the preconditioner stays GAMG)."""
-    gamg = str(user.get("pc_type", "gamg")) == "gamg"
-    base = {k: v for k, v in GAMG_DEFAULTS.items() if gamg or not k.startswith(("pc_", "mg_"))}
-    out = {**base, **user}
-    if not gamg:
-        out = {k: v for k, v in out.items() if not k.startswith(("pc_gamg", "mg_"))}
-    return out
+    """Options of an inner solve: :data:`GAMG_DEFAULTS` under ``user`` (the multigrid defaults
+    only while its preconditioner stays GAMG)."""
+    if str(user.get("pc_type", "gamg")) == "gamg":
+        return {**GAMG_DEFAULTS, **user}
+    out = {"ksp_type": GAMG_DEFAULTS["ksp_type"], **user}
+    return {k: v for k, v in out.items() if not k.startswith(("pc_gamg", "mg_"))}
 
 
-def _as_bool(v) -> bool:
-    if isinstance(v, str):
-        return v.strip().lower() in ("1", "true", "yes", "on")
-    return bool(v)
+def _regions_mode(v) -> str | bool:
+    s = str(v).strip().lower()
+    if s == "auto":
+        return "auto"
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"solver.petsc_options.{REGIONS_KEY}: got {v!r}, allowed 'auto', true, false")
 
 
-def attach(problem, spec: dict | None, entity_maps, ufl_forms=None) -> AuxiliarySpace | None:
-    """Install the auxiliary-space preconditioner on the KSP of a ``NonlinearProblem``
-    (``kind="mpi"``) whose options were produced by :func:`split_options`. Returns the
-    :class:`AuxiliarySpace` (its ``stats`` hold set-up/apply timings), or None if ``spec`` is
-    None. ``ufl_forms``: the residual forms (to find the parent mesh; default ``problem.F``)."""
+# ---------------------------------------------------------------------- installation
+def attach(problem, spec: dict | None, entity_maps, ufl_forms, bcs=()) -> AuxiliarySpace | None:
+    """Install the auxiliary-space preconditioner on the KSP of a ``kind="mpi"``
+    ``NonlinearProblem`` whose options came from :func:`split_options` (None when ``spec`` is
+    None). ``ufl_forms``: the block residual (its integration mesh is the parent mesh); ``bcs``:
+    the Dirichlet conditions (their dofs are left out of the weak-interface test)."""
     if spec is None:
         return None
     pc = problem.solver.getKSP().getPC()
-    if pc.getType() != "composite":
+    if pc.getType() != "composite" or pc.getCompositePC(1).getType() != "python":
         raise ValueError(
-            f"{SELECT_KEY} = 'auxiliary' needs pc_type = composite (got "
-            f"{pc.getType()!r}); leave pc_type unset"
+            f"{SELECT_KEY} = 'auxiliary' sets pc_type = composite with a python member; "
+            "do not override pc_type / pc_composite_pcs"
         )
     u = problem.u if isinstance(problem.u, list | tuple) else [problem.u]
-    msh = parent_mesh(ufl_forms)
     aux = AuxiliarySpace(
-        msh,
+        parent_mesh(ufl_forms),
         [ui.function_space for ui in u],
         entity_maps,
         prefix=problem.solver.getOptionsPrefix() + "aux_",
         inner_options=spec["aux"],
-        region_options=spec.get("region"),
-        regions=spec.get("regions", False),
+        region_options=spec["region"],
+        regions=spec["regions"],
+        bcs=bcs,
     )
     pc.getCompositePC(1).setPythonContext(_CoarsePC(aux))
     return aux
@@ -171,21 +181,21 @@ def parent_mesh(ufl_forms) -> dmesh.Mesh:
     """The DOLFINx mesh on which the (block) residual forms integrate."""
     forms = ufl_forms if isinstance(ufl_forms, list | tuple) else [ufl_forms]
     for f in forms:
-        if f is None:
-            continue
-        domains = f.ufl_domains()
+        domains = f.ufl_domains() if f is not None else ()
         if domains:
-            d = domains[0]
-            return dmesh.Mesh(d.ufl_cargo(), d)
+            return dmesh.Mesh(domains[0].ufl_cargo(), domains[0])
     raise ValueError("cannot find the integration mesh of the residual forms")
 
 
+# ---------------------------------------------------------------------- the preconditioner
 class AuxiliarySpace:
-    """P (region fields ← continuous parent field), A_c = Pᵀ A P and its GAMG solver.
+    """P (block fields ← continuous parent field), A_c = Pᵀ A P with its GAMG cycle, and the
+    optional per-region GAMG cycles.
 
-    ``spaces``: the function space of each block, in block order (submesh spaces, or the parent
-    space itself); ``entity_maps``: cell EntityMaps submesh → parent (those of other dimensions
-    or other meshes are ignored).
+    ``spaces``: the function space of every block, in block order (submesh spaces, or the parent
+    space itself); ``entity_maps``: the cell EntityMaps submesh → parent (others are ignored).
+    The rows of P follow the ``kind="mpi"`` block layout: on each rank the owned dofs of block 0,
+    then of block 1, ..., offset by the owned dofs of the lower ranks.
     """
 
     def __init__(
@@ -196,22 +206,25 @@ class AuxiliarySpace:
         prefix: str = "ssbx_aux_",
         inner_options: dict | None = None,
         region_options: dict | None = None,
-        regions: bool = False,
+        regions: str | bool = "auto",
+        bcs=(),
     ):
         self.comm = msh.comm
         self.msh = msh
         self.spaces = list(spaces)
         self.prefix = prefix
         self.inner_options = dict(GAMG_DEFAULTS if inner_options is None else inner_options)
-        self.region_options = dict(
-            region_options
+        self.region_options = (
+            dict(region_options)
             if region_options is not None
             else {**self.inner_options, "pc_gamg_reuse_interpolation": True}
         )
         self.regions = regions
+        self.regions_active = regions is True
         self.Vc = fem.functionspace(msh, self.spaces[0].ufl_element())
         self.bs = self.Vc.dofmap.index_map_bs
         self.stats = {
+            "prolongation_s": 0.0,
             "ptap_s": 0.0,
             "gamg_setup_s": 0.0,
             "setups": 0,
@@ -220,275 +233,338 @@ class AuxiliarySpace:
             "region_setups": 0,
             "region_setup_s": 0.0,
             "region_apply_s": 0.0,
+            "weak_fraction": 0.0,
         }
+        offsets = np.cumsum([0] + [V.dofmap.index_map.size_local * self.bs for V in self.spaces])
+        self._slices = list(zip(offsets[:-1], offsets[1:]))
+        self.n_rows = int(offsets[-1])
+        self.row_start = self.comm.exscan(self.n_rows) or 0
         t0 = time.perf_counter()
         self.P = self._prolongation(entity_maps)
         self.stats["prolongation_s"] = time.perf_counter() - t0
+        self._bc_rows = self._dirichlet_rows(bcs)
         self.Ac: PETSc.Mat | None = None
         self.ksp: PETSc.KSP | None = None
         self._xc = self._yc = None
-        self._region_ksps: list[PETSc.KSP] = []
-        self._region_is: list[PETSc.IS] = []
-        self._region_mats: list[PETSc.Mat] = []
-        self._region_sub: list[PETSc.Mat] = []
-        self._region_keep: list = []
-        self._region_work: list = []
-        self._region_slices: list[tuple[int, int]] = []
+        self._iface = None  # (parent interface dofs mask, bulk diagonal there)
+        self._reg: list[dict] = []
 
-    # ------------------------------------------------------------------ prolongation
+    # -- P
     def _prolongation(self, entity_maps) -> PETSc.Mat:
-        """Rows: the owned dofs of the kind="mpi" block vector (fields stacked per rank); one
-        entry 1 per row, in the column of the parent dof at the same point."""
+        """One entry 1 per owned block row, in the column of the parent dof at the same point."""
         Vc, bs = self.Vc, self.bs
         tdim = self.msh.topology.dim
         xc = Vc.tabulate_dof_coordinates()
         imap_c = Vc.dofmap.index_map
-        parent_cells_of = []
-        for V in self.spaces:
-            sub = V.mesh
-            if sub.topology._cpp_object is self.msh.topology._cpp_object:
-                ncell = (
-                    sub.topology.index_map(tdim).size_local
-                    + sub.topology.index_map(tdim).num_ghosts
-                )
-                parent_cells_of.append(np.arange(ncell, dtype=np.int32))
-                continue
-            emap = None
-            for em in entity_maps:
-                if em.dim == tdim and em.sub_topology._cpp_object is sub.topology._cpp_object:
-                    emap = em
-                    break
-            if emap is None:
-                raise ValueError("no cell EntityMap for a block's submesh")
-            im = sub.topology.index_map(tdim)
-            cells = np.arange(im.size_local + im.num_ghosts, dtype=np.int32)
-            parent_cells_of.append(np.asarray(emap.sub_topology_to_topology(cells, False)))
-
-        n_owned_total = sum(
-            V.dofmap.index_map.size_local * V.dofmap.index_map_bs for V in self.spaces
-        )
-        row_start = self.comm.exscan(n_owned_total) or 0
         cols = []
-        for V, pcells in zip(self.spaces, parent_cells_of):
+        for V in self.spaces:
             if V.dofmap.index_map_bs != bs:
                 raise ValueError("all blocks must use the same vector element")
-            sub_dofs = V.dofmap.list  # (ncells, ndofs) blocked
-            par_dofs = Vc.dofmap.list[pcells]
-            xs = V.tabulate_dof_coordinates()
-            par_dofs = _match_cell_dofs(xs, xc, sub_dofs, par_dofs)
+            im = V.mesh.topology.index_map(tdim)
+            cells = np.arange(im.size_local + im.num_ghosts, dtype=np.int32)
+            if V.mesh.topology._cpp_object is self.msh.topology._cpp_object:
+                parent_cells = cells
+            else:
+                emap = next(
+                    (
+                        em
+                        for em in entity_maps
+                        if em.dim == tdim
+                        and em.sub_topology._cpp_object is V.mesh.topology._cpp_object
+                    ),
+                    None,
+                )
+                if emap is None:
+                    raise ValueError("no cell EntityMap for the submesh of a block")
+                parent_cells = np.asarray(emap.sub_topology_to_topology(cells, False))
+            sub_dofs = V.dofmap.list
+            par_dofs = _match_cell_dofs(
+                V.tabulate_dof_coordinates(), xc, sub_dofs, Vc.dofmap.list[parent_cells]
+            )
             nloc = V.dofmap.index_map.size_local
-            parent_of = np.full(nloc + V.dofmap.index_map.num_ghosts, -1, dtype=np.int64)
+            parent_of = np.full(nloc + V.dofmap.index_map.num_ghosts, -1, dtype=np.int32)
             parent_of[sub_dofs.ravel()] = par_dofs.ravel()
-            parent_of = parent_of[:nloc]
-            if np.any(parent_of < 0):
-                raise RuntimeError("a block dof has no parent dof (mesh maps inconsistent)")
-            gpar = imap_c.local_to_global(parent_of.astype(np.int32))
-            c = (bs * gpar[:, None] + np.arange(bs)[None, :]).ravel()
-            cols.append(c)
-        cols = np.concatenate(cols).astype(PETSc.IntType) if cols else np.zeros(0, PETSc.IntType)
-        assert len(cols) == n_owned_total
-        n_c = imap_c.size_local * bs
-        N_c = imap_c.size_global * bs
-        N = self.comm.allreduce(n_owned_total, op=MPI.SUM)
-        indptr = np.arange(n_owned_total + 1, dtype=PETSc.IntType)
+            if np.any(parent_of[:nloc] < 0):
+                raise RuntimeError("a block dof has no parent dof (inconsistent mesh maps)")
+            gpar = imap_c.local_to_global(parent_of[:nloc]).astype(np.int64)
+            cols.append((bs * gpar[:, None] + np.arange(bs)[None, :]).ravel())
+        cols = np.concatenate(cols).astype(PETSc.IntType)
+        N = self.comm.allreduce(self.n_rows, op=MPI.SUM)
         P = PETSc.Mat().createAIJ(
-            ((n_owned_total, N), (n_c, N_c)),
-            csr=(indptr, cols, np.ones(n_owned_total)),
+            ((self.n_rows, N), (imap_c.size_local * bs, imap_c.size_global * bs)),
+            csr=(np.arange(self.n_rows + 1, dtype=PETSc.IntType), cols, np.ones(self.n_rows)),
             comm=self.comm,
         )
         P.assemble()
-        self.row_start = row_start
-        self.n_rows = n_owned_total
         return P
 
-    # ------------------------------------------------------------------ set-up
+    def _dirichlet_rows(self, bcs) -> np.ndarray:
+        """Local (owned) block rows carrying a Dirichlet condition."""
+        rows = [np.zeros(0, dtype=np.int64)]
+        for bc in bcs:
+            topo = bc.function_space.mesh.topology
+            for k, V in enumerate(self.spaces):
+                if V.mesh.topology._cpp_object is topo:
+                    idx, _ = bc.dof_indices()
+                    lo, hi = self._slices[k]
+                    idx = idx[idx < hi - lo]
+                    rows.append(lo + idx.astype(np.int64))
+        return np.unique(np.concatenate(rows))
+
+    # -- set-up
     def setup(self, A: PETSc.Mat) -> None:
-        """A_c = Pᵀ A P and its GAMG hierarchy, once (A: the first Jacobian)."""
+        """A_c = Pᵀ A P and its GAMG hierarchy, on the first call only."""
         if self.Ac is not None:
             return
         r0, r1 = A.getOwnershipRange()
         if (r0, r1 - r0) != (self.row_start, self.n_rows):
             raise RuntimeError(
-                f"Jacobian layout [{r0}, {r1}) differs from the block dof layout "
+                f"Jacobian rows [{r0}, {r1}) differ from the block dof layout "
                 f"[{self.row_start}, {self.row_start + self.n_rows})"
             )
         t0 = time.perf_counter()
-        galerkin = A.PtAP(self.P)
-        # Pᵀ A P carries the pattern of the interface macro-elements: structural zeros (and
-        # round-off residues of the cancelled interface stiffness, |·| ≲ 4 ε max|a_ij|) between
+        AP = A.matMult(self.P)  # P has one unit entry per row: this is 5x faster than PtAP
+        galerkin = self.P.transposeMatMult(AP)
+        AP.destroy()
+        # Pᵀ A P carries the pattern of the interface macro-elements: structural zeros and the
+        # round-off residues of the cancelled interface stiffness (≲ 4 ε max|a_ij|) between
         # vertices that share no edge. Smoothed aggregation widens its prolongators along them
-        # and the coarse operators double in size, so they are dropped.
+        # (measured: coarse operator 2.2x denser, set-up 2x slower, 27 instead of 16 CG
+        # iterations at 9e4 dofs), so they are dropped.
         tol = 8.0 * np.finfo(float).eps * A.norm(PETSc.NormType.INFINITY)
-        Ac = _drop_small(galerkin, tol, self.bs)
-        galerkin.destroy()
+        self.Ac = _without_small(galerkin, tol, self.bs, destroy=True)
         n = self.Vc.dofmap.index_map.size_local
-        Ac.setNearNullSpace(rigid_body_modes(Ac, self.Vc.tabulate_dof_coordinates()[:n]))
+        self.Ac.setNearNullSpace(rigid_body_modes(self.Ac, self.Vc.tabulate_dof_coordinates()[:n]))
         self.stats["ptap_s"] += time.perf_counter() - t0
-        self.Ac = Ac
-        self.ksp = self._inner_ksp(Ac, self.prefix)
         t0 = time.perf_counter()
-        self.ksp.setUp()
+        self.ksp = _inner_ksp(self.Ac, self.prefix, self.inner_options)
         self.stats["gamg_setup_s"] += time.perf_counter() - t0
         self.stats["setups"] += 1
-        self._xc, self._yc = Ac.createVecs()
+        self._xc, self._yc = self.Ac.createVecs()
 
-    def _inner_ksp(self, M: PETSc.Mat, prefix: str, options: dict | None = None) -> PETSc.KSP:
-        options = self.inner_options if options is None else options
-        ksp = PETSc.KSP().create(self.comm)
-        ksp.setOperators(M)
-        ksp.setOptionsPrefix(prefix)
-        opts = PETSc.Options()
-        opts.prefixPush(prefix)
-        for k, v in options.items():
-            opts[k] = v
-        ksp.setFromOptions()
-        for k in options:
-            del opts[k]
-        opts.prefixPop()
-        return ksp
+    def weak_fraction(self, A: PETSc.Mat) -> float:
+        """Share of the (non-Dirichlet) interface dofs whose interface stiffness is below
+        WEAK_RATIO × their bulk stiffness, for the Jacobian ``A``."""
+        if self._iface is None:
+            ones = A.createVecLeft()
+            ones.set(1.0)
+            with ones as a:
+                a[self._bc_rows] = 0.0
+            free_copies = self.Ac.createVecLeft()
+            self.P.multTranspose(ones, free_copies)
+            ones.set(1.0)
+            copies = self.Ac.createVecLeft()
+            self.P.multTranspose(ones, copies)
+            # parent dofs with two or more copies, none of them Dirichlet
+            mask = (copies.getArray() > 1.5) & (free_copies.getArray() == copies.getArray())
+            self._iface = (mask, self.Ac.getDiagonal().getArray()[mask].copy())
+            for v in (ones, free_copies, copies):
+                v.destroy()
+        mask, bulk = self._iface
+        s = self.Ac.createVecLeft()
+        d = A.getDiagonal()
+        self.P.multTranspose(d, s)
+        k = 0.5 * (s.getArray()[mask] - bulk)
+        weak = int(np.count_nonzero(k < WEAK_RATIO * bulk))
+        s.destroy()
+        d.destroy()
+        n_weak = self.comm.allreduce(weak, op=MPI.SUM)
+        n_all = self.comm.allreduce(int(mask.sum()), op=MPI.SUM)
+        return n_weak / max(n_all, 1)
+
+    def update(self, A: PETSc.Mat) -> None:
+        """Per-Jacobian set-up: A_c (first call), the region-term decision and blocks."""
+        self.setup(A)
+        if self.regions == "auto":
+            frac = self.weak_fraction(A)
+            self.stats["weak_fraction"] = frac
+            active = frac >= WEAK_FRACTION
+            if active != self.regions_active:
+                log.debug(
+                    f"auxiliary PC: region term {'on' if active else 'off'} "
+                    f"({100 * frac:.1f} % weak interface dofs)"
+                )
+            self.regions_active = active
+        if self.regions_active:
+            self.setup_regions(A)
 
     def setup_regions(self, A: PETSc.Mat) -> None:
-        """GAMG on each region block A_rr of the current Jacobian. A_rr contains the interface
-        stiffness, so it is refreshed on every Newton iteration; the aggregation and
-        interpolation of the first set-up are reused (only the Galerkin products are redone)."""
+        """GAMG on every region block A_rr of ``A`` (the aggregation of the first set-up is
+        reused; only the Galerkin products are redone)."""
         t0 = time.perf_counter()
-        first = not self._region_is
-        if first:
-            lo = 0
-            for V in self.spaces:
-                n = V.dofmap.index_map.size_local * V.dofmap.index_map_bs
-                iset = PETSc.IS().createStride(n, self.row_start + lo, 1, comm=self.comm)
-                iset.setBlockSize(V.dofmap.index_map_bs)
-                self._region_is.append(iset)
-                self._region_slices.append((lo, lo + n))
-                lo += n
-        for k, (V, iset) in enumerate(zip(self.spaces, self._region_is)):
-            # the block without its structural zeros (Dirichlet rows/columns, interface
-            # macro-element pattern): with them GAMG's aggregation degrades on weak interfaces
-            # (measured: 2D, K·h/E = 1e-4, 41/60/89 CG iterations over three refinements with
-            # the zeros, 17/20/23 without). The kept pattern is fixed at the first set-up.
+        first = not self._reg
+        for k, (lo, hi) in enumerate(self._slices):
             if first:
+                iset = PETSc.IS().createStride(hi - lo, self.row_start + lo, 1, comm=self.comm)
                 sub = A.createSubMatrix(iset, iset)
-                ai, aj, av = sub.getValuesCSR()
-                r0 = sub.getOwnershipRange()[0]
-                rows = np.repeat(np.arange(r0, r0 + len(ai) - 1, dtype=aj.dtype), np.diff(ai))
-                keep = (av != 0) | (aj == rows)
-                indptr = np.concatenate([[0], np.cumsum(keep)])[ai].astype(PETSc.IntType)
+                # without the structural zeros of the block (Dirichlet rows/columns, interface
+                # macro-element pattern): with them GAMG's aggregation degrades on weak
+                # interfaces (measured, 2D, K·h/E = 1e-4, three refinements: 41/60/89 CG
+                # iterations with, 17/20/23 without). The kept pattern is fixed here.
+                indptr, cols, vals, keep = _filtered_csr(sub, 0.0)
                 Arr = PETSc.Mat().createAIJ(
-                    sub.getSizes(), bsize=self.bs, comm=self.comm, csr=(indptr, aj[keep], av[keep])
+                    sub.getSizes(), bsize=self.bs, csr=(indptr, cols, vals), comm=self.comm
                 )
                 Arr.assemble()
+                V = self.spaces[k]
                 n = V.dofmap.index_map.size_local
                 Arr.setNearNullSpace(rigid_body_modes(Arr, V.tabulate_dof_coordinates()[:n]))
-                self._region_sub.append(sub)
-                self._region_keep.append((indptr, aj[keep], keep))
-                self._region_mats.append(Arr)
-                self._region_ksps.append(
-                    self._inner_ksp(Arr, f"{self.prefix}region_", self.region_options)
+                ksp = _inner_ksp(Arr, f"{self.prefix}region_", self.region_options)
+                self._reg.append(
+                    {
+                        "is": iset,
+                        "sub": sub,
+                        "keep": (indptr, cols, keep),
+                        "A": Arr,
+                        "ksp": ksp,
+                        "work": Arr.createVecs(),
+                    }
                 )
             else:
-                sub = A.createSubMatrix(iset, iset, submat=self._region_sub[k])
-                indptr, cols, keep = self._region_keep[k]
-                Arr = self._region_mats[k]
-                Arr.setValuesCSR(indptr, cols, sub.getValuesCSR()[2][keep])
-                Arr.assemble()
-            self._region_ksps[k].setUp()
-        if first:
-            self._region_work = [m.createVecs() for m in self._region_mats]
+                r = self._reg[k]
+                A.createSubMatrix(r["is"], r["is"], submat=r["sub"])
+                indptr, cols, keep = r["keep"]
+                r["A"].setValuesCSR(indptr, cols, r["sub"].getValuesCSR()[2][keep])
+                r["A"].assemble()
+            self._reg[k]["ksp"].setUp()
         self.stats["region_setups"] += 1
         self.stats["region_setup_s"] += time.perf_counter() - t0
 
-    # ------------------------------------------------------------------ application
+    # -- application
     def apply(self, x: PETSc.Vec, y: PETSc.Vec) -> None:
-        """y = P A_c⁻¹ Pᵀ x (one inner GAMG cycle)."""
+        """y = P A_c⁻¹ Pᵀ x (+ Σ_r R_rᵀ A_rr⁻¹ R_r x when the region term is on); the inverses
+        are one V-cycle each."""
         t0 = time.perf_counter()
         self.P.multTranspose(x, self._xc)
         self.ksp.solve(self._xc, self._yc)
         self.P.mult(self._yc, y)
         self.stats["applies"] += 1
         self.stats["apply_s"] += time.perf_counter() - t0
-
-    def apply_regions(self, x: PETSc.Vec, y: PETSc.Vec) -> None:
-        """y += Σ_r R_rᵀ GAMG(A_rr) R_r x (region r: a contiguous slice of the owned rows)."""
+        if not self.regions_active:
+            return
         t0 = time.perf_counter()
         xa = x.getArray(readonly=True)
         with y as ya:
-            for (lo, hi), ksp, (xr, yr) in zip(
-                self._region_slices, self._region_ksps, self._region_work
-            ):
-                xr.getArray()[:] = xa[lo:hi]
-                ksp.solve(xr, yr)
+            for (lo, hi), r in zip(self._slices, self._reg):
+                xr, yr = r["work"]
+                xr.setArray(xa[lo:hi])
+                r["ksp"].solve(xr, yr)
                 ya[lo:hi] += yr.getArray(readonly=True)
         self.stats["region_apply_s"] += time.perf_counter() - t0
 
     def reset(self) -> None:
-        """Forget A_c (the next set-up recomputes Pᵀ A P and the GAMG hierarchy)."""
+        """Forget A_c: the next set-up recomputes Pᵀ A P and its GAMG hierarchy (for a bulk
+        whose stiffness changed)."""
         for obj in (self.Ac, self.ksp, self._xc, self._yc):
             if obj is not None:
                 obj.destroy()
         self.Ac = self.ksp = self._xc = self._yc = None
+        self._iface = None
 
     def destroy(self) -> None:
         self.reset()
-        for obj in [self.P, *self._region_ksps, *self._region_is, *self._region_mats,
-                    *self._region_sub]:
-            obj.destroy()
-        for xr, yr in self._region_work:
-            xr.destroy()
-            yr.destroy()
+        self.P.destroy()
+        for r in self._reg:
+            for obj in (r["is"], r["sub"], r["A"], r["ksp"], *r["work"]):
+                obj.destroy()
+        self._reg = []
 
 
-def _drop_small(M: PETSc.Mat, tol: float, bs: int) -> PETSc.Mat:
-    """A copy of the AIJ matrix ``M`` without the off-diagonal entries |a_ij| <= tol, with
-    block size ``bs``."""
+class _CoarsePC:
+    """petsc4py Python-PC context of the coarse member of the composite."""
+
+    def __init__(self, aux: AuxiliarySpace):
+        self.aux = aux
+
+    def setUp(self, pc):
+        self.aux.update(pc.getOperators()[0])
+
+    def apply(self, pc, x, y):
+        self.aux.apply(x, y)
+
+
+# ---------------------------------------------------------------------- helpers
+def _inner_ksp(M: PETSc.Mat, prefix: str, options: dict) -> PETSc.KSP:
+    """A KSP on ``M`` configured from ``options`` under ``prefix`` and set up (the options are
+    removed from the database afterwards; multigrid reads its level options during set-up)."""
+    ksp = PETSc.KSP().create(M.getComm())
+    ksp.setOperators(M)
+    ksp.setOptionsPrefix(prefix)
+    db = PETSc.Options()
+    db.prefixPush(prefix)
+    try:
+        for k, v in options.items():
+            db[k] = v
+        ksp.setFromOptions()
+        ksp.setUp()
+    finally:
+        for k in options:
+            del db[k]
+        db.prefixPop()
+    return ksp
+
+
+def _filtered_csr(M: PETSc.Mat, tol: float):
+    """The local CSR of the AIJ matrix ``M`` without its off-diagonal entries |a_ij| <= tol:
+    (indptr, columns, values, kept-entry mask of M's CSR). Lean on memory: a few bytes per
+    entry besides the copies of the kept entries."""
     ai, aj, av = M.getValuesCSR()
-    r0, r1 = M.getOwnershipRange()
-    rows = np.repeat(np.arange(r0, r1, dtype=aj.dtype), np.diff(ai))
-    keep = (np.abs(av) > tol) | (aj == rows)
-    kept = np.concatenate([[0], np.cumsum(keep)])
-    indptr = kept[ai].astype(PETSc.IntType)
-    out = PETSc.Mat().createAIJ(M.getSizes(), bsize=bs, comm=M.getComm(),
-                                csr=(indptr, aj[keep], av[keep]))
+    keep = np.abs(av) > tol
+    low = np.flatnonzero(~keep)
+    if len(low):  # keep the diagonal whatever its size (Dirichlet rows hold 1)
+        row = np.searchsorted(ai, low, side="right") - 1 + M.getOwnershipRange()[0]
+        keep[low[aj[low] == row]] = True
+    counts = np.add.reduceat(keep, ai[:-1], dtype=np.int64) if len(ai) > 1 else []
+    counts = np.where(np.diff(ai) > 0, counts, 0)  # reduceat of an empty row is not 0
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(PETSc.IntType)
+    return indptr, aj[keep], av[keep], keep
+
+
+def _without_small(M: PETSc.Mat, tol: float, bs: int, destroy: bool = False) -> PETSc.Mat:
+    """A copy of the AIJ matrix ``M`` without its off-diagonal entries |a_ij| <= tol, with
+    block size ``bs`` (``destroy``: free ``M`` as soon as its entries are read)."""
+    sizes, comm = M.getSizes(), M.getComm()
+    indptr, cols, vals, _ = _filtered_csr(M, tol)
+    if destroy:
+        M.destroy()
+    out = PETSc.Mat().createAIJ(sizes, bsize=bs, csr=(indptr, cols, vals), comm=comm)
     out.assemble()
     return out
 
 
 def rigid_body_modes(M: PETSc.Mat, x: np.ndarray) -> PETSc.NullSpace:
-    """Orthonormal rigid-body modes (2D: 3, 3D: 6) of a vector field whose owned dofs (block
-    size = gdim, interleaved) sit at the points ``x`` (n_owned × 3), in the row layout of ``M``:
-    the near-nullspace for GAMG on elasticity."""
-    bs = M.getBlockSize()
-    gdim = bs
+    """Orthonormal rigid-body modes (2D: 3, 3D: 6) of a vector field with block size = gdim
+    whose owned nodes sit at ``x`` (n_owned × 3), in the row layout of ``M``: the near-nullspace
+    of elasticity for GAMG."""
+    gdim = M.getBlockSize()
     n = len(x)
-    nmodes = 3 if gdim == 2 else 6
-    arrs = [np.zeros((n, bs)) for _ in range(nmodes)]
+    modes = [np.zeros((n, gdim)) for _ in range(3 if gdim == 2 else 6)]
     for i in range(gdim):
-        arrs[i][:, i] = 1.0
+        modes[i][:, i] = 1.0
     if gdim == 2:
-        arrs[2][:, 0], arrs[2][:, 1] = -x[:, 1], x[:, 0]
+        modes[2][:, 0], modes[2][:, 1] = -x[:, 1], x[:, 0]
     else:
-        arrs[3][:, 0], arrs[3][:, 1] = -x[:, 1], x[:, 0]
-        arrs[4][:, 0], arrs[4][:, 2] = x[:, 2], -x[:, 0]
-        arrs[5][:, 2], arrs[5][:, 1] = x[:, 1], -x[:, 2]
+        modes[3][:, 0], modes[3][:, 1] = -x[:, 1], x[:, 0]
+        modes[4][:, 0], modes[4][:, 2] = x[:, 2], -x[:, 0]
+        modes[5][:, 1], modes[5][:, 2] = -x[:, 2], x[:, 1]
     basis = []
-    for a in arrs:
+    for a in modes:
         v = M.createVecLeft()
         v.setArray(a.ravel())
-        basis.append(v)
-    for i, v in enumerate(basis):  # modified Gram–Schmidt
-        for w in basis[:i]:
+        for w in basis:  # modified Gram–Schmidt
             v.axpy(-v.dot(w), w)
         v.normalize()
+        basis.append(v)
     return PETSc.NullSpace().create(vectors=basis, comm=M.getComm())
 
 
 def _match_cell_dofs(xs, xc, sub_dofs, par_dofs):
-    """Reorder ``par_dofs`` per cell so that column j is at the point of ``sub_dofs[:, j]``
-    (the submesh keeps the parent's cell-local ordering in practice; checked, and fixed by
+    """``par_dofs`` reordered per cell so that column j sits at the point of ``sub_dofs[:, j]``
+    (a submesh keeps its parent's cell-local ordering in practice: checked, and repaired by
     coordinates where it does not)."""
-    d = np.linalg.norm(xs[sub_dofs] - xc[par_dofs], axis=2)
-    scale = np.max(np.ptp(xc, axis=0)) if len(xc) else 1.0
+    scale = float(np.max(np.ptp(xc, axis=0))) if len(xc) else 1.0
     tol = 1e-10 * max(scale, np.finfo(float).tiny)
+    d = np.linalg.norm(xs[sub_dofs] - xc[par_dofs], axis=2)
     bad = np.nonzero(np.any(d > tol, axis=1))[0]
     if len(bad) == 0:
         return par_dofs
@@ -500,22 +576,3 @@ def _match_cell_dofs(xs, xc, sub_dofs, par_dofs):
             raise RuntimeError("submesh and parent cell dofs do not coincide")
         out[c] = par_dofs[c][j]
     return out
-
-
-class _CoarsePC:
-    """petsc4py Python-PC context: the continuous coarse correction P A_c⁻¹ Pᵀ, plus (when
-    enabled) the per-region GAMG cycles, added."""
-
-    def __init__(self, aux: AuxiliarySpace):
-        self.aux = aux
-
-    def setUp(self, pc):
-        A, _ = pc.getOperators()
-        self.aux.setup(A)
-        if self.aux.regions:
-            self.aux.setup_regions(A)
-
-    def apply(self, pc, x, y):
-        self.aux.apply(x, y)
-        if self.aux.regions:
-            self.aux.apply_regions(x, y)

@@ -54,6 +54,7 @@ class CoupledProblem:
         options: dict | None = None,
         name: str = "ssbx",
         field_tolerances: list[float] | None = None,
+        block_scales: list | None = None,
     ):
         # --- linear solver selection (solver/precond.py): options["ssbx_pc"] = "mumps" (default,
         # DEFAULT_OPTIONS unchanged) | "auxiliary" (CG + auxiliary-space two-level PC) ---
@@ -75,7 +76,7 @@ class CoupledProblem:
         )
         self.snes: PETSc.SNES = self.problem.solver
         # --- auxiliary-space preconditioner (None with the direct solver); see solver/precond.py
-        self.preconditioner = precond.attach(self.problem, pc_spec, entity_maps, F_blocks)
+        self.preconditioner = precond.attach(self.problem, pc_spec, entity_maps, F_blocks, bcs)
         # --- end of the preconditioner hook
         self._ksp_its = 0
 
@@ -85,10 +86,44 @@ class CoupledProblem:
         self.snes.setMonitor(monitor)
         if field_tolerances is not None:
             self._install_convergence_test(field_tolerances)
+        if block_scales is not None:
+            self.equilibrate(block_scales)
+
+    def equilibrate(self, scales: list) -> None:
+        """Row-scale the residual blocks so that every diagonal block of the Jacobian has unit
+        largest diagonal entry at the current state.
+
+        ``scales`` are the ``fem.Constant`` factors the residual blocks were multiplied by. The
+        coupled fields have Jacobian blocks of wildly different magnitudes in SI units
+        (elasticity ~1e14, Li transport ~1e-13): left scaling does not change the solution but
+        keeps the direct solver's pivoting and the residual norm meaningful.
+        """
+        import numpy as np
+        from dolfinx.fem.petsc import assemble_matrix
+        from mpi4py import MPI
+
+        for c in scales:
+            c.value = 1.0
+        A = assemble_matrix(self.problem.J, kind="mpi")
+        A.assemble()
+        diag = A.getDiagonal().getArray(readonly=True)
+        sizes = [
+            u.function_space.dofmap.index_map.size_local * u.function_space.dofmap.index_map_bs
+            for u in self.u
+        ]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        comm = self.u[0].function_space.mesh.comm
+        for i, c in enumerate(scales):
+            m = float(np.max(np.abs(diag[offsets[i] : offsets[i + 1]]), initial=0.0))
+            m = comm.allreduce(m, op=MPI.MAX)
+            c.value = 1.0 / m if m > 0 else 1.0
+        A.destroy()
+        self.block_scales = [float(c.value) for c in scales]
 
     def _install_convergence_test(self, tols: list[float]) -> None:
-        """Converged when the residual test passes (rtol/atol) OR every field's Newton update
-        is below its own absolute tolerance (in the field's units: m, V, mol/m³, ...).
+        """Converged when every field's Newton update is below its own absolute tolerance (in
+        the field's units: m, V, mol/m³, ...), or when the residual passes both the relative
+        and the absolute test (rtol and atol together), after at least one Newton step.
 
         The fields of a coupled problem have residuals in different units (N, A, mol/s), so one
         absolute residual tolerance cannot fit them all; the per-field update test is
@@ -97,8 +132,10 @@ class CoupledProblem:
         import numpy as np
         from mpi4py import MPI
 
-        sizes = [u.function_space.dofmap.index_map.size_local *
-                 u.function_space.dofmap.index_map_bs for u in self.u]
+        sizes = [
+            u.function_space.dofmap.index_map.size_local * u.function_space.dofmap.index_map_bs
+            for u in self.u
+        ]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
         rtol = float(self.options.get("snes_rtol", 1e-9))
         atol = float(self.options.get("snes_atol", 1e-10))
@@ -111,16 +148,17 @@ class CoupledProblem:
             if not np.isfinite(fnorm):
                 return PETSc.SNES.ConvergedReason.DIVERGED_FNORM_NAN
             if it == 0:
+                # no absolute residual test: residual units differ per field (N, A, mol/s) and a
+                # small-valued block (e.g. transport, mol/s) would pass it before any iteration
                 state["f0"] = fnorm
-                return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm <= atol else 0
-            if fnorm <= atol:
-                return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS
-            if fnorm <= rtol * state["f0"]:
+                return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
+            if fnorm <= rtol * state["f0"] and fnorm <= atol:
                 return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_RELATIVE
             dx = snes.getSolutionUpdate().getArray(readonly=True)
             ok = all(
-                (np.max(np.abs(dx[offsets[i]:offsets[i + 1]]), initial=0.0) <= tols[i])
-                for i in range(len(tols)))
+                (np.max(np.abs(dx[offsets[i] : offsets[i + 1]]), initial=0.0) <= tols[i])
+                for i in range(len(tols))
+            )
             if comm.allreduce(int(ok), op=MPI.MIN):
                 return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
             if it >= max_it:

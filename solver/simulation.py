@@ -42,12 +42,22 @@ def interface_h(dom, tag: int) -> float:
     return a if dom.tdim == 2 else float(np.sqrt(4.0 * a / np.sqrt(3.0)))
 
 
+def stack_height(dom) -> float:
+    """Extent of the mesh along the stacking axis (global)."""
+    z = dom.mesh.geometry.x[:, dom.gdim - 1]
+    lo = dom.comm.allreduce(float(z.min(initial=np.inf)), op=MPI.MIN)
+    hi = dom.comm.allreduce(float(z.max(initial=-np.inf)), op=MPI.MAX)
+    return hi - lo
+
+
 def cohesive_law(
-    itf: dict, materials: dict, h: float, roles=("electrode", "electrolyte")
+    itf: dict, materials: dict, h: float, roles=("electrode", "electrolyte"), L: float = 0.0
 ) -> CohesiveLaw:
     """The interface law of a resolved [interface] section. Default stiffnesses scale with the
     adjacent moduli and the interface element size: K = 50 E_min / h, contact penalty
-    K_c = penalty · E_max / h (at least K_n)."""
+    K_c = penalty · E_max / h (at least K_n); a fully debonded interface keeps the residual
+    stiffness K_res = 1e-6 E_min / L (L: the stack height), so that a body floating on an open
+    gap keeps a regular Jacobian (1 µm of opening carries ~1e-6 E_min µm/L of traction)."""
     Es = [materials[r]["E"] for r in roles if r in materials]
     E_min, E_max = min(Es), max(Es)
     K_n = itf.get("K_n") or 50.0 * E_min / h
@@ -64,6 +74,8 @@ def cohesive_law(
         eta=itf.get("bk_eta", 2.0),
         law=itf.get("law", "bilinear"),
         friction=itf.get("friction", 0.0) or 0.0,
+        K_res=1e-6 * E_min / L if L > 0 else 0.0,
+        viscosity=itf.get("viscosity") or 0.0,
     )
 
 
@@ -148,9 +160,12 @@ class Simulation:
         self.mech = None
         if phys.get("mechanics", True):
             h = interface_h(dom, T.INTERFACE)
-            laws = {T.INTERFACE: cohesive_law(itf, mats, h)}
+            L = stack_height(dom)
+            laws = {T.INTERFACE: cohesive_law(itf, mats, h, L=L)}
             if T.INTERFACE_COATING in dom.interfaces:
-                laws[T.INTERFACE_COATING] = cohesive_law(itf, mats, h, ("coating", "electrolyte"))
+                laws[T.INTERFACE_COATING] = cohesive_law(
+                    itf, mats, h, ("coating", "electrolyte"), L=L
+                )
             self.law = laws[T.INTERFACE]
             self.mech = Mechanics(
                 dom,
@@ -191,7 +206,7 @@ class Simulation:
             if p is self.transport:
                 j_n = self.ec.j_n if self.ec else 0.0
                 dS = (self.ec.dS if self.ec else dom.interface_measure())(T.INTERFACE)
-                F += p.residual(vs[k : k + n], j_n, dS)
+                F += p.residual(vs[k : k + n], j_n, dS, weight=self.ec.r_itf() if self.ec else None)
             else:
                 F += p.residual(vs[k : k + n])
             k += n
@@ -205,14 +220,18 @@ class Simulation:
                         self.entity_maps.append(em)
         if not self.entity_maps:  # transport only
             self.entity_maps = [dom.subdomain((T.ELECTRODE,)).cell_map]
+        F_blocks = ufl.extract_blocks(F)
+        self.block_scales = [fem.Constant(dom.mesh, 1.0) for _ in F_blocks]
+        F_blocks = [s * Fi for s, Fi in zip(self.block_scales, F_blocks)]
         self.problem = CoupledProblem(
-            ufl.extract_blocks(F),
+            F_blocks,
             self.fields,
             bcs,
             self.entity_maps,
             options=petsc_options,
             name="ssbx",
             field_tolerances=self._field_tolerances(),
+            block_scales=self.block_scales,
         )
         if self.ec is not None:  # start at open circuit: V = U(c_init), φ_e = V
             c0 = electrode.get("c_init") or 0.0
@@ -224,6 +243,7 @@ class Simulation:
         self._prev = [f.x.array.copy() for f in self.fields]
         self.li0 = self._li_inventory()
         self._V_slope = None
+        self._I_acc = 0.0  # current of the last accepted step
         self.V_cell = float(self.ec.V_cell.value) if self.ec is not None else 0.0
         if self.mech is not None:
             from solver.metrics import MechanicsMetrics
@@ -242,8 +262,8 @@ class Simulation:
                 tols.append(1e-10 * h)  # m
             elif name.startswith("phi"):
                 tols.append(1e-12)  # V
-            elif name == "j_loc":
-                tols.append(1e-12 * max(self.ec.kin.i0, 1.0))  # A/m^2
+            elif name.startswith("eta_"):
+                tols.append(1e-12)  # V
             elif name == "c":
                 tols.append(1e-12 * self.c_max)  # mol/m^3
             else:
@@ -304,6 +324,7 @@ class Simulation:
         self._commit_stripping()
         if self.mech is not None:
             self.mech.s_dt.value = max(dt, 0.0)
+            self.mech.damage_dt.value = max(dt, 0.0)
         if self.transport is not None:
             self.transport.dt.value = dt if dt > 0 else 1e300
         self._dt = dt
@@ -325,11 +346,14 @@ class Simulation:
         )
         tol = 1e-10 * scale
         its, kits, t = 0, 0, 0.0
-        V0 = self.V_cell
         slope = self._V_slope or self._slope_guess()
+        # predictor: the last accepted state moved along the cell's conductance to the new current
+        V = self.V_cell + (target - self._I_acc) / slope
+        if kin.kind == "butler_volmer":
+            V = self.V_cell + max(min(V - self.V_cell, 0.5), -0.5)
         hist = []
-        V = V0
-        for _ in range(30):
+        lo = hi = None  # bracket: (V, err) with err < 0 and err > 0 (I increases with V)
+        for _ in range(40):
             self.ec.V_cell.value = V
             res = self.problem.solve()
             its += res.newton_iterations
@@ -339,20 +363,25 @@ class Simulation:
                 return SolveResult(False, res.reason, its, kits, t)
             err = self.ec.current() - target
             hist.append((V, err))
-            if abs(err) <= tol:
-                if len(hist) >= 2 and hist[-1][0] != hist[-2][0]:
-                    s = (hist[-1][1] - hist[-2][1]) / (hist[-1][0] - hist[-2][0])
-                    if s > 0:
-                        self._V_slope = s
-                return SolveResult(True, res.reason, its, kits, t)
+            if err < 0 and (lo is None or V > lo[0]):
+                lo = (V, err)
+            if err > 0 and (hi is None or V < hi[0]):
+                hi = (V, err)
             if len(hist) >= 2 and hist[-1][0] != hist[-2][0]:
-                s = (hist[-1][1] - hist[-2][1]) / (hist[-1][0] - hist[-2][0])
-                if s > 0 and math.isfinite(s):
-                    slope = s
+                s_ = (hist[-1][1] - hist[-2][1]) / (hist[-1][0] - hist[-2][0])
+                if s_ > 0 and math.isfinite(s_):
+                    slope = s_
+            if abs(err) <= tol:
+                self._V_slope = slope
+                return SolveResult(True, res.reason, its, kits, t)
             step = -err / slope
             if kin.kind == "butler_volmer":  # exponential response: keep steps moderate
                 step = max(min(step, 0.5), -0.5)
-            V = V + step
+            V_new = V + step
+            if lo is not None and hi is not None and not (lo[0] < V_new < hi[0]):
+                # safeguard: regula falsi inside the bracket
+                V_new = lo[0] - lo[1] * (hi[0] - lo[0]) / (hi[1] - lo[1])
+            V = V_new
         return SolveResult(False, -50, its, kits, t)
 
     def _slope_guess(self) -> float:
@@ -396,6 +425,7 @@ class Simulation:
             extra["dissipated"] = dissipated
         if self.ec is not None:
             I_now = self.ec.current()
+            self._I_acc = I_now
             self.charge += I_now * dt
             self.throughput += abs(I_now) * dt
             self.V_cell = float(self.ec.V_cell.value)
@@ -558,21 +588,24 @@ class FieldWriter:
     def _to_p1(self, expr, fn) -> None:
         """Interface point values → P1 on the interface mesh (length-weighted average of the
         facets meeting at each vertex)."""
-        Q = self.sim.mech.interfaces[0].Q if self.sim.mech is not None else self.sim.ec.Q
-        q = fem.Function(Q)
-        q.x.array[:] = self._values(expr)
-        v = ufl.TestFunction(fn.function_space)
-        dxv = ufl.Measure(
-            "dx", domain=Q.mesh, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
-        )
         from dolfinx import la
 
-        b = fem.assemble_vector(fem.form(q * v * dxv))
-        mm = fem.assemble_vector(fem.form(v * dxv))
+        if not hasattr(self, "_p1"):
+            Q = self.sim.mech.interfaces[0].Q if self.sim.mech is not None else self.sim.ec.Q
+            q = fem.Function(Q)
+            v = ufl.TestFunction(fn.function_space)
+            dxv = ufl.Measure(
+                "dx", domain=Q.mesh, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
+            )
+            mm = fem.assemble_vector(fem.form(v * dxv))
+            mm.scatter_reverse(la.InsertMode.add)
+            self._p1 = (q, fem.form(q * v * dxv), mm.array.copy())
+        q, form, mass = self._p1
+        q.x.array[:] = self._values(expr)
+        b = fem.assemble_vector(form)
         b.scatter_reverse(la.InsertMode.add)
-        mm.scatter_reverse(la.InsertMode.add)
-        safe = np.where(mm.array != 0, mm.array, 1.0)
-        fn.x.array[:] = np.where(mm.array != 0, b.array / safe, 0.0)
+        safe = np.where(mass != 0, mass, 1.0)
+        fn.x.array[:] = np.where(mass != 0, b.array / safe, 0.0)
         fn.x.scatter_forward()
 
     def write(self, t: float) -> None:

@@ -16,8 +16,17 @@ g_n = [[u]]·n, g_t = [[u]] − g_n n. Traction on the electrode side (energy-co
   Either way the energy dissipated to full separation under proportional loading is G_c(B).
 * Irreversibility: d = max(d_old, d(δ_m, B)), d_old held at the interface quadrature points
   and updated only on accepted steps (secant unloading, no healing).
-* A fully damaged interface keeps a residual stiffness fraction r = 1e-9 (a regular Jacobian
-  when a body floats on an open gap).
+* A fully damaged interface keeps a small residual stiffness K_res (set from the bulk: by
+  default 1e-6 E_min / L with L the stack height, i.e. a traction of ~E_min 1e-6 g/L), which
+  keeps the Jacobian regular when a body floats on an open gap and is negligible otherwise.
+* Optional viscous regularisation (Duvaut–Lions type, as in commercial CZM elements): the
+  damage relaxes towards the rate-independent value over the time η_v,
+  d = (d_old + (Δt/η_v) d_inv)/(1 + Δt/η_v). For steps Δt ≫ η_v it is the rate-independent
+  law; when a softening step is cut back it stabilises the Newton iteration.
+* Dissipation: the energy dissipated per unit area up to the largest effective separation δ
+  (at the current mixity) is Φ = G_c (min(δ, δ_f) − δ₀)/(δ_f − δ₀) (bilinear) or
+  ½Kδ₀² + Kδ₀δ_c(1 − e) − ½Kδ₀δ e, e = exp(−(δ − δ₀)/δ_c) (exponential), 0 below onset; the
+  model keeps Φ_max at the interface points as history.
 * Optional regularised Coulomb friction on damaged contact: t_t += d μ p g_t / sqrt(|g_t|² + ε_t²),
   p = −K_c ⟨g_n⟩₋ (frictionless by default).
 """
@@ -42,7 +51,8 @@ class CohesiveLaw:
     law: str = "bilinear"  # or "exponential"
     friction: float = 0.0
     slip_reg: float = 1e-9  # m, friction regularisation ε_t
-    residual: float = 1e-9  # residual stiffness fraction of a fully damaged interface
+    K_res: float = 0.0  # Pa/m, residual stiffness of a fully damaged interface (see below)
+    viscosity: float = 0.0  # s, viscous regularisation time of the damage (0: rate-independent)
 
     def __post_init__(self):
         for k in ("K_n", "K_t", "K_c", "sigma_c", "tau_c", "G_Ic", "G_IIc", "eta"):
@@ -68,12 +78,16 @@ class CohesiveLaw:
         return self.tau_c / (self.K_n * self.K_t) ** 0.5
 
 
-def _pos(x):
-    return ufl.conditional(ufl.ge(x, 0), x, 0)
+def _pos(x, eps):
+    """Smoothed ⟨x⟩₊ = ½(x + sqrt(x² + ε²)) (C¹; _pos + _neg = x exactly). Exact Macaulay
+    brackets make the normal stiffness jump at g_n = 0 between the cohesive K_n(1 − d) and the
+    penalty K_c, and Newton then chatters on the many closed, damaged points sitting at
+    g_n ≈ 0; ε = 1e-3 δ₀ₙ leaves every traction unchanged to O(ε²/g²)."""
+    return 0.5 * (x + ufl.sqrt(x * x + eps * eps))
 
 
-def _neg(x):
-    return ufl.conditional(ufl.lt(x, 0), x, 0)
+def _neg(x, eps):
+    return 0.5 * (x - ufl.sqrt(x * x + eps * eps))
 
 
 @dataclass
@@ -91,9 +105,10 @@ class InterfaceState:
     t_t: object
     energy_release: object  # Y = ½(K_n⟨g_n⟩₊² + K_t|g_t|²) (drives damage)
     stored: object  # recoverable interface energy density
+    dissipation: object  # Φ(δ, B): energy dissipated per unit area up to separation δ
 
 
-def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None) -> InterfaceState:
+def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None, dt=None) -> InterfaceState:
     """Interface kinematics, damage and traction for the separation ``jump`` (UFL vector on Γ),
     unit normal ``n`` (Ω_s → Ω_e), stored damage ``d_old`` and an optional initial normal gap
     ``gap0`` (added to g_n: an initial geometric gap, or the stripped thickness s of Li metal)."""
@@ -102,7 +117,9 @@ def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None) -> InterfaceState:
     if gap0 is not None:
         g_n = g_n + gap0
     gt2 = ufl.dot(g_t, g_t)
-    gnp = _pos(g_n)
+    eps = 1e-3 * law.delta0_n
+    gnp = _pos(g_n, eps)
+    gnn = _neg(g_n, eps)
     d0n = law.delta0_n
     tiny = (1e-6 * d0n) ** 2
     delta2 = gnp**2 + (law.K_t / law.K_n) * gt2
@@ -112,25 +129,36 @@ def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None) -> InterfaceState:
     d0 = ufl.sqrt(d0n**2 + (law.delta0_t**2 - d0n**2) * Beta)
     Gc = law.G_Ic + (law.G_IIc - law.G_Ic) * Beta
     df = 2.0 * Gc / (law.K_n * d0)
+    dc = 0.5 * (df - d0)
     if law.law == "bilinear":
         d_raw = df * (delta - d0) / (delta * (df - d0))
     else:
-        dc = 0.5 * (df - d0)
         d_raw = 1.0 - (d0 / delta) * ufl.exp(-(delta - d0) / dc)
     d_load = ufl.conditional(ufl.gt(delta, d0), ufl.min_value(d_raw, 1.0), 0.0)
+    if law.viscosity > 0 and dt is not None:
+        w = dt / law.viscosity
+        d_load = (d_old + w * d_load) / (1 + w)
     d = ufl.max_value(d_old, d_load)
-    # a fully debonded interface keeps a residual stiffness r·K (r = 1e-9): it keeps the
-    # Jacobian regular when a body floats on an open gap (traction-loaded stack) and carries a
-    # negligible traction (r K g ~ 0.1 kPa at g = 10 nm for K = 1e19 Pa/m)
-    keep = (1 - d) + d * law.residual
-    t_coh = keep * (law.K_n * gnp * n + law.K_t * g_t)
-    t_con = law.K_c * _neg(g_n) * n
+    # a fully debonded interface keeps the residual stiffness K_res (a regular Jacobian when a
+    # body floats on an open gap under a traction-loaded stack; negligible traction otherwise)
+    t_coh = (1 - d) * (law.K_n * gnp * n + law.K_t * g_t)
+    if law.K_res > 0:
+        t_coh = t_coh + d * law.K_res * (gnp * n + g_t)
+    t_con = law.K_c * gnn * n
     t = t_coh + t_con
     if law.friction > 0:
-        p = -law.K_c * _neg(g_n)
+        p = -law.K_c * gnn
         t = t + d * law.friction * p * g_t / ufl.sqrt(gt2 + law.slip_reg**2)
     t_n = ufl.dot(t, n)
     t_t = t - t_n * n
     Y = 0.5 * (law.K_n * gnp**2 + law.K_t * gt2)
-    stored = keep * Y + 0.5 * law.K_c * _neg(g_n) ** 2
-    return InterfaceState(jump, g_n, g_t, delta, B, d, t, t_n, t_t, Y, stored)
+    stored = (1 - d) * Y + 0.5 * law.K_c * gnn**2
+    if law.K_res > 0:
+        stored = stored + d * 0.5 * law.K_res * (gnp**2 + gt2)
+    if law.law == "bilinear":
+        phi = Gc * (ufl.min_value(delta, df) - d0) / (df - d0)
+    else:
+        e = ufl.exp(-(delta - d0) / dc)
+        phi = 0.5 * law.K_n * d0**2 + law.K_n * d0 * dc * (1 - e) - 0.5 * law.K_n * d0 * delta * e
+    phi = ufl.conditional(ufl.gt(delta, d0), phi, 0.0)
+    return InterfaceState(jump, g_n, g_t, delta, B, d, t, t_n, t_t, Y, stored, phi)

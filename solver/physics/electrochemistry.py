@@ -2,26 +2,31 @@
 
 Fields: electronic potential φ_e on the electrode, ionic potential φ_s on the ionic conductors
 (electrolyte layers and coating), jumping at Γ_int. Bulk: ∇·(σ_e∇φ_e) = 0, ∇·(κ_s∇φ_s) = 0.
-Interface current from the electrode into the electrolyte (A/m² of Γ_int):
 
-    j_n = f · j_loc,   η = φ_e − φ_s − U(c) − j_loc r_film
-    j_loc = i0 [exp(α_a F η/RT) − exp(−α_c F η/RT)]   (Butler–Volmer)   or   η / R_ct (linear)
-    r_film = h_sei/κ_sei + d · r_con,   r_con = π a / (4 κ_s φ_mc)
+Interface current from the electrode into the electrolyte (A per m² of Γ_int) through two
+parallel paths, gated by the contact state computed by the mechanics:
 
-f ∈ [0, 1] is the electrochemically active fraction from the contact state of the mechanics:
-f = [(1 − d) + d φ_mc(p)] · s(g_n), with the micro-contact fraction φ_mc of debonded, pressed
-contact (plastic min(1, p/H); Hertz or JKR asperities of radius a on a square array of spacing
-ℓ: φ = π a²/ℓ² with the Hertz/JKR radius at the asperity load p ℓ²), and s a smooth switch from
-1 (g_n ≤ 0) to 0 (g_n ≥ g_open) so that an open gap blocks the current. Without mechanics f = 1.
+    j_n = s(g_n) · [ (1 − d) j_kin(η_b)  +  d φ_mc(p) j_kin(η_c) ]
+    Δφ = φ_e − φ_s − U(c) = η_b + r_sei j_kin(η_b)             (bonded part)
+                          = η_c + (r_sei + r_con) j_kin(η_c)   (debonded, pressed micro-contacts)
+    j_kin(η) = i0 [exp(α_a F η/RT) − exp(−α_c F η/RT)]  (Butler–Volmer)  or  η / R_ct (linear)
+    r_sei = h_sei/κ_sei,   r_con = π a / (4 κ_s φ_mc)  (Holm constriction of the micro-contacts)
 
-With Butler–Volmer kinetics and a film resistance the local current j_loc is an extra unknown on
-the Γ_int submesh (its residual is the implicit kinetics relation at each interface point);
-otherwise j_loc is explicit in the potentials.
+d is the interface damage, φ_mc the micro-contact fraction of debonded, pressed contact (plastic
+min(1, p/H); Hertz or JKR asperities of radius a on a square array of spacing ℓ: φ = π a²/ℓ²
+with the Hertz/JKR radius at the asperity load p ℓ²), s a smooth switch from 1 (g_n ≤ 0) to 0
+(g_n ≥ g_open): an open gap blocks the current. The active fraction is f = s [(1 − d) + d φ_mc]
+(A_active = ∫ f dΓ). Without mechanics d = 0 and s = 1.
+
+With Butler–Volmer kinetics and a series resistance on a path, that path's kinetic overpotential
+η is an extra unknown on the Γ_int submesh (one value per interface quadrature point; its
+residual is the series relation above, well conditioned even for a huge r_con); otherwise η = Δφ
+(or the linear closed form).
 
 Boundary conditions: φ_e = V on the electrode current collector (bottom face; or on the whole
 electrode when it has no collector face, e.g. isolated particles: an ideal electronic network)
-and φ_s = 0 on the counter side (the counter-electrode interface, else the top face of the ionic
-region). V is the cell voltage: prescribed (potentiostatic) or solved for so that ∫ j_n = I
+and φ_s = 0 on the counter side (the counter-electrode interface, else the top face, or the right
+face). V is the cell voltage: prescribed (potentiostatic) or solved for so that ∫ j_n = I
 (galvanostatic; see ``solver.simulation``).
 """
 
@@ -152,11 +157,27 @@ class Electrochemistry:
             if mech is not None and mech.interfaces
             else fem.functionspace(self.itf.submesh, ("DG", degree))
         )
-        self.film = kin.h_sei > 0 or (
-            mech is not None and kin.constriction and kin.microcontact != "none"
+        self.r_sei = kin.h_sei / kin.kappa_sei if kin.h_sei > 0 else 0.0
+        self.contact_path = mech is not None and bool(mech.interfaces)
+        self.constricted = self.contact_path and kin.constriction and kin.microcontact != "none"
+        bv = kin.kind == "butler_volmer"
+        self.eta_b = fem.Function(self.Q, name="eta_bonded") if bv and self.r_sei > 0 else None
+        self.eta_c = (
+            fem.Function(self.Q, name="eta_contact")
+            if bv and (self.constricted or (self.contact_path and self.r_sei > 0))
+            else None
         )
-        self.implicit = kin.kind == "butler_volmer" and self.film
-        self.j_loc = fem.Function(self.Q, name="j_loc") if self.implicit else None
+        self.extra = [e for e in (self.eta_b, self.eta_c) if e is not None]
+        self.one = fem.Constant(self.msh, 1.0)
+        self._mass = None
+        from solver.forms import FormCache
+
+        self.forms = FormCache(self.all_entity_maps)
+        self.r_eff = None
+        if dom.axisymmetric and degree == 1:
+            from solver.physics.mechanics import _lumped_radius
+
+            self.r_eff = mech.interfaces[0].r_eff if self.contact_path else _lumped_radius(self.Q)
         self._interface_terms()
         self.bcs = self._bcs()
 
@@ -170,11 +191,11 @@ class Electrochemistry:
 
     @property
     def spaces(self):
-        return [self.V_e, self.V_s] + ([self.Q] if self.implicit else [])
+        return [self.V_e, self.V_s] + [self.Q for _ in self.extra]
 
     @property
     def fields(self):
-        return [self.phi_e, self.phi_s] + ([self.j_loc] if self.implicit else [])
+        return [self.phi_e, self.phi_s] + self.extra
 
     def r(self, restriction=None):
         if not self.dom.axisymmetric:
@@ -186,54 +207,65 @@ class Electrochemistry:
     def _interface_terms(self) -> None:
         kin = self.kin
         m = self.mech
-        if m is not None and m.interfaces:
+        if self.contact_path:
             st = m.interfaces[0].state
             d = st.damage
-            p = -st.t_n
-            phi_mc = microcontact_fraction(kin, p)
-            f = ((1 - d) + d * phi_mc) * gap_switch(st.g_n, kin.g_open)
+            phi_mc = microcontact_fraction(kin, -st.t_n)
+            switch = gap_switch(st.g_n, kin.g_open)
         else:
-            d, phi_mc, f = 0.0, 1.0, 1.0
-        self.f, self.phi_mc, self.d = f, phi_mc, d
+            d, phi_mc, switch = 0.0, 0.0, 1.0
+        self.d, self.phi_mc = d, phi_mc
+        self.f = switch * ((1 - d) + d * phi_mc)
         electrolyte_side = self.itf.minus_tags[0]
         kappa_s = self.materials[T.cell_name(electrolyte_side)]["kappa"]
-        r_film = kin.h_sei / kin.kappa_sei if kin.h_sei > 0 else 0.0
-        if m is not None and kin.constriction and kin.microcontact != "none":
-            r_con = math.pi * kin.asperity_radius / (4 * kappa_s) / ufl.max_value(phi_mc, 1e-8)
-            r_film = r_film + d * r_con
-        self.r_film = r_film
+        r_b = self.r_sei
+        r_c = self.r_sei
+        if self.constricted:
+            r_c = r_c + math.pi * kin.asperity_radius / (4 * kappa_s) / ufl.max_value(phi_mc, 1e-12)
+        self.r_b, self.r_c = r_b, r_c
         c_plus = self.c("+") if self.c is not None else None
         U = self.ocv(c_plus) if c_plus is not None else self.ocv(None)
         self.U = U
         self.dphi = self.phi_e("+") - self.phi_s("-") - U
-        FRT = F_CONST / (
-            R_GAS * self.T("+")
-            if isinstance(self.T, ufl.core.expr.Expr) and not isinstance(self.T, fem.Constant)
-            else F_CONST / R_GAS
-        )
-        if isinstance(self.T, fem.Constant) or isinstance(self.T, float | int):
-            FRT = F_CONST / (R_GAS * self.T)
-        i0 = kin.i0
+        FRT = F_CONST / (R_GAS * self.T)
         self.FRT = FRT
 
-        def bv(eta):
-            return i0 * (ufl.exp(kin.alpha_a * FRT * eta) - ufl.exp(-kin.alpha_c * FRT * eta))
+        def j_kin(eta):
+            if kin.kind == "linear":
+                return eta / kin.R_ct
+            # exponents capped at ±60 (|η| ≳ 3 V, far outside any physical operation): Newton
+            # iterates that overshoot stay finite instead of overflowing to inf/NaN
+            a = ufl.min_value(kin.alpha_a * FRT * eta, 60.0)
+            b = ufl.min_value(kin.alpha_c * FRT * eta * -1.0, 60.0)
+            return kin.i0 * (ufl.exp(a) - ufl.exp(b))
 
-        if kin.kind == "linear":
-            if not kin.R_ct:
-                raise ValueError("interface.R_ct is required for linear kinetics")
-            self.jloc_expr = self.dphi / (kin.R_ct + r_film)
-        elif self.implicit:
-            self.jloc_expr = self.j_loc("+")
-            self.kinetics_residual = self.j_loc("+") - bv(self.dphi - self.j_loc("+") * r_film)
+        if kin.kind == "linear" and not kin.R_ct:
+            raise ValueError("interface.R_ct is required for linear kinetics")
+        self.residuals = []
+
+        def path(eta_fn, r):
+            """(j_kin of the path, kinetic overpotential) for the series resistance r."""
+            if kin.kind == "linear":
+                j = self.dphi / (kin.R_ct + r)
+                return j, self.dphi - j * r
+            if eta_fn is None:  # no series resistance
+                return j_kin(self.dphi), self.dphi
+            eta = eta_fn("+")
+            j = j_kin(eta)
+            self.residuals.append((eta_fn, self.dphi - eta - r * j))
+            return j, eta
+
+        j_b, self.eta = path(self.eta_b, r_b)
+        self.j_bonded = j_b
+        if self.contact_path:
+            j_c, self.eta_contact = path(self.eta_c, r_c)
+            self.j_n = switch * ((1 - d) * j_b + d * phi_mc * j_c)
         else:
-            self.jloc_expr = bv(self.dphi)
-        self.j_n = f * self.jloc_expr
-        self.eta = self.dphi - self.jloc_expr * r_film
+            self.j_n = j_b
 
     # ------------------------------------------------------------------ residual
-    def residual(self, vs: list, extra_dS_terms=None):
-        """Residual for test functions (ψ_e, ψ_s[, q])."""
+    def residual(self, vs: list):
+        """Residual for test functions (ψ_e, ψ_s[, q_η ...])."""
         psi_e, psi_s = vs[0], vs[1]
         dx = self.dom.dx
         F = (
@@ -250,10 +282,9 @@ class Electrochemistry:
                 * dx(tag)
             )
         dS = self.dS(T.INTERFACE)
-        F += self.j_n * (psi_e("+") - psi_s("-")) * self.r("+") * dS
-        if self.implicit:
-            q = vs[2]
-            F += self.kinetics_residual * q("+") * dS
+        F += self.j_n * (psi_e("+") - psi_s("-")) * self.r_itf() * dS
+        for q, (fn, res) in zip(vs[2:], self.residuals):
+            F += res * q("+") * dS
         return F
 
     # ------------------------------------------------------------------ boundary conditions
@@ -300,9 +331,13 @@ class Electrochemistry:
         ]
 
     # ------------------------------------------------------------------ outputs
-    def _scalar(self, form) -> float:
-        val = fem.assemble_scalar(fem.form(form, entity_maps=self.all_entity_maps))
-        return self.msh.comm.allreduce(val, op=MPI.SUM)
+    def _scalar(self, form, key=None) -> float:
+        """Global value of a scalar form; ``key`` (hashable) caches the compiled form."""
+        if key is None:
+            compiled = fem.form(form, entity_maps=self.all_entity_maps)
+        else:
+            compiled = self.forms.get(key, lambda: form)
+        return self.msh.comm.allreduce(fem.assemble_scalar(compiled), op=MPI.SUM)
 
     @property
     def all_entity_maps(self):
@@ -311,29 +346,38 @@ class Electrochemistry:
             maps += [em for em in self.mech.entity_maps if em not in maps]
         return maps
 
+    def r_itf(self):
+        """Axisymmetric weight of the Γ_int integrals with the vertex rule (lumped radius, so
+        that the points on the axis keep their share; see Mechanics.r_itf); 1 otherwise."""
+        if not self.dom.axisymmetric:
+            return 1.0
+        if self.r_eff is None:
+            return self.r("+")
+        return 2.0 * np.pi * self.r_eff("+")
+
     def current(self) -> float:
         """Total interface current ∫ j_n dΓ (A; per unit depth in 2D plane strain)."""
-        return self._scalar(self.j_n * self.r("+") * self.dS(T.INTERFACE))
+        return self._scalar(self.j_n * self.r_itf() * self.dS(T.INTERFACE), key="current")
 
     def interface_integral(self, expr) -> float:
-        return self._scalar(expr * self.r("+") * self.dS(T.INTERFACE))
+        return self._scalar(expr * self.r_itf() * self.dS(T.INTERFACE), key=("itf", expr))
 
     def point_values(self, expr) -> np.ndarray:
         """Values at the Γ_int vertex quadrature points (dofs of Q), owned entries first."""
-        q = ufl.TestFunction(self.Q)
         from dolfinx import la
 
+        q = ufl.TestFunction(self.Q)
+        if self._mass is None:
+            mm = fem.assemble_vector(self.forms.get("mass", lambda: q("+") * self.dS(T.INTERFACE)))
+            mm.scatter_reverse(la.InsertMode.add)
+            self._mass = mm.array.copy()
         b = fem.assemble_vector(
-            fem.form(expr * q("+") * self.dS(T.INTERFACE), entity_maps=self.all_entity_maps)
-        )
-        mm = fem.assemble_vector(
-            fem.form(q("+") * self.dS(T.INTERFACE), entity_maps=self.all_entity_maps)
+            self.forms.get(("proj", expr), lambda: expr * q("+") * self.dS(T.INTERFACE))
         )
         b.scatter_reverse(la.InsertMode.add)
-        mm.scatter_reverse(la.InsertMode.add)
         out = np.zeros_like(b.array)
-        nz = mm.array != 0
-        out[nz] = b.array[nz] / mm.array[nz]
+        nz = self._mass != 0
+        out[nz] = b.array[nz] / self._mass[nz]
         return out
 
     def point_weights(self) -> np.ndarray:
@@ -343,7 +387,7 @@ class Electrochemistry:
 
             mm = fem.assemble_vector(
                 fem.form(
-                    q("+") * self.r("+") * self.dS(T.INTERFACE), entity_maps=self.all_entity_maps
+                    q("+") * self.r_itf() * self.dS(T.INTERFACE), entity_maps=self.all_entity_maps
                 )
             )
             mm.scatter_reverse(la.InsertMode.add)

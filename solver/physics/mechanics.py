@@ -27,6 +27,7 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
 from meshes import tags as T
+from solver.forms import FormCache
 from solver.physics import cohesive as C
 from solver.physics.elasticity import Kinematics, stress, von_mises
 
@@ -54,7 +55,7 @@ class InterfaceMech:
     law: C.CohesiveLaw
     Q: fem.FunctionSpace  # history space on the interface submesh
     d_old: fem.Function
-    Y_old: fem.Function
+    Phi_old: fem.Function  # dissipated energy density reached so far (J/m^2)
     s_old: fem.Function  # stripped (+) / plated (−) electrode thickness, added to g_n
     s_rate: fem.Function  # predicted ds/dt during the current step (m/s)
     state: C.InterfaceState | None = None
@@ -153,6 +154,7 @@ class Mechanics:
             )
             self.regions.append(Region(name, tags, sub, V, u, up, ft))
         self.entity_maps = [r.sub.cell_map for r in self.regions]
+        self.forms = FormCache(self.entity_maps)  # the list is extended below, shared
         x = ufl.SpatialCoordinate(self.msh)
         self.x = x
         self.loads = Loads(
@@ -176,10 +178,10 @@ class Mechanics:
             q_el = ("DG", degree)
             Q = fem.functionspace(itf.submesh, q_el)
             d_old = fem.Function(Q, name="damage")
-            Y_old = fem.Function(Q, name="energy_release")
+            Phi_old = fem.Function(Q, name="dissipation")
             s_old = fem.Function(Q, name="stripped_thickness")
             s_rate = fem.Function(Q, name="strip_rate")
-            im = InterfaceMech(tag, plus, minus, law, Q, d_old, Y_old, s_old, s_rate)
+            im = InterfaceMech(tag, plus, minus, law, Q, d_old, Phi_old, s_old, s_rate)
             if dom.axisymmetric and degree == 1:
                 im.r_eff = _lumped_radius(Q)
             im.dS = dom.interface_measure(self._itf_quadrature())
@@ -187,6 +189,9 @@ class Mechanics:
             self.entity_maps.append(itf.facet_map)
         self.n = ufl.FacetNormal(self.msh)
         self.s_dt = fem.Constant(self.msh, 0.0)  # time step of the stripping predictor
+        # time step seen by the viscous damage regularisation; 0 after a step is accepted, so
+        # that the committed history reproduces the converged state exactly
+        self.damage_dt = fem.Constant(self.msh, 0.0)
         self._build_states()
         self._build_forms()
         self.bcs = self._bcs() if auto_bcs else []
@@ -287,7 +292,7 @@ class Mechanics:
                 g0 = g0("+") if isinstance(g0, ufl.core.expr.Expr) else g0
             s = im.s_old("+") + im.s_rate("+") * self.s_dt
             gap = s if g0 is None else g0 + s
-            im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"), gap0=gap)
+            im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"), gap0=gap, dt=self.damage_dt)
 
     def residual(self, vs: list):
         """Mechanics residual for test functions ``vs`` (one per region): internal forces and
@@ -377,26 +382,43 @@ class Mechanics:
 
     def set_initial_damage(self, fn) -> None:
         """Damage history from ``fn(x) -> d`` at the interface points (x: (3, N) coordinates);
-        e.g. a pre-crack. Call before the first solve."""
+        e.g. a pre-crack. Call before the first solve. The dissipation history is set to the
+        energy a mode-I opening would have dissipated to reach that damage (G_Ic·… for the
+        bilinear law; G_c for d = 1 at any mixity), so that opening a pre-crack dissipates
+        nothing."""
         for im in self.interfaces:
             X = im.Q.tabulate_dof_coordinates().T
-            im.d_old.x.array[:] = np.clip(fn(X), 0.0, 1.0)
+            d = np.clip(fn(X), 0.0, 1.0)
+            im.d_old.x.array[:] = d
+            law = im.law
+            d0 = law.delta0_n
+            df = 2 * law.G_Ic / (law.K_n * d0)
+            delta = df * d0 / (df - d * (df - d0))
+            phi = law.G_Ic * (delta - d0) / (df - d0)
+            im.Phi_old.x.array[:] = np.where(
+                d >= 1.0, max(law.G_Ic, law.G_IIc), np.where(d > 0, phi, 0.0)
+            )
 
     # ------------------------------------------------------------------ history
     def _project_interface(self, im: InterfaceMech, expr) -> np.ndarray:
-        """Values of ``expr`` at the interface quadrature points (= the DG dofs of ``im.Q``)."""
-        q = ufl.TestFunction(im.Q)
-        b = fem.assemble_vector(
-            fem.form(expr * q("+") * im.dS(im.tag), entity_maps=self.entity_maps)
-        )
-        m = fem.assemble_vector(fem.form(q("+") * im.dS(im.tag), entity_maps=self.entity_maps))
+        """Values of ``expr`` at the interface quadrature points (= the DG dofs of ``im.Q``):
+        with the interface rule, ∫ expr q_i / ∫ q_i picks the value at point i exactly."""
         from dolfinx import la
 
+        q = ufl.TestFunction(im.Q)
+        if not hasattr(im, "_mass"):
+            m = fem.assemble_vector(
+                self.forms.get(("mass", im.tag), lambda: q("+") * im.dS(im.tag))
+            )
+            m.scatter_reverse(la.InsertMode.add)
+            im._mass = m.array.copy()
+        b = fem.assemble_vector(
+            self.forms.get(("proj", im.tag, expr), lambda: expr * q("+") * im.dS(im.tag))
+        )
         b.scatter_reverse(la.InsertMode.add)
-        m.scatter_reverse(la.InsertMode.add)
         out = np.zeros_like(b.array)
-        nz = m.array != 0
-        out[nz] = b.array[nz] / m.array[nz]
+        nz = im._mass != 0
+        out[nz] = b.array[nz] / im._mass[nz]
         f = fem.Function(im.Q)
         f.x.array[:] = out
         f.x.scatter_forward()
@@ -406,20 +428,22 @@ class Mechanics:
         return self._project_interface(im, expr)
 
     def accept(self) -> float:
-        """Commit the step: damage and energy release at the quadrature points; return the
-        cohesive energy dissipated in the step (∫ ½(Y_old + Y_new)(d_new − d_old) dΓ)."""
+        """Commit the step: damage and dissipation at the interface points (both never
+        decrease); return the cohesive energy dissipated in the step, Σ w (Φ_new − Φ_old)."""
         dissipated = 0.0
         for im in self.interfaces:
             d_new = self._project_interface(im, im.state.damage)
-            Y_new = self._project_interface(im, im.state.energy_release)
-            dd = np.maximum(d_new - im.d_old.x.array, 0.0)
+            phi_new = np.maximum(
+                im.Phi_old.x.array, self._project_interface(im, im.state.dissipation)
+            )
             w = self._point_weights(im)
             nloc = im.Q.dofmap.index_map.size_local * im.Q.dofmap.index_map_bs
-            dissipated += float(np.sum((0.5 * (im.Y_old.x.array + Y_new) * dd * w)[:nloc]))
+            dissipated += float(np.sum(((phi_new - im.Phi_old.x.array) * w)[:nloc]))
             im.d_old.x.array[:] = np.maximum(im.d_old.x.array, d_new)
-            im.Y_old.x.array[:] = Y_new
+            im.Phi_old.x.array[:] = phi_new
         for reg in self.regions:
             reg.u_prev.x.array[:] = reg.u.x.array
+        self.damage_dt.value = 0.0
         return self.msh.comm.allreduce(dissipated, op=MPI.SUM)
 
     def reject(self) -> None:
@@ -454,17 +478,22 @@ class Mechanics:
                     * self.r()
                     * dx(tag)
                 )
-        return self._scalar(e)
+        return self._scalar(e, key="bulk_energy")
 
     def interface_integral(self, expr_fn) -> float:
         tot = 0.0
         for im in self.interfaces:
-            tot += self._scalar(expr_fn(im) * self.r_itf(im) * im.dS(im.tag))
+            expr = expr_fn(im)
+            tot += self._scalar(expr * self.r_itf(im) * im.dS(im.tag), key=("itf", im.tag, expr))
         return tot
 
-    def _scalar(self, form) -> float:
-        val = fem.assemble_scalar(fem.form(form, entity_maps=self.entity_maps))
-        return self.msh.comm.allreduce(val, op=MPI.SUM)
+    def _scalar(self, form, key=None) -> float:
+        """Global value of a scalar form; ``key`` (hashable) caches the compiled form."""
+        if key is None:
+            compiled = fem.form(form, entity_maps=self.entity_maps)
+        else:
+            compiled = self.forms.get(key, lambda: form)
+        return self.msh.comm.allreduce(fem.assemble_scalar(compiled), op=MPI.SUM)
 
     def top_reaction(self, component: int | None = None) -> float:
         """Consistent reaction on the top face along ``component`` (default: the stacking axis):
@@ -491,8 +520,12 @@ class Mechanics:
     def top_mean_displacement(self, component: int | None = None) -> float:
         top = self.top_region()
         comp = self.dom.gdim - 1 if component is None else component
-        a = self._scalar(top.u[comp] * self.r() * self.dom.ds(T.TOP))
-        return a / self._scalar(fem.Constant(self.msh, 1.0) * self.r() * self.dom.ds(T.TOP))
+        a = self._scalar(top.u[comp] * self.r() * self.dom.ds(T.TOP), key=("ubar", comp))
+        if not hasattr(self, "_top_area"):
+            self._top_area = self._scalar(
+                fem.Constant(self.msh, 1.0) * self.r() * self.dom.ds(T.TOP)
+            )
+        return a / self._top_area
 
     def stress_expressions(self, reg: Region):
         """(von Mises, σ_nn along the stacking axis) as DG0 expressions on the region submesh."""

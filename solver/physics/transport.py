@@ -59,12 +59,14 @@ class Transport:
         w = 2.0 * np.pi * self.x[0]
         return w(restriction) if restriction else w
 
-    def residual(self, vs, j_n, dS):
+    def residual(self, vs, j_n, dS, weight=None):
+        """``weight``: the interface integration weight used by the kinetics (axisymmetric
+        lumped 2πr), so that the Li leaving equals the charge passed exactly."""
         w = vs[0]
         dx = self.dom.dx(T.ELECTRODE)
         F = (self.c - self.c_old) / self.dt * w * self.r() * dx
         F += self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
-        F += (j_n / F_CONST) * w("+") * self.r("+") * dS
+        F += (j_n / F_CONST) * w("+") * (self.r("+") if weight is None else weight) * dS
         return F
 
     def accept(self) -> None:
@@ -75,7 +77,11 @@ class Transport:
 
     def inventory(self, entity_maps) -> float:
         """Li in the electrode, ∫ c dΩ (mol; per unit depth in 2D)."""
-        form = fem.form(self.c * self.r() * self.dom.dx(T.ELECTRODE), entity_maps=entity_maps)
+        if not hasattr(self, "_inv_form"):
+            self._inv_form = fem.form(
+                self.c * self.r() * self.dom.dx(T.ELECTRODE), entity_maps=entity_maps
+            )
+        form = self._inv_form
         return self.dom.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
 
     def bounds(self) -> tuple[float, float]:

@@ -532,10 +532,6 @@ every = 0
             "materials.electrolyte.density: missing, required by physics.thermal",
         ),
         (
-            "[loading]\npressure_mode = 'displacement'\n",
-            "loading.pressure_mode: got 'displacement', allowed 'traction'",
-        ),
-        (
             "[materials.electrode]\nE = 1e9\nnu = 0.3\n[[loading.protocol]]\nkind = 'lithiate'\n"
             "duration = 1\nsoc = 1\n",
             "materials.electrode.c_max: missing, required by a 'lithiate' step",
