@@ -283,7 +283,7 @@ class Electrochemistry:
             )
         dS = self.dS(T.INTERFACE)
         F += self.j_n * (psi_e("+") - psi_s("-")) * self.r_itf() * dS
-        for q, (fn, res) in zip(vs[2:], self.residuals):
+        for q, (_fn, res) in zip(vs[2:], self.residuals):
             F += res * q("+") * dS
         return F
 
