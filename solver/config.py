@@ -1056,7 +1056,10 @@ def format_case(case: Case) -> str:
                             continue
                         spec = STEP_SCHEMA[k]
                         parts.append(f"{k}={format_si(x, spec.dim) if spec.kind == 'float' else x}")
-                    lines.append(row(f"protocol[{i}]", f"{st['kind']}: " + ", ".join(parts), None))
+                    text = f"{st['kind']}: " + ", ".join(parts)
+                    wrapped = textwrap.wrap(text, 100, subsequent_indent="  ")
+                    lines.append(row(f"protocol[{i}]", wrapped[0], None))
+                    lines += [f"  {'':<{width}} {t}" for t in wrapped[1:]]
             elif sec == "solver" and key == "petsc_options":
                 text = ", ".join(f"{k}={_show(x)}" for k, x in v.items()) or "{} (solver defaults)"
                 lines.append(row(key, text, None))

@@ -125,7 +125,12 @@ def split_options(options: dict | None, defaults: dict) -> tuple[dict, dict | No
     ):
         opts["ksp_pc_side"] = "right"  # left-preconditioned GMRES cannot test the true residual
     region = {"pc_gamg_reuse_interpolation": True, **aux, **region}
-    return opts, {"aux": inner_options(aux), "region": inner_options(region), "regions": regions}
+    return opts, {
+        "aux": inner_options(aux),
+        "region": inner_options(region),
+        "regions": regions,
+        "user_ksp_type": "ksp_type" in user,
+    }
 
 
 def inner_options(user: dict) -> dict:
@@ -149,29 +154,48 @@ def _regions_mode(v) -> str | bool:
 
 
 # ---------------------------------------------------------------------- installation
-def attach(problem, spec: dict | None, entity_maps, ufl_forms, bcs=()) -> AuxiliarySpace | None:
+def attach(
+    problem, spec: dict | None, entity_maps, ufl_forms, bcs=(), block_scales=None
+) -> AuxiliarySpace | None:
     """Install the auxiliary-space preconditioner on the KSP of a ``kind="mpi"``
     ``NonlinearProblem`` whose options came from :func:`split_options` (None when ``spec`` is
     None). ``ufl_forms``: the block residual (its integration mesh is the parent mesh); ``bcs``:
-    the Dirichlet conditions (their dofs are left out of the weak-interface test)."""
+    the Dirichlet conditions (their dofs are left out of the weak-interface test);
+    ``block_scales``: the constant row scale of every residual block, if any (objects with a
+    ``value``, read at every set-up and application)."""
     if spec is None:
         return None
-    pc = problem.solver.getKSP().getPC()
+    u = list(problem.u) if isinstance(problem.u, list | tuple) else [problem.u]
+    gdim = u[0].function_space.mesh.geometry.dim
+    others = [f.name for f in u if f.function_space.dofmap.index_map_bs != gdim]
+    if others:
+        raise ValueError(
+            f"{SELECT_KEY} = 'auxiliary' preconditions the mechanics system (displacement "
+            f"blocks only); this problem also has the fields {others}: use the direct solver"
+        )
+    ksp = problem.solver.getKSP()
+    pc = ksp.getPC()
     if pc.getType() != "composite" or pc.getCompositePC(1).getType() != "python":
         raise ValueError(
             f"{SELECT_KEY} = 'auxiliary' sets pc_type = composite with a python member; "
             "do not override pc_type / pc_composite_pcs"
         )
-    u = problem.u if isinstance(problem.u, list | tuple) else [problem.u]
+    if block_scales is not None and not spec.get("user_ksp_type", False):
+        # rows of the blocks scaled differently: the Jacobian is not symmetric, CG does not
+        # apply; right-preconditioned GMRES still tests the true residual
+        ksp.setType("gmres")
+        ksp.setPCSide(PETSc.PC.Side.RIGHT)
+        ksp.setGMRESRestart(50)
     aux = AuxiliarySpace(
         parent_mesh(ufl_forms),
-        [ui.function_space for ui in u],
+        [f.function_space for f in u],
         entity_maps,
         prefix=problem.solver.getOptionsPrefix() + "aux_",
         inner_options=spec["aux"],
         region_options=spec["region"],
         regions=spec["regions"],
         bcs=bcs,
+        block_scales=block_scales,
     )
     pc.getCompositePC(1).setPythonContext(_CoarsePC(aux))
     return aux
@@ -208,6 +232,7 @@ class AuxiliarySpace:
         region_options: dict | None = None,
         regions: str | bool = "auto",
         bcs=(),
+        block_scales=None,
     ):
         self.comm = msh.comm
         self.msh = msh
@@ -231,6 +256,7 @@ class AuxiliarySpace:
             "applies": 0,
             "apply_s": 0.0,
             "region_setups": 0,
+            "region_rebuilds": 0,
             "region_setup_s": 0.0,
             "region_apply_s": 0.0,
             "weak_fraction": 0.0,
@@ -246,7 +272,11 @@ class AuxiliarySpace:
         self.Ac: PETSc.Mat | None = None
         self.ksp: PETSc.KSP | None = None
         self._xc = self._yc = None
+        self.block_scales = block_scales
+        self._unscale = None  # 1/(row scale of the block), per owned row; None: unscaled
+        self._xs = None
         self._iface = None  # (parent interface dofs mask, bulk diagonal there)
+        self._weak_at_setup = None  # weak interface dofs when the region GAMG was aggregated
         self._reg: list[dict] = []
 
     # -- P
@@ -323,7 +353,10 @@ class AuxiliarySpace:
                 f"[{self.row_start}, {self.row_start + self.n_rows})"
             )
         t0 = time.perf_counter()
+        self._update_scales(A)
         AP = A.matMult(self.P)  # P has one unit entry per row: this is 5x faster than PtAP
+        if self._unscale is not None:
+            AP.diagonalScale(L=self._unscale)  # the Galerkin product of the unscaled rows
         galerkin = self.P.transposeMatMult(AP)
         AP.destroy()
         # Pᵀ A P carries the pattern of the interface macro-elements: structural zeros and the
@@ -332,6 +365,8 @@ class AuxiliarySpace:
         # (measured: coarse operator 2.2x denser, set-up 2x slower, 27 instead of 16 CG
         # iterations at 9e4 dofs), so they are dropped.
         tol = 8.0 * np.finfo(float).eps * A.norm(PETSc.NormType.INFINITY)
+        if self._unscale is not None:
+            tol *= self._unscale.max()[1]
         self.Ac = _without_small(galerkin, tol, self.bs, destroy=True)
         n = self.Vc.dofmap.index_map.size_local
         self.Ac.setNearNullSpace(rigid_body_modes(self.Ac, self.Vc.tabulate_dof_coordinates()[:n]))
@@ -342,9 +377,26 @@ class AuxiliarySpace:
         self.stats["setups"] += 1
         self._xc, self._yc = self.Ac.createVecs()
 
-    def weak_fraction(self, A: PETSc.Mat) -> float:
-        """Share of the (non-Dirichlet) interface dofs whose interface stiffness is below
-        WEAK_RATIO × their bulk stiffness, for the Jacobian ``A``."""
+    def _update_scales(self, A: PETSc.Mat) -> None:
+        """1/scale of every owned row from the current block scales (None when all are 1)."""
+        if self.block_scales is None:
+            return
+        vals = [float(getattr(c, "value", c)) for c in self.block_scales]
+        if len(vals) != len(self._slices):
+            raise ValueError("one block scale per block is needed")
+        if all(v == 1.0 for v in vals) and self._unscale is None:
+            return
+        if self._unscale is None:
+            self._unscale = A.createVecLeft()
+            self._xs = A.createVecLeft()
+        with self._unscale as a:
+            for (lo, hi), v in zip(self._slices, vals):
+                a[lo:hi] = 1.0 / v
+
+    def weak_dofs(self, A: PETSc.Mat) -> np.ndarray:
+        """For the owned, non-Dirichlet interface dofs of the parent mesh: whether their
+        interface stiffness k = (Pᵀ diag A − diag A_c)/2 is below WEAK_RATIO × their bulk
+        stiffness diag A_c, for the Jacobian ``A``."""
         if self._iface is None:
             ones = A.createVecLeft()
             ones.set(1.0)
@@ -363,21 +415,25 @@ class AuxiliarySpace:
         mask, bulk = self._iface
         s = self.Ac.createVecLeft()
         d = A.getDiagonal()
+        if self._unscale is not None:
+            d.pointwiseMult(d, self._unscale)
         self.P.multTranspose(d, s)
         k = 0.5 * (s.getArray()[mask] - bulk)
-        weak = int(np.count_nonzero(k < WEAK_RATIO * bulk))
         s.destroy()
         d.destroy()
-        n_weak = self.comm.allreduce(weak, op=MPI.SUM)
-        n_all = self.comm.allreduce(int(mask.sum()), op=MPI.SUM)
-        return n_weak / max(n_all, 1)
+        return k < WEAK_RATIO * bulk
 
     def update(self, A: PETSc.Mat) -> None:
-        """Per-Jacobian set-up: A_c (first call), the region-term decision and blocks."""
+        """Per-Jacobian set-up: A_c (first call only), the region-term decision and blocks."""
         self.setup(A)
+        self._update_scales(A)
+        if self.regions is False:
+            return
+        weak = self.weak_dofs(A)
+        n_all = self.comm.allreduce(len(weak), op=MPI.SUM)
+        frac = self.comm.allreduce(int(weak.sum()), op=MPI.SUM) / max(n_all, 1)
+        self.stats["weak_fraction"] = frac
         if self.regions == "auto":
-            frac = self.weak_fraction(A)
-            self.stats["weak_fraction"] = frac
             active = frac >= WEAK_FRACTION
             if active != self.regions_active:
                 log.debug(
@@ -385,12 +441,22 @@ class AuxiliarySpace:
                     f"({100 * frac:.1f} % weak interface dofs)"
                 )
             self.regions_active = active
-        if self.regions_active:
-            self.setup_regions(A)
+        if not self.regions_active:
+            return
+        # the region hierarchies are rebuilt when the set of weak interface dofs has changed
+        # since they were aggregated (e.g. a crack opened); otherwise only their Galerkin
+        # products are updated
+        old = self._weak_at_setup
+        changed = len(weak) if old is None else int(np.count_nonzero(weak != old))
+        rebuild = self.comm.allreduce(changed, op=MPI.SUM) > WEAK_FRACTION * n_all or old is None
+        self.setup_regions(A, rebuild=rebuild)
+        if rebuild:
+            self._weak_at_setup = weak
 
-    def setup_regions(self, A: PETSc.Mat) -> None:
-        """GAMG on every region block A_rr of ``A`` (the aggregation of the first set-up is
-        reused; only the Galerkin products are redone)."""
+    def setup_regions(self, A: PETSc.Mat, rebuild: bool = False) -> None:
+        """GAMG on every region block A_rr of ``A``: built on the first call and with
+        ``rebuild``; otherwise the aggregation and interpolation are reused and only the
+        Galerkin products redone."""
         t0 = time.perf_counter()
         first = not self._reg
         for k, (lo, hi) in enumerate(self._slices):
@@ -426,8 +492,12 @@ class AuxiliarySpace:
                 indptr, cols, keep = r["keep"]
                 r["A"].setValuesCSR(indptr, cols, r["sub"].getValuesCSR()[2][keep])
                 r["A"].assemble()
+                if rebuild:
+                    r["ksp"].destroy()
+                    r["ksp"] = _inner_ksp(r["A"], f"{self.prefix}region_", self.region_options)
             self._reg[k]["ksp"].setUp()
         self.stats["region_setups"] += 1
+        self.stats["region_rebuilds"] += int(rebuild or first)
         self.stats["region_setup_s"] += time.perf_counter() - t0
 
     # -- application
@@ -435,7 +505,11 @@ class AuxiliarySpace:
         """y = P A_c⁻¹ Pᵀ x (+ Σ_r R_rᵀ A_rr⁻¹ R_r x when the region term is on); the inverses
         are one V-cycle each."""
         t0 = time.perf_counter()
-        self.P.multTranspose(x, self._xc)
+        if self._unscale is not None:  # the residual of the unscaled rows
+            self._xs.pointwiseMult(x, self._unscale)
+            self.P.multTranspose(self._xs, self._xc)
+        else:
+            self.P.multTranspose(x, self._xc)
         self.ksp.solve(self._xc, self._yc)
         self.P.mult(self._yc, y)
         self.stats["applies"] += 1
@@ -459,11 +533,14 @@ class AuxiliarySpace:
             if obj is not None:
                 obj.destroy()
         self.Ac = self.ksp = self._xc = self._yc = None
-        self._iface = None
+        self._iface = self._weak_at_setup = None
 
     def destroy(self) -> None:
         self.reset()
         self.P.destroy()
+        for v in (self._unscale, self._xs):
+            if v is not None:
+                v.destroy()
         for r in self._reg:
             for obj in (r["is"], r["sub"], r["A"], r["ksp"], *r["work"]):
                 obj.destroy()

@@ -76,7 +76,9 @@ class CoupledProblem:
         )
         self.snes: PETSc.SNES = self.problem.solver
         # --- auxiliary-space preconditioner (None with the direct solver); see solver/precond.py
-        self.preconditioner = precond.attach(self.problem, pc_spec, entity_maps, F_blocks, bcs)
+        self.preconditioner = precond.attach(
+            self.problem, pc_spec, entity_maps, F_blocks, bcs, block_scales
+        )
         # --- end of the preconditioner hook
         self._ksp_its = 0
 
@@ -122,8 +124,7 @@ class CoupledProblem:
 
     def _install_convergence_test(self, tols: list[float]) -> None:
         """Converged when every field's Newton update is below its own absolute tolerance (in
-        the field's units: m, V, mol/m³, ...), or when the residual passes both the relative
-        and the absolute test (rtol and atol together), after at least one Newton step.
+        the field's units: m, V, mol/m³, ...), after at least one Newton step.
 
         The fields of a coupled problem have residuals in different units (N, A, mol/s), so one
         absolute residual tolerance cannot fit them all; the per-field update test is
@@ -137,8 +138,6 @@ class CoupledProblem:
             for u in self.u
         ]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
-        rtol = float(self.options.get("snes_rtol", 1e-9))
-        atol = float(self.options.get("snes_atol", 1e-10))
         max_it = int(self.options.get("snes_max_it", 25))
         comm = self.u[0].function_space.mesh.comm
         state = {"f0": None}
@@ -152,8 +151,6 @@ class CoupledProblem:
                 # small-valued block (e.g. transport, mol/s) would pass it before any iteration
                 state["f0"] = fnorm
                 return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
-            if fnorm <= rtol * state["f0"] and fnorm <= atol:
-                return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_RELATIVE
             dx = snes.getSolutionUpdate().getArray(readonly=True)
             ok = all(
                 (np.max(np.abs(dx[offsets[i] : offsets[i + 1]]), initial=0.0) <= tols[i])

@@ -82,7 +82,8 @@ def _pos(x, eps):
     """Smoothed ⟨x⟩₊ = ½(x + sqrt(x² + ε²)) (C¹; _pos + _neg = x exactly). Exact Macaulay
     brackets make the normal stiffness jump at g_n = 0 between the cohesive K_n(1 − d) and the
     penalty K_c, and Newton then chatters on the many closed, damaged points sitting at
-    g_n ≈ 0; ε = 1e-3 δ₀ₙ leaves every traction unchanged to O(ε²/g²)."""
+    g_n ≈ 0. With ε = 1e-3 σ_c/K_c the tractions change by O(ε²/g²) away from g_n = 0, and an
+    open gap g carries a compressive traction of at most K_c ε²/(4g) (~1e-7 σ_c at g = δ₀)."""
     return 0.5 * (x + ufl.sqrt(x * x + eps * eps))
 
 
@@ -117,7 +118,7 @@ def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None, dt=None) -> InterfaceS
     if gap0 is not None:
         g_n = g_n + gap0
     gt2 = ufl.dot(g_t, g_t)
-    eps = 1e-3 * law.delta0_n
+    eps = 1e-3 * law.sigma_c / law.K_c
     gnp = _pos(g_n, eps)
     gnn = _neg(g_n, eps)
     d0n = law.delta0_n

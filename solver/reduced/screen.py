@@ -188,6 +188,10 @@ def screen_from_resolved(resolved: dict) -> dict:
     total_model = "sum of the three above" + ("" if r_con is not None else " (without r_con)")
     q["asr_interfacial"] = _entry(total * c, "Ohm cm^2", total_model)
     q["asr_interfacial_si"] = _entry(total, "Ohm m^2", total_model)
+    # a bonded interface (the FE model's initial state): full contact, no constriction
+    q["asr_interfacial_bonded"] = _entry(
+        (r_ct + r_sei) * c, "Ohm cm^2", ct_model + " + h_sei0/kappa_sei (bonded, f = 1)"
+    )
 
     # --- time to contact loss: interphase growth ----------------------------------------------
     E_sei = float(inp.get("ageing", "sei_E"))

@@ -40,7 +40,7 @@ def test_check_default_case_prints_the_resolved_case():
     ):
         assert section in out
     assert "NMC811" in out and "LLZO" in out
-    assert "5e+06 Pa" in out  # stack pressure in SI
+    assert "2e+06 Pa" in out  # stack pressure in SI
     assert "Traceback" not in out
 
 

@@ -14,7 +14,9 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.mpi
 
 # columns that depend on timing or on the linear solver's iteration counts, not on the physics
-SKIP = {"wall_time", "krylov_iterations"}
+SKIP = {"wall_time", "krylov_iterations", "newton_iterations", "step_cuts"}
+FLOORS = {"max_gap": 1e-12, "debonded_fraction": 1e-12, "mean_damage": 1e-9,
+          "li_balance_error": 1e-9, "charge_balance_error": 1e-9, "min_pressure": 1e-3}
 
 
 def _read(path):
@@ -43,11 +45,13 @@ def test_default_case_same_metrics_on_1_and_2_ranks(shared_tmp):
             if col in SKIP:
                 continue
             va, vb = float(ra[col]), float(rb[col])
+            if np.isnan(va) or np.isnan(vb):  # e.g. the ASR at zero current
+                assert np.isnan(va) and np.isnan(vb), (col, ra["step"], va, vb)
+                continue
             scale = max(abs(va), abs(vb))
-            # near-zero values (e.g. gaps of 1e-14 m in closed contact) compare absolutely
-            floor = {"max_gap": 1e-12, "debonded_fraction": 1e-12, "mean_damage": 1e-9}.get(
-                col, 1e-300
-            )
+            # values at round-off level compare absolutely: closed gaps (1e-14 m), balance
+            # errors (1e-13), an undamaged interface
+            floor = FLOORS.get(col, 1e-300)
             assert abs(va - vb) <= max(1e-6 * scale, floor), (col, ra["step"], va, vb)
     import json
 

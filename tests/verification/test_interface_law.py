@@ -74,8 +74,9 @@ def test_gap_equals_traction_over_stiffness(dom):
     im = m.interfaces[0]
     gn = m.interface_point_values(im, im.state.g_n)
     tn = m.interface_point_values(im, im.state.t_n)
-    # gap = t/K at every interface point, to round-off
-    assert np.allclose(gn, tn / K, rtol=1e-9, atol=1e-22)
+    # gap = t/K at every interface point; the only deviation is the C¹ rounding of the contact
+    # brackets (ε = 1e-3 σ_c/K_c), a relative O(K_c ε²/(4 K g²)) = 1e-8 here
+    assert np.allclose(gn, tn / K, rtol=1e-7, atol=1e-22)
     # and the reaction is the traction times the interface length
     assert m.top_reaction() == pytest.approx(float(np.mean(tn)) * W, rel=1e-6)
 
@@ -127,7 +128,8 @@ def test_damage_never_heals_and_secant_unloading(dom):
         solve_ok(prob)
         met.on_accept(m.accept())
         assert met.row(_info())["mean_damage"] == pytest.approx(d_peak, rel=1e-12)
-        assert m.top_reaction() == pytest.approx(R_peak * x / mid, rel=2e-3, abs=1e-6 * R_peak)
+        # abs: at g_n → 0 the C¹ rounding of the contact brackets carries K_c ε/2 = 5e-4 σ_c
+        assert m.top_reaction() == pytest.approx(R_peak * x / mid, rel=2e-3, abs=2e-3 * R_peak)
     # reloading to the peak retraces the secant, no new damage until mid
     m.loads.top_displacement.value = 0.9 * mid
     solve_ok(prob)

@@ -5,8 +5,8 @@
 * its prolongation copies a continuous field of the parent mesh onto both sides of Γ_int;
 * the CG iteration count does not depend on the interface stiffness: K·h/E from 2 to 1e6 stays
   within a factor 1.5;
-* on an interface that is half open (pre-cracked, pulled) the per-region term switches itself on
-  and keeps the iteration count near the bonded one;
+* on a weak interface (K·h/E = 1e-3, as in damaged zones) the per-region term switches itself
+  on and keeps the iteration count near the bonded one;
 * without ``ssbx_pc`` the solver options are exactly the direct-solver defaults.
 """
 
@@ -39,27 +39,23 @@ def dom3():
 
 
 def _law(k_he: float, h: float):
-    """Linear springs K = k_he·E_min/h (tension, shear and compression), no damage onset."""
+    """Linear springs K = k_he·E_min/h (tension, shear and compression alike), damage onset
+    at 10 GPa: never reached."""
     from solver.physics.cohesive import CohesiveLaw
 
-    K = k_he * E_MIN / h
-    return CohesiveLaw(
-        K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e12 * 1e12 / K, G_IIc=1e12 * 1e12 / K
-    )
+    K, s = k_he * E_MIN / h, 1e10
+    return CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=s, tau_c=s, G_Ic=s * s / K, G_IIc=s * s / K)
 
 
-def _solve(dom, k_he: float, h: float, options: dict, *, crack: bool = False):
-    """One load step (5 MPa stack pressure + 0.5 % swelling of the electrode; or, with
-    ``crack``, half of Γ_int fully damaged and the top pulled at 5 MPa)."""
+def _solve(dom, k_he: float, h: float, options: dict):
+    """One load step: 5 MPa stack pressure and 0.5 % swelling of the electrode."""
     from meshes import tags as T
     from solver.physics.mechanics import Mechanics
     from solver.problem import CoupledProblem
 
     m = Mechanics(dom, MATS, {T.INTERFACE: _law(k_he, h)})
-    if crack:
-        m.set_initial_damage(lambda x: (x[0] < W / 2).astype(float))
-    m.loads.pressure.value = -5e6 if crack else 5e6
-    m.loads.c.value = 0.0 if crack else 0.1
+    m.loads.pressure.value = 5e6
+    m.loads.c.value = 0.1
     prob = CoupledProblem(
         m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps, options=options
     )
@@ -140,17 +136,18 @@ def test_iterations_independent_of_interface_stiffness(dom2):
     assert max(its.values()) <= 1.5 * min(its.values()), its
 
 
-def test_open_interface_switches_on_the_region_term(dom2):
-    """Half of Γ_int open: the jump modes there are free, the continuous coarse space misses
-    them; the per-region term ("auto") is switched on and recovers most of the iterations."""
+def test_weak_interface_switches_on_the_region_term(dom2):
+    """K·h/E = 1e-3 (a weak or damaged interface): the jump modes are low-energy and missing
+    from the continuous coarse space; the per-region term ("auto") switches itself on and keeps
+    the iteration count at the bonded level."""
     _, it_bonded, _ = _solve(dom2, 50.0, H2, AUX)
-    _, it_open, prob = _solve(dom2, 50.0, H2, AUX, crack=True)
-    _, it_plain, _ = _solve(dom2, 50.0, H2, {**AUX, "ssbx_pc_regions": False}, crack=True)
+    _, it_weak, prob = _solve(dom2, 1e-3, H2, AUX)
+    _, it_off, _ = _solve(dom2, 1e-3, H2, {**AUX, "ssbx_pc_regions": False})
     st = prob.preconditioner.stats
-    assert 0.4 < st["weak_fraction"] < 0.6  # half of Γ_int is open
-    assert st["region_setups"] == len(it_open)  # refreshed at every Newton iteration
-    assert max(it_open) < 0.8 * max(it_plain), (it_open, it_plain)
-    assert max(it_open) <= 2 * max(it_bonded), (it_open, it_bonded)
+    assert st["weak_fraction"] == pytest.approx(1.0)
+    assert st["region_setups"] == len(it_weak)  # refreshed at every Newton iteration
+    assert max(it_weak) < 0.6 * max(it_off), (it_weak, it_off)
+    assert max(it_weak) <= 1.5 * max(it_bonded), (it_weak, it_bonded)
 
 
 def test_direct_solver_options_unchanged():
