@@ -21,11 +21,18 @@ supplies a two-level *auxiliary-space* preconditioner that does not:
   low-energy, and the continuous space does not contain them: CG iterations then grow like
   h^-1/2 (measured 50/76/106 over three 2D refinements at K·h/E = 1e-4). The remedy is an
   additive per-region term, C = P A_c⁻¹ Pᵀ + Σ_r R_rᵀ GAMG(A_rr) R_r, with the region blocks A_rr
-  of the current Jacobian (interface stiffness included; aggregation of the first set-up reused).
-  It costs a second V-cycle per iteration and a Galerkin update per Newton iteration, so by
-  default ("auto") it is switched on only while ≥ 1 % of the interface dofs are weak: the
-  interface stiffness on a parent dof, k = (Pᵀ diag A − diag A_c)/2, is below 0.1 × its bulk
-  stiffness diag A_c (diag A_c is the sum of both sides' bulk diagonals).
+  of the current Jacobian (interface stiffness included). It costs a second V-cycle per
+  iteration and a Galerkin update per Newton iteration, so by default ("auto") it is switched on
+  only while ≥ 1 % of the interface dofs are weak: the interface stiffness on a parent dof,
+  k = (Pᵀ diag A − diag A_c)/2, is below 0.1 × its bulk stiffness diag A_c (diag A_c is the sum
+  of both sides' bulk diagonals). The region aggregation is rebuilt when the set of weak dofs
+  has changed (a crack opening or closing), and reused otherwise.
+* Row-scaled blocks (``CoupledProblem(block_scales=...)``, as the simulation equilibrates its
+  blocks): the coarse correction acts on the unscaled residual, and the outer Krylov method
+  becomes right-preconditioned GMRES (the scaled Jacobian is not symmetric) unless the user
+  chose one.
+* Only displacement blocks: a problem that also carries potentials or concentrations is
+  refused (use the direct solver, or split those fields off first).
 
 Selection (the key is taken out of the PETSc options): ``CoupledProblem(..., options={"ssbx_pc":
 "auxiliary"})``, in a case file ``[solver.petsc_options] ssbx_pc = "auxiliary"``; ``"mumps"``, the

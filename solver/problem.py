@@ -75,6 +75,7 @@ class CoupledProblem:
             kind="mpi",
         )
         self.snes: PETSc.SNES = self.problem.solver
+        self._mumps_workspace()
         # --- auxiliary-space preconditioner (None with the direct solver); see solver/precond.py
         self.preconditioner = precond.attach(
             self.problem, pc_spec, entity_maps, F_blocks, bcs, block_scales
@@ -121,6 +122,18 @@ class CoupledProblem:
             c.value = 1.0 / m if m > 0 else 1.0
         A.destroy()
         self.block_scales = [float(c.value) for c in scales]
+
+    def _mumps_workspace(self) -> None:
+        """With MUMPS, allow 200 % more factorisation workspace than estimated (ICNTL(14)):
+        damaged interfaces and switching contact change the pivoting from one Newton iteration
+        to the next, and the default 20-35 % margin then fails ("not enough memory") on some
+        rank counts."""
+        pc = self.snes.getKSP().getPC()
+        if pc.getType() != "lu" or pc.getFactorSolverType() != "mumps":
+            return
+        pc.setFactorSetUpSolverType()
+        F = pc.getFactorMatrix()
+        F.setMumpsIcntl(14, 200)
 
     def _install_convergence_test(self, tols: list[float]) -> None:
         """Converged when every field's Newton update is below its own absolute tolerance (in
