@@ -14,13 +14,22 @@ from tests.ec_helpers import case, run
 def test_screen_matches_fe_initial_interfacial_asr(tmp_path):
     from solver.reduced.screen import screen_case
 
-    c = case({
-        "interface": {"kinetics": "butler_volmer", "i0": "1 mA/cm^2", "h_sei0": "10 nm",
-                      "kappa_sei": "1e-5 S/m", "microcontact": "plastic"},
-        "loading": {"current_density": "0.1 mA/cm^2",
-                    "protocol": [{"kind": "current", "duration": "1 s", "n_steps": 1}]},
-        "physics": {"mechanics": True},
-    })
+    c = case(
+        {
+            "interface": {
+                "kinetics": "butler_volmer",
+                "i0": "1 mA/cm^2",
+                "h_sei0": "10 nm",
+                "kappa_sei": "1e-5 S/m",
+                "microcontact": "plastic",
+            },
+            "loading": {
+                "current_density": "0.1 mA/cm^2",
+                "protocol": [{"kind": "current", "duration": "1 s", "n_steps": 1}],
+            },
+            "physics": {"mechanics": True},
+        }
+    )
     rows, _ = run(c, tmp_path / "run")
     fe = rows[-1]["asr_interfacial"]
     scr = screen_case(c)["quantities"]["asr_interfacial_bonded"]["value"]
