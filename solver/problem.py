@@ -116,9 +116,20 @@ class CoupledProblem:
         ]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
         comm = self.u[0].function_space.mesh.comm
-        for i, c in enumerate(scales):
-            m = float(np.max(np.abs(diag[offsets[i] : offsets[i + 1]]), initial=0.0))
-            m = comm.allreduce(m, op=MPI.MAX)
+        maxima = [
+            comm.allreduce(
+                float(np.max(np.abs(diag[offsets[i] : offsets[i + 1]]), initial=0.0)), op=MPI.MAX
+            )
+            for i in range(len(scales))
+        ]
+        # the displacement blocks of all regions share one scale, so that the mechanics part of
+        # the Jacobian stays symmetric (CG-preconditioned solvers rely on it)
+        disp = [i for i, u in enumerate(self.u) if u.name.startswith("u_")]
+        if disp:
+            m_u = max(maxima[i] for i in disp)
+            for i in disp:
+                maxima[i] = m_u
+        for c, m in zip(scales, maxima):
             c.value = 1.0 / m if m > 0 else 1.0
         A.destroy()
         self.block_scales = [float(c.value) for c in scales]
