@@ -234,11 +234,17 @@ STEP_SCHEMA: dict[str, Key] = {
     "voltage": _f(None, "voltage", doc="applied cell voltage"),
     "soc": _f(None, lo=0.0, hi=1.0, doc="electrode state of charge c/c_max at the end"),
     "displacement": _f(None, "length", doc="top-face displacement at the end (displacement mode)"),
+    "profile": Key(
+        None,
+        "path",
+        doc="CSV current history: columns time [s] (from the step start), current density "
+        "[A/m^2]; linear in between (a 'current' step)",
+    ),
 }
 _STEP_KEYS = {
     "hold": (),
     "rest": (),
-    "current": ("current_density", "V_min", "V_max"),
+    "current": ("current_density", "V_min", "V_max", "profile"),
     "voltage": ("voltage",),
     "lithiate": ("soc",),
 }
@@ -734,6 +740,8 @@ class _Resolver:
                 )
             if kind == "current" and step["current_density"] is None:
                 step["current_density"] = loading["current_density"]
+            if kind == "current" and step.get("profile") is not None:
+                step["profile"] = self.current_profile(f"{where}.profile", step["profile"])
             for key in ("voltage", "soc"):
                 if key in keys and step[key] is None and key not in st:
                     self.bad(
@@ -748,6 +756,36 @@ class _Resolver:
                     )
             out.append(step)
         return out
+
+    def current_profile(self, where: str, text: str) -> str | None:
+        """Resolve and check a CSV current history (absolute path returned)."""
+        path = Path(text)
+        if not path.is_absolute() and self.path is not None:
+            path = self.path.parent / path
+        if not path.is_file():
+            self.bad(f"{where}: file not found: {path}")
+            return None
+        try:
+            rows = [
+                ln
+                for ln in path.read_text().splitlines()
+                if ln.strip() and not ln.lstrip().startswith("#")
+            ]
+            data = []
+            for ln in rows:
+                parts = [x for x in ln.replace(";", ",").split(",") if x.strip()]
+                try:
+                    data.append([float(parts[0]), float(parts[1])])
+                except (ValueError, IndexError):
+                    if data:  # only a header line may be non-numeric
+                        raise
+        except (ValueError, IndexError, OSError):
+            self.bad(f"{where}: '{path}' is not a CSV of (time s, current density A/m^2) rows")
+            return None
+        if len(data) < 2 or any(b[0] <= a[0] for a, b in zip(data, data[1:])):
+            self.bad(f"{where}: '{path}' needs >= 2 rows with strictly increasing time")
+            return None
+        return str(path.resolve())
 
     # ---------------------------------------------------------------- solver.petsc_options
 

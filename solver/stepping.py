@@ -31,6 +31,27 @@ class Segment:
     targets: dict
     steps: int = 1
     duration: float = 0.0
+    profile: tuple | None = None  # (times from the segment start [s], current density [A/m²])
+
+
+def read_profile(path: str) -> tuple:
+    """A CSV current history: rows of time [s] and current density [A/m²] (a non-numeric
+    header line and '#' comments are skipped)."""
+    import numpy as np
+
+    rows = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = [x for x in line.replace(";", ",").split(",") if x.strip()]
+            try:
+                rows.append((float(parts[0]), float(parts[1])))
+            except ValueError:
+                continue
+    a = np.array(rows, dtype=float)
+    return a[:, 0], a[:, 1]
 
 
 @dataclass
@@ -58,12 +79,14 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
             key = rename.get(k, k)
             if key in LOAD_KEYS + STEP_KEYS and v is not None:
                 targets[key] = float(v)
+        profile = read_profile(item["profile"]) if item.get("profile") else None
         segs.append(
             Segment(
                 item.get("kind", "hold"),
                 targets,
                 int(item.get("n_steps", item.get("steps", 1)) or 1),
                 float(item.get("duration", 0.0) or 0.0),
+                profile,
             )
         )
     if not segs:
@@ -106,6 +129,10 @@ class Stepper:
                 st[k] = start.get(k, 0.0) + s * (v - start.get(k, 0.0))
         st["time"] = start["time"] + s * seg.duration
         st["kind"] = seg.kind
+        if seg.profile is not None:  # current history: linear between the CSV rows
+            import numpy as np
+
+            st["current_density"] = float(np.interp(s * seg.duration, *seg.profile))
         return st
 
     def run(self) -> StepInfo | None:
