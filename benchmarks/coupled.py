@@ -171,6 +171,8 @@ def configure(
     import numpy as np
     from petsc4py import PETSc
 
+    from solver.precond import rigid_body_nullspace
+
     comm = sim.dom.comm
     gdim = sim.dom.gdim
     sizes = [
@@ -236,36 +238,11 @@ def configure(
                         for i in idx
                     ]
                 )
-                iset.compose("nearnullspace", _rigid_modes(comm, x, gdim))
+                iset.compose("nearnullspace", rigid_body_nullspace(comm, x, gdim))
         splits.append((name, iset))
     pc.setFieldSplitIS(*splits)
     _CTX.update(sim=sim, aux=None)
     return {"options": {k: (None if v is None else str(v)) for k, v in opts.items()}, "pre": pre}
-
-
-def _rigid_modes(comm, x, gdim):
-    import numpy as np
-    from petsc4py import PETSc
-
-    n = len(x)
-    modes = [np.zeros((n, gdim)) for _ in range(3 if gdim == 2 else 6)]
-    for i in range(gdim):
-        modes[i][:, i] = 1.0
-    if gdim == 2:
-        modes[2][:, 0], modes[2][:, 1] = -x[:, 1], x[:, 0]
-    else:
-        modes[3][:, 0], modes[3][:, 1] = -x[:, 1], x[:, 0]
-        modes[4][:, 0], modes[4][:, 2] = x[:, 2], -x[:, 0]
-        modes[5][:, 1], modes[5][:, 2] = -x[:, 2], x[:, 1]
-    basis = []
-    for a in modes:
-        v = PETSc.Vec().createMPI((n * gdim, PETSc.DECIDE), bsize=gdim, comm=comm)
-        v.setArray(a.ravel())
-        for w in basis:
-            v.axpy(-v.dot(w), w)
-        v.normalize()
-        basis.append(v)
-    return PETSc.NullSpace().create(vectors=basis, comm=comm)
 
 
 def unconfigure(cfg) -> None:

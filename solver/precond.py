@@ -620,7 +620,13 @@ def rigid_body_modes(M: PETSc.Mat, x: np.ndarray) -> PETSc.NullSpace:
     """Orthonormal rigid-body modes (2D: 3, 3D: 6) of a vector field with block size = gdim
     whose owned nodes sit at ``x`` (n_owned × 3), in the row layout of ``M``: the near-nullspace
     of elasticity for GAMG."""
-    gdim = M.getBlockSize()
+    return rigid_body_nullspace(M.getComm(), x, M.getBlockSize())
+
+
+def rigid_body_nullspace(comm, x: np.ndarray, gdim: int) -> PETSc.NullSpace:
+    """The rigid-body modes of :func:`rigid_body_modes` for ``gdim`` components on the owned
+    nodes ``x`` of this rank (vectors of local size n_owned·gdim, block size gdim), without a
+    matrix (e.g. for a fieldsplit index set)."""
     n = len(x)
     modes = [np.zeros((n, gdim)) for _ in range(3 if gdim == 2 else 6)]
     for i in range(gdim):
@@ -633,13 +639,13 @@ def rigid_body_modes(M: PETSc.Mat, x: np.ndarray) -> PETSc.NullSpace:
         modes[5][:, 1], modes[5][:, 2] = -x[:, 2], x[:, 1]
     basis = []
     for a in modes:
-        v = M.createVecLeft()
+        v = PETSc.Vec().createMPI((n * gdim, PETSc.DECIDE), bsize=gdim, comm=comm)
         v.setArray(a.ravel())
         for w in basis:  # modified Gram–Schmidt
             v.axpy(-v.dot(w), w)
         v.normalize()
         basis.append(v)
-    return PETSc.NullSpace().create(vectors=basis, comm=M.getComm())
+    return PETSc.NullSpace().create(vectors=basis, comm=comm)
 
 
 def _match_cell_dofs(xs, xc, sub_dofs, par_dofs):
