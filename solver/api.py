@@ -169,7 +169,9 @@ def run(
             "wall_time_s": None,
         }
         enabled = [
-            k for k in ("mechanics", "electrochemistry", "transport") if case.physics.get(k, False)
+            k
+            for k in ("mechanics", "electrochemistry", "transport", "thermal")
+            if case.physics.get(k, False)
         ]
         if enabled:
             log.info(f"[2/3] physics: {', '.join(enabled)} (monolithic Newton)")
@@ -294,11 +296,48 @@ def _run_physics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
         result["max_li_balance_error"] = max(
             (r.get("li_balance_error") or 0.0 for r in rows), default=None
         )
+    if sim.heat is not None:
+        result["thermal"] = _thermal_summary(sim, rows, stepper)
     if failure:
         result["failure"] = str(failure)
         _write_failed_summary(outdir, comm, result)
         raise failure
     return result
+
+
+def _thermal_summary(sim, rows: list[dict], stepper) -> dict:
+    """Outcome of a thermal run: "runaway" (T reached thermal.T_limit), "contact_loss" (the
+    contact retention fell to thermal.retention_min), "bounded" (neither, and the peak
+    temperature settled: its rise over the last 10 % of the run is at most 1 % of the total rise,
+    or of 1 K if that is larger), else "rising" (neither yet, still heating: run longer to decide)."""
+    T_peak = [max(r["T_max_electrode"], r["T_max_electrolyte"]) for r in rows]
+    times = [r["time"] for r in rows]
+    outcome = sim.thermal_outcome
+    settle = None
+    if outcome is None and rows:
+        t_end = times[-1]
+        t_ref = t_end - 0.1 * (t_end - times[0])
+        i_ref = next(i for i, t in enumerate(times) if t >= t_ref)
+        late = T_peak[-1] - T_peak[i_ref]
+        total = T_peak[-1] - sim.T_init
+        settle = late
+        outcome = "bounded" if late <= 0.01 * max(abs(total), 1.0) else "rising"
+    last = rows[-1] if rows else {}
+    return {
+        "outcome": outcome,
+        "T_peak_max": max(T_peak) if T_peak else None,
+        "T_peak_final": T_peak[-1] if T_peak else None,
+        "T_limit": sim.T_limit,
+        "late_rise_K": settle,
+        "retention_min": last.get("retention_min"),
+        "time_end": times[-1] if times else None,
+        "max_energy_balance_error": max(
+            (r.get("energy_balance_error") or 0.0 for r in rows), default=None
+        ),
+        "heat_joule_total": sim.heat_balance.totals["joule"],
+        "heat_interface_total": sim.heat_balance.totals["interface"],
+        "heat_out_total": sim.heat_balance.totals["out"],
+    }
 
 
 def _write_failed_summary(outdir: Path, comm: MPI.Comm, result: dict) -> None:

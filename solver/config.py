@@ -149,7 +149,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "constriction": _bool(True, "add the micro-contact constriction resistance r_con"),
         "work_of_adhesion": _nonneg(0.2, "energy/area", "JKR work of adhesion W"),
         "kinetics": _choice("butler_volmer", ("butler_volmer", "linear"), "charge transfer"),
-        "i0": _pos(10.0, "current density", "exchange current density"),
+        "i0": _pos(10.0, "current density", "exchange current density (at loading.T_ref)"),
+        "Ea_i0": _nonneg(0.0, "energy/mol", "Arrhenius activation energy of i0"),
         "alpha_a": _f(0.5, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="anodic transfer"),
         "alpha_c": _f(0.5, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="cathodic transfer"),
         "R_ct": _pos(None, "area-specific resistance", "linear-kinetics resistance"),
@@ -197,7 +198,38 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "p_c": _pos(0.1e6, "pressure", "critical pad pressure (SLS)"),
     },
     "thermal": {
-        "h_conv": _nonneg(10.0, "heat transfer coefficient", "convective coefficient"),
+        "h_conv": _nonneg(
+            10.0, "heat transfer coefficient", "convective coefficient of the top/bottom faces"
+        ),
+        "top": _choice(
+            "convective",
+            ("convective", "fixed", "insulated"),
+            "top face: h_conv, T_ambient or none",
+        ),
+        "bottom": _choice(
+            "convective",
+            ("convective", "fixed", "insulated"),
+            "bottom face: h_conv, T_ambient or none",
+        ),
+        "h_bonded": _pos(
+            1e9, "heat transfer coefficient", "thermal conductance of the bonded Γ_int (Kapitza)"
+        ),
+        "h_gap": _nonneg(
+            0.0, "heat transfer coefficient", "thermal conductance of an open gap (gas, radiation)"
+        ),
+        "tau_shrink": _pos(
+            None, "time", "contact-shrink time τ_s of the thermally softened contact (unset: off)"
+        ),
+        "tau_recover": _pos(1.0, "time", "pressure-driven recovery time τ_r of the contact"),
+        "T_limit": _pos(453.65, "temperature", "runaway threshold: the run stops above it"),
+        "retention_min": _f(
+            0.1,
+            lo=0.0,
+            hi=1.0,
+            lo_open=True,
+            hi_open=True,
+            doc="contact loss: the run stops when the contact retention falls below it",
+        ),
         "T_ambient": _pos(None, "temperature", "ambient temperature (default loading.temperature)"),
         "Ea_soft": _nonneg(30e3, "energy/mol", "activation energy of contact softening (creep)"),
         "spot_conductance": _pos(
@@ -875,6 +907,11 @@ class _Resolver:
             for role in mats:
                 for key in ("density", "cp", "k_th"):
                     need(role, key, "physics.thermal")
+            if r["thermal"].get("tau_shrink") and not ph["electrochemistry"]:
+                self.bad(
+                    "thermal.tau_shrink: contact shrinkage needs physics.electrochemistry = true "
+                    "(the current heats the contact)"
+                )
         if any(s["kind"] == "lithiate" for s in ld["protocol"]) and el is not None:
             need("electrode", "c_max", "a 'lithiate' step in loading.protocol")
 

@@ -134,6 +134,37 @@ class Domain:
             self._subdomains[key] = SubDomain(key, sub, cmap, vmap, cells)
         return self._subdomains[key]
 
+    def submesh_of(self, msh: dmesh.Mesh) -> SubDomain | None:
+        for s in self._subdomains.values():
+            if s.mesh is msh:
+                return s
+        return None
+
+    def copy_to(self, src: fem.Function, target: dmesh.Mesh):
+        """``(fn, update)``: ``fn`` a function on the submesh ``target`` (same element as ``src``,
+        a function on another submesh of this domain) and ``update()`` refreshing it from
+        ``src`` on the cells both submeshes share (for output expressions on one submesh that
+        need a field of another). ``fn`` is ``src`` itself when the meshes coincide."""
+        if src.function_space.mesh is target:
+            return src, lambda: None
+        V = fem.functionspace(target, src.function_space.ufl_element())
+        fn = fem.Function(V, name=src.name)
+        tsub = self.submesh_of(target)
+        ssub = self.submesh_of(src.function_space.mesh)
+        imap = target.topology.index_map(self.tdim)
+        cells = np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32)
+        parent = tsub.cell_map.sub_topology_to_topology(cells, False)
+        src_cells = ssub.cell_map.sub_topology_to_topology(parent, True)
+        keep = src_cells >= 0
+        c0, c1 = src_cells[keep].astype(np.int32), cells[keep]
+
+        def update():
+            fn.interpolate(src, cells0=c0, cells1=c1)
+            fn.x.scatter_forward()
+
+        update()
+        return fn, update
+
     def entity_maps(self) -> list[dmesh.EntityMap]:
         """Cell entity maps of every submesh built so far (pass to fem.form)."""
         return [s.cell_map for s in self._subdomains.values()]

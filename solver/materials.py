@@ -58,6 +58,14 @@ PROPERTY_DIMS: dict[str, tuple[str, float | None, float | None, bool, bool, str]
         True,
         "Arrhenius activation energy of kappa (0: no temperature dependence)",
     ),
+    "Ea_sigma_e": (
+        "energy/mol",
+        0.0,
+        None,
+        False,
+        True,
+        "Arrhenius activation energy of sigma_e (0: no temperature dependence)",
+    ),
     "ocv": (
         "voltage",
         None,

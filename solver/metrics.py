@@ -58,6 +58,85 @@ EC_COLUMNS = (
     "c_max_fraction",
 )
 
+THERMAL_COLUMNS = (
+    "T_max_electrode",
+    "T_mean_electrode",
+    "T_max_electrolyte",
+    "T_mean_electrolyte",
+    "T_max_interface",
+    "T_ambient",
+    "heat_joule",
+    "heat_interface",
+    "heat_out",
+    "heat_stored",
+    "energy_balance_error",
+    "electrical_heat_balance_error",
+    "retention_min",
+    "retention_mean",
+)
+
+
+def thermal_row(sim) -> dict:
+    """Temperatures (K) and heat flows of a thermal run.
+
+    Per domain: the electrode and "electrolyte" = every other cell (electrolyte layers, coating,
+    counter electrode, pad), max over the nodes and volume mean; on Γ_int the max of the mean of
+    both sides' temperatures at the interface points. Heat powers (W; per unit depth in 2D) at
+    the end of the step: bulk Joule, interfacial (j_n·(φ_e − φ_s − U)), out through the outer
+    boundaries. ``heat_stored``: change of ∫ρc_p T since the start (J). Balance errors: the
+    cumulative energy balance ΔE_stored = Σ Δt (Q_J + Q_Γ − Q_out) (relative), and the
+    electrical check Q_J + Q_Γ = I V − ∫ j_n U dΓ (relative; the dissipated electrical power).
+    ``retention_*``: the contact retention ψ on Γ_int (contact shrinkage; NaN when off).
+    """
+    from meshes import tags as T
+
+    h, bal = sim.heat, sim.heat_balance
+    Te_max, To_max = h.max_values()
+    if not hasattr(sim, "_T_mean_forms"):
+        one = fem.Constant(sim.dom.mesh, 1.0)
+        em = sim.entity_maps
+        dx = sim.dom.dx
+        vol = lambda tags: sum(one * h.r() * dx(t) for t in tags)  # noqa: E731
+        oth = h.other_tags
+        sim._T_mean_forms = (
+            fem.form(h.T_e * h.r() * dx(T.ELECTRODE), entity_maps=em),
+            fem.form(vol((T.ELECTRODE,)), entity_maps=em),
+            fem.form(sum(h.T_o * h.r() * dx(t) for t in oth), entity_maps=em),
+            fem.form(vol(oth), entity_maps=em),
+        )
+    comm = sim.dom.comm
+    v = [comm.allreduce(fem.assemble_scalar(f), op=MPI.SUM) for f in sim._T_mean_forms]
+    p = sim.heat_powers
+    pv = sim.ec.point_values if sim.ec is not None else h.point_values
+    row = {
+        "T_max_electrode": Te_max,
+        "T_mean_electrode": v[0] / v[1],
+        "T_max_electrolyte": To_max,
+        "T_mean_electrolyte": v[2] / v[3],
+        "T_max_interface": h.interface_max(pv),
+        "T_ambient": float(h.T_amb.value),
+        "heat_joule": p["joule"],
+        "heat_interface": p["interface"],
+        "heat_out": p["out"],
+        "heat_stored": bal.stored_change,
+        "energy_balance_error": bal.balance_error(),
+        "electrical_heat_balance_error": float("nan"),
+        "retention_min": float("nan"),
+        "retention_mean": float("nan"),
+    }
+    ec = sim.ec
+    if ec is not None:
+        P_el = float(ec.V_cell.value) * ec.current() - ec.interface_integral(ec.j_n * ec.U)
+        q = p["joule"] + p["interface"]
+        scale = max(abs(q), abs(P_el))
+        row["electrical_heat_balance_error"] = abs(q - P_el) / scale if scale > 0 else 0.0
+        if h.psi_old is not None:
+            row["retention_min"] = h.retention_min()
+            one = ec.one
+            A = ec.interface_integral(one("+"))
+            row["retention_mean"] = ec.interface_integral(h.psi_old("+")) / A
+    return row
+
 
 def electrochemistry_row(sim) -> dict:
     """Cell-level electrochemical metrics of a :class:`solver.simulation.Simulation`.

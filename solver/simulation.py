@@ -24,6 +24,7 @@ from mpi4py import MPI
 from meshes import tags as T
 from solver.physics.cohesive import CohesiveLaw
 from solver.physics.electrochemistry import F_CONST, Electrochemistry, Kinetics
+from solver.physics.heat import Heat, HeatBalance
 from solver.physics.mechanics import Mechanics
 from solver.physics.transport import Transport
 from solver.problem import CoupledProblem, SolveResult
@@ -142,6 +143,21 @@ class Simulation:
         self.throughput = 0.0  # ∫ |I| dt
         self.dissipation = 0.0
 
+        # heat: temperature fields on both sides of Γ_int (else the uniform Constant self.T)
+        self.heat = None
+        self.thermal_outcome = None
+        kin = kinetics_from_case(itf, mats)
+        if phys.get("thermal"):
+            th = r["thermal"]
+            self.T_init = float(loading.get("temperature", self.T_ref))
+            self.T_amb0 = float(th.get("T_ambient") or self.T_init)
+            self.T_amb = fem.Constant(dom.mesh, self.T_amb0)
+            self.T_limit = float(th.get("T_limit") or 453.65)
+            self.retention_min = float(th.get("retention_min") or 0.1)
+            self.heat = Heat(
+                dom, mats, th, degree=degree, T_init=self.T_init, T_ambient=self.T_amb, kin=kin
+            )
+        T_e = self.heat.T_e if self.heat else self.T
         # Li transport (intercalation electrodes); else a prescribed c = soc · c_max
         self.transport = None
         c_field = fem.Constant(dom.mesh, 0.0)
@@ -152,7 +168,7 @@ class Simulation:
                 dom.subdomain((T.ELECTRODE,)),
                 electrode,
                 degree=degree,
-                temperature=self.T,
+                temperature=T_e,
                 T_ref=self.T_ref,
             )
             c_field = self.transport.c
@@ -179,14 +195,30 @@ class Simulation:
                 T_ref=self.T_ref,
                 c_field=c_field,
                 temperature=self.T,
+                temperature_fields=self.heat.field_of if self.heat else None,
             )
             self.h_int = h
+            if self.heat is not None:
+                self.heat.mech = self.mech
+                for em in self.heat.entity_maps:  # forms of the mechanics see T (thermal strain)
+                    if all(em is not e for e in self.mech.entity_maps):
+                        self.mech.entity_maps.append(em)
         self.ec = None
         if phys.get("electrochemistry"):
+            hk = {}
+            if self.heat is not None:
+                hk = dict(
+                    T_electrode=self.heat.T_e,
+                    T_ionic=self.heat.T_o,
+                    T_interface=self.heat.T_itf,
+                    retention=self.heat.psi,
+                    Q=self.heat.Q,
+                    extra_entity_maps=self.heat.entity_maps,
+                )
             self.ec = Electrochemistry(
                 dom,
                 mats,
-                kinetics_from_case(itf, mats),
+                kin,
                 mech=self.mech,
                 degree=degree,
                 temperature=self.T,
@@ -194,9 +226,13 @@ class Simulation:
                 c=self.transport.c if self.transport else None,
                 T_ref=self.T_ref,
                 counter_boundary=loading.get("counter_boundary") or "auto",
+                Ea_i0=float(itf.get("Ea_i0") or 0.0),
+                **hk,
             )
             self.A_app = self._collector_area()
-        blocks = [p for p in (self.mech, self.ec, self.transport) if p is not None]
+        if self.heat is not None:
+            self.heat.set_sources(self.ec)
+        blocks = [p for p in (self.mech, self.ec, self.transport, self.heat) if p is not None]
         spaces = [V for p in blocks for V in p.spaces]
         W = ufl.MixedFunctionSpace(*spaces)
         vs = list(ufl.TestFunctions(W))
@@ -211,15 +247,23 @@ class Simulation:
                 F += p.residual(vs[k : k + n])
             k += n
         self.fields = [f for p in blocks for f in p.fields]
-        bcs = (self.mech.bcs if self.mech else []) + (self.ec.bcs if self.ec else [])
+        bcs = (
+            (self.mech.bcs if self.mech else [])
+            + (self.ec.bcs if self.ec else [])
+            + (self.heat.bcs if self.heat else [])
+        )
         self.entity_maps = []
-        for p in (self.mech, self.ec):
+        for p in (self.mech, self.ec, self.heat):
             if p is not None:
                 for em in p.entity_maps:
                     if all(em is not e for e in self.entity_maps):
                         self.entity_maps.append(em)
         if not self.entity_maps:  # transport only
             self.entity_maps = [dom.subdomain((T.ELECTRODE,)).cell_map]
+        elif self.transport is not None:
+            cm = dom.subdomain((T.ELECTRODE,)).cell_map
+            if all(cm is not e for e in self.entity_maps):
+                self.entity_maps.append(cm)
         F_blocks = ufl.extract_blocks(F)
         self.block_scales = [fem.Constant(dom.mesh, 1.0) for _ in F_blocks]
         F_blocks = [s * Fi for s, Fi in zip(self.block_scales, F_blocks)]
@@ -242,6 +286,8 @@ class Simulation:
             self.ec.phi_e.x.array[:] = U0
         self._prev = [f.x.array.copy() for f in self.fields]
         self.li0 = self._li_inventory()
+        self.heat_balance = HeatBalance(self.heat, self.entity_maps) if self.heat else None
+        self.heat_powers = {"joule": 0.0, "interface": 0.0, "out": 0.0}
         self._V_slope = None
         self._I_acc = 0.0  # current of the last accepted step
         self.V_cell = float(self.ec.V_cell.value) if self.ec is not None else 0.0
@@ -266,6 +312,8 @@ class Simulation:
                 tols.append(1e-12)  # V
             elif name == "c":
                 tols.append(1e-12 * self.c_max)  # mol/m^3
+            elif name.startswith("T"):
+                tols.append(1e-9)  # K
             else:
                 tols.append(0.0)
         return tols
@@ -308,6 +356,9 @@ class Simulation:
         if self.c_prescribed is not None:
             self.c_prescribed.value = st.get("soc", 0.0) * self.c_max
         self.T.value = st.get("temperature", self.T_ref)
+        if self.heat is not None:  # the step temperature moves the ambient (boundary) temperature
+            self.T_amb.value = self.T_amb0 + (float(self.T.value) - self.T_init)
+            self.T.value = self.T_amb.value
         kind = st.get("kind", "hold")
         if self.ec is not None:
             if kind == "voltage":
@@ -327,6 +378,8 @@ class Simulation:
             self.mech.damage_dt.value = max(dt, 0.0)
         if self.transport is not None:
             self.transport.dt.value = dt if dt > 0 else 1e300
+        if self.heat is not None:
+            self.heat.set_dt(dt)
         self._dt = dt
 
     def solve(self) -> SolveResult:
@@ -448,8 +501,31 @@ class Simulation:
                 self._strip_pending = (Om / F_CONST * self.ec.point_values(self.ec.j_n), dt)
         if self.transport is not None:
             self.transport.accept()
+        if self.heat is not None:
+            extra.update(self._accept_heat(dt))
         self.t_acc += dt
         self._prev = [f.x.array.copy() for f in self.fields]
+        return extra
+
+    def _accept_heat(self, dt: float) -> dict:
+        """Heat powers and the energy balance of the converged step (before committing T_old),
+        then commit T and the contact retention; flag the contact-scale runaway."""
+        h = self.heat
+        self.heat_powers = self.heat_balance.on_accept(dt)
+        pv = self.ec.point_values if self.ec is not None else h.point_values
+        h.accept(pv)
+        self.heat_balance.E_now = self.heat_balance.stored()
+        extra = {}
+        T_max = max(h.max_values())
+        psi_min = h.retention_min()
+        if T_max >= self.T_limit:
+            self.thermal_outcome = "runaway"
+            extra["end_run"] = True
+            log.info(f"  thermal runaway: T_max = {T_max:.1f} K >= T_limit = {self.T_limit} K")
+        elif psi_min is not None and psi_min <= self.retention_min:
+            self.thermal_outcome = "contact_loss"
+            extra["end_run"] = True
+            log.info(f"  contact loss: retention {psi_min:.3g} <= {self.retention_min}")
         return extra
 
     def reject(self) -> None:
@@ -477,6 +553,10 @@ class Simulation:
         )
         if self.ec is not None or self.transport is not None:
             cols += [c for c in EC_COLUMNS if c not in cols]
+        if self.heat is not None:
+            from solver.metrics import THERMAL_COLUMNS
+
+            cols += [c for c in THERMAL_COLUMNS if c not in cols]
         return cols
 
     def row(self, info) -> dict:
@@ -496,6 +576,10 @@ class Simulation:
             }
         if self.ec is not None or self.transport is not None:
             row.update(electrochemistry_row(self))
+        if self.heat is not None:
+            from solver.metrics import thermal_row
+
+            row.update(thermal_row(self))
         return row
 
 
@@ -507,6 +591,7 @@ class FieldWriter:
         self.sim = sim
         self.files: dict = {}
         self.items = []  # (file, function, updater)
+        self.pre = []  # refreshers run before the updaters (copies of fields across submeshes)
         m, ec = sim.mech, sim.ec
         if m is not None:
             for reg in m.regions:
@@ -532,13 +617,42 @@ class FieldWriter:
             self._expr(fe, De, "current_density", -ec.sigma_e() * ufl.grad(ec.phi_e))
             Ds = fem.functionspace(ec.sub_s.mesh, ("DG", 0, (gd,)))
             kappa = ec.materials[T.cell_name(ec.ionic_tags[0])]["kappa"]
+            if sim.heat is not None:  # κ(T) with the temperature copied onto the ionic submesh
+                tag0 = ec.ionic_tags[0]
+                m0 = ec.materials[T.cell_name(tag0)]
+                T_s, upd = ec.dom.copy_to(sim.heat.T_o, ec.sub_s.mesh)
+                self.pre.append(upd)
+                from solver.physics.electrochemistry import arrhenius
+
+                kappa = arrhenius(m0["kappa"], m0.get("Ea_kappa", 0.0) or 0.0, T_s, ec.T_ref)
             self._expr(fs, Ds, "current_density", -kappa * ufl.grad(ec.phi_s))
+            if sim.heat is not None:
+                self._expr(
+                    fe,
+                    fem.functionspace(ec.sub_e.mesh, ("DG", 0)),
+                    "heat_source",
+                    ec.sigma_e() * ufl.inner(ufl.grad(ec.phi_e), ufl.grad(ec.phi_e)),
+                )
+                self._expr(
+                    fs,
+                    fem.functionspace(ec.sub_s.mesh, ("DG", 0)),
+                    "heat_source",
+                    kappa * ufl.inner(ufl.grad(ec.phi_s), ufl.grad(ec.phi_s)),
+                )
         if sim.transport is not None:
             tr = sim.transport
             fe = self._file(folder, "electrode" if m is None else m.regions[0].name, tr.V.mesh)
             P1 = fem.functionspace(tr.V.mesh, ("Lagrange", 1))
             out = fem.Function(P1, name="c")
             self.items.append((fe, out, (lambda out=out: out.interpolate(tr.c))))
+        if sim.heat is not None:
+            h = sim.heat
+            fe = self._file(folder, "electrode" if m is None else m.regions[0].name, h.V_e.mesh)
+            fo = self._file(folder, "temperature", h.V_o.mesh)
+            for f, T_ in ((fe, h.T_e), (fo, h.T_o)):
+                P1 = fem.functionspace(T_.function_space.mesh, ("Lagrange", 1))
+                out = fem.Function(P1, name="T")
+                self.items.append((f, out, (lambda out=out, T_=T_: out.interpolate(T_))))
         # interface fields
         if m is not None or ec is not None:
             itf_Q = m.interfaces[0].Q if m is not None else ec.Q
@@ -567,6 +681,13 @@ class FieldWriter:
                 exprs.update(
                     {"j_n": ec.j_n, "active_fraction": ec.f * ufl.as_ufl(1.0), "eta": ec.eta}
                 )
+            if sim.heat is not None:
+                exprs["T_interface"] = sim.heat.T_itf
+                exprs["contact_conductance"] = sim.heat.contact_conductance() * ufl.as_ufl(1.0)
+                if ec is not None:
+                    exprs["heat_interface"] = ec.j_n * ec.dphi
+                if sim.heat.psi is not None:
+                    exprs["retention"] = sim.heat.psi_old("+")
             for name, expr in exprs.items():
                 fn = fem.Function(P1, name=name)
                 self.items.append((f, fn, (lambda fn=fn, expr=expr: self._to_p1(expr, fn))))
@@ -613,6 +734,10 @@ class FieldWriter:
         fn.x.scatter_forward()
 
     def write(self, t: float) -> None:
+        for upd in self.pre:
+            upd()
+        if self.sim.mech is not None:
+            self.sim.mech.update_output_temperature()
         for f, fn, update in self.items:
             update()
             f.write_function(fn, t)

@@ -140,7 +140,10 @@ class Stepper:
         prog = Progress(total, "steps", self.rank)
         done_nominal = 0.0
         self.model.set_loads(self.state)
+        self.ended_early = False
         for iseg, seg in enumerate(self.segments):
+            if self.ended_early:
+                break
             start = dict(self.state)
             ds_nom = 1.0 / max(seg.steps, 1)
             ds, s, ok_streak, cuts = ds_nom, 0.0, 0, 0
@@ -181,6 +184,10 @@ class Stepper:
                     prog.update(done_nominal, f"t={loads['time']:.4g}s its={res.newton_iterations}")
                     s = s_new
                     cuts = 0
+                    if extra.get("end_run"):
+                        log.info(f"  run ended in segment {iseg + 1} '{seg.kind}' (see the log)")
+                        self.ended_early = True
+                        break
                     if extra.get("end_segment"):
                         log.info(f"  segment {iseg + 1} '{seg.kind}' ended at a cut-off")
                         break

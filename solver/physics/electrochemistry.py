@@ -123,12 +123,25 @@ class Electrochemistry:
         c=None,
         T_ref: float = 298.15,
         counter_boundary: str = "auto",
+        T_electrode=None,
+        T_ionic=None,
+        T_interface=None,
+        retention=None,
+        Ea_i0: float = 0.0,
+        Q=None,
+        extra_entity_maps=(),
     ):
         self.dom, self.msh = dom, dom.mesh
         self.kin, self.mech = kin, mech
         self.materials = materials
         self.T = temperature
         self.T_ref = T_ref
+        # temperature fields of the heat equation (None: the uniform temperature ``temperature``)
+        self.T_e = T_electrode if T_electrode is not None else temperature
+        self.T_s = T_ionic if T_ionic is not None else temperature
+        self.T_itf = T_interface if T_interface is not None else temperature
+        self.retention = retention  # contact retention ψ on Γ_int (solver.physics.heat) or None
+        self.Ea_i0 = Ea_i0
         self.counter_boundary = counter_boundary
         cell_values = dom.cell_tag_values()
         self.ionic_tags = tuple(t for t in cell_values if T.is_electrolyte(t) or t == T.COATING)
@@ -145,6 +158,9 @@ class Electrochemistry:
         self.V_cell = fem.Constant(self.msh, 0.0)
         self.itf = dom.interfaces[T.INTERFACE]
         self.entity_maps = [self.sub_e.cell_map, self.sub_s.cell_map, self.itf.facet_map]
+        for em in extra_entity_maps:  # e.g. the temperature fields' submeshes
+            if all(em is not e for e in self.entity_maps):
+                self.entity_maps.append(em)
         self.x = ufl.SpatialCoordinate(self.msh)
         self.c = c  # concentration on the electrode (Function) or None
         self.ocv = ocv if ocv is not None else (lambda c: 0.0)
@@ -152,11 +168,12 @@ class Electrochemistry:
             {"quadrature_rule": "vertex", "quadrature_degree": 1} if degree == 1 else {}
         )
         # history/point space on Γ_int (vertex quadrature points): for j_loc unknown & outputs
-        self.Q = (
-            mech.interfaces[0].Q
-            if mech is not None and mech.interfaces
-            else fem.functionspace(self.itf.submesh, ("DG", degree))
-        )
+        if Q is not None:
+            self.Q = Q
+        elif mech is not None and mech.interfaces:
+            self.Q = mech.interfaces[0].Q
+        else:
+            self.Q = fem.functionspace(self.itf.submesh, ("DG", degree))
         self.r_sei = kin.h_sei / kin.kappa_sei if kin.h_sei > 0 else 0.0
         self.contact_path = mech is not None and bool(mech.interfaces)
         self.constricted = self.contact_path and kin.constriction and kin.microcontact != "none"
@@ -184,10 +201,11 @@ class Electrochemistry:
     # ------------------------------------------------------------------ properties
     def kappa(self, tag: int):
         m = self.materials[T.cell_name(tag)]
-        return arrhenius(m["kappa"], m.get("Ea_kappa", 0.0) or 0.0, self.T, self.T_ref)
+        return arrhenius(m["kappa"], m.get("Ea_kappa", 0.0) or 0.0, self.T_s, self.T_ref)
 
     def sigma_e(self):
-        return self.materials["electrode"]["sigma_e"]
+        m = self.materials["electrode"]
+        return arrhenius(m["sigma_e"], m.get("Ea_sigma_e", 0.0) or 0.0, self.T_e, self.T_ref)
 
     @property
     def spaces(self):
@@ -215,9 +233,11 @@ class Electrochemistry:
         else:
             d, phi_mc, switch = 0.0, 0.0, 1.0
         self.d, self.phi_mc = d, phi_mc
-        self.f = switch * ((1 - d) + d * phi_mc)
+        psi = self.retention if self.retention is not None else 1.0
+        self.f = psi * switch * ((1 - d) + d * phi_mc)
         electrolyte_side = self.itf.minus_tags[0]
-        kappa_s = self.materials[T.cell_name(electrolyte_side)]["kappa"]
+        m_s = self.materials[T.cell_name(electrolyte_side)]
+        kappa_s = arrhenius(m_s["kappa"], m_s.get("Ea_kappa", 0.0) or 0.0, self.T_itf, self.T_ref)
         r_b = self.r_sei
         r_c = self.r_sei
         if self.constricted:
@@ -227,8 +247,9 @@ class Electrochemistry:
         U = self.ocv(c_plus) if c_plus is not None else self.ocv(None)
         self.U = U
         self.dphi = self.phi_e("+") - self.phi_s("-") - U
-        FRT = F_CONST / (R_GAS * self.T)
+        FRT = F_CONST / (R_GAS * self.T_itf)
         self.FRT = FRT
+        i0 = arrhenius(kin.i0, self.Ea_i0, self.T_itf, self.T_ref)
 
         def j_kin(eta):
             if kin.kind == "linear":
@@ -237,7 +258,7 @@ class Electrochemistry:
             # iterates that overshoot stay finite instead of overflowing to inf/NaN
             a = ufl.min_value(kin.alpha_a * FRT * eta, 60.0)
             b = ufl.min_value(kin.alpha_c * FRT * eta * -1.0, 60.0)
-            return kin.i0 * (ufl.exp(a) - ufl.exp(b))
+            return i0 * (ufl.exp(a) - ufl.exp(b))
 
         if kin.kind == "linear" and not kin.R_ct:
             raise ValueError("interface.R_ct is required for linear kinetics")
@@ -259,9 +280,9 @@ class Electrochemistry:
         self.j_bonded = j_b
         if self.contact_path:
             j_c, self.eta_contact = path(self.eta_c, r_c)
-            self.j_n = switch * ((1 - d) * j_b + d * phi_mc * j_c)
+            self.j_n = psi * switch * ((1 - d) * j_b + d * phi_mc * j_c)
         else:
-            self.j_n = j_b
+            self.j_n = psi * j_b
 
     # ------------------------------------------------------------------ residual
     def residual(self, vs: list):

@@ -122,6 +122,7 @@ class Mechanics:
         initial_gap: dict | None = None,
         auto_bcs: bool = True,
         temperature=None,
+        temperature_fields=None,
     ):
         self.dom = dom
         self.msh = dom.mesh
@@ -135,6 +136,9 @@ class Mechanics:
         # initial normal gap g0(x) per interface tag (UFL expression of the parent coordinate):
         # g_n = [[u]]·n + g0 (e.g. x²/2R for a Hertzian contact on a flat interface)
         self.initial_gap = initial_gap or {}
+        # temperature per cell tag (solver.physics.heat: the field of that side), else loads.T
+        self.temperature_fields = temperature_fields
+        self._T_out: dict = {}  # region-local copies of T for output expressions
         gdim = dom.gdim
         cell_values = dom.cell_tag_values()
         facet_values = dom.facet_tag_values()
@@ -229,10 +233,27 @@ class Mechanics:
             return 2.0 * np.pi * im.r_eff("+")
         return self.r("+")
 
-    def eigenstrain(self, tag: int):
+    def temperature(self, tag: int, reg: Region | None = None):
+        """Temperature seen by the cells ``tag``: the heat field of their side, else the uniform
+        loads.T. For output expressions on a region submesh (``reg``) whose mesh is not the
+        field's, a region-local copy refreshed by :meth:`update_output_temperature`."""
+        if self.temperature_fields is None:
+            return self.loads.T
+        Tf = self.temperature_fields(tag)
+        if reg is None or Tf.function_space.mesh is reg.sub.mesh:
+            return Tf
+        if reg.name not in self._T_out:
+            self._T_out[reg.name] = self.dom.copy_to(Tf, reg.sub.mesh)
+        return self._T_out[reg.name][0]
+
+    def update_output_temperature(self) -> None:
+        for _fn, update in self._T_out.values():
+            update()
+
+    def eigenstrain(self, tag: int, reg: Region | None = None):
         m = self.materials[T.cell_name(tag)]
         alpha = m.get("alpha_th", 0.0) or 0.0
-        eps = alpha * (self.loads.T - self.T_ref) * ufl.Identity(3)
+        eps = alpha * (self.temperature(tag, reg) - self.T_ref) * ufl.Identity(3)
         beta = m.get("vegard", 0.0) or 0.0
         if tag == T.ELECTRODE and beta:
             c_ref = self.c_ref.get("electrode", m.get("c_ref", 0.0) or 0.0)
@@ -243,10 +264,10 @@ class Mechanics:
             eps = eps + B * (self.loads.c - c_ref)
         return eps
 
-    def sigma(self, u, tag: int, x=None):
+    def sigma(self, u, tag: int, x=None, reg: Region | None = None):
         m = self.materials[T.cell_name(tag)]
         eps = self.kin.strain(u, self.x if x is None else x)
-        return stress(eps, m["E"], m["nu"], self.eigenstrain(tag))
+        return stress(eps, m["E"], m["nu"], self.eigenstrain(tag, reg))
 
     def top_region(self) -> Region:
         tops = [r for r in self.regions if _has_facets(self.dom, r, T.TOP)]
@@ -531,7 +552,7 @@ class Mechanics:
         """(von Mises, σ_nn along the stacking axis) as DG0 expressions on the region submesh."""
         xs = ufl.SpatialCoordinate(reg.sub.mesh)
         tag = reg.tags[0]
-        sig = self.sigma(reg.u, tag, x=xs)
+        sig = self.sigma(reg.u, tag, x=xs, reg=reg)
         up = 2 if self.dom.gdim == 3 else 1
         return von_mises(sig), sig[up, up]
 
