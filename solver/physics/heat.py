@@ -325,6 +325,9 @@ class Heat:
         if self.psi is not None:
             self.psi_old.x.array[:] = np.clip(point_values(self.psi), 0.0, 1.0)
             self.psi_old.x.scatter_forward()
+        # ψ(dt = 0) = ψ_old: the committed state reproduces the converged one (the metrics
+        # evaluated after the commit see the step's current); set_dt restores it next step
+        self.dt.value = 0.0
 
     def reject(self) -> None:
         self.T_e.x.array[:] = self.T_e_old.x.array
@@ -409,11 +412,11 @@ class HeatBalance:
         return p
 
     def balance_error(self) -> float:
-        """|ΔE − Σ Δt(Q_J + Q_Γ − Q_out)| / max(|ΔE|, Σ Δt(Q_J + Q_Γ), Σ Δt Q_out)."""
+        """|ΔE − Σ Δt(Q_J + Q_Γ − Q_out)| / max(|ΔE|, Σ Δt(Q_J + Q_Γ), Σ Δt Q_out, 1e-12 E_0)."""
         ref = max(
             abs(self.stored_change),
             abs(self.totals["joule"] + self.totals["interface"]),
             abs(self.totals["out"]),
-            1e-300,
+            1e-9 * abs(self.E0),  # floor: ~1e-6 K of the initial heat content (no heat yet)
         )
         return abs(self.stored_change - self.integrated) / ref
