@@ -1,12 +1,14 @@
 """Coupled solver benchmark: one potentiostatic Newton step of mechanics + electrochemistry + Li
-transport with an iterative PETSc fieldsplit preconditioner, against plain DOLFINx Poisson +
-elasticity solves on the same (parent) mesh.
+transport + heat with an iterative PETSc fieldsplit preconditioner, against plain DOLFINx Poisson
++ elasticity solves on the same (parent) mesh.
 
 Case: the flat bilayer of benchmarks/mechanics.py (20 µm wide, 10 µm NMC811 film under 10 µm of
 LLZO; bonded interface with the case-default cohesive springs, no damage in the step), Butler-Volmer
 kinetics without film (interface microcontact "none": no eta unknowns), Li transport in the film,
 2 MPa stack pressure. From open circuit, the cell voltage is stepped by +20 mV for 1 s
-(potentiostatic: one Newton solve, timed). Fields: u_electrode, u_electrolyte, phi_e, phi_s, c.
+(potentiostatic: one Newton solve, timed). Fields: u_electrode, u_electrolyte, phi_e, phi_s, c,
+and (heat, default; ``--no-thermal`` drops it) T_electrode, T: the cell starts 10 K above the
+ambient, the bottom is held at the ambient and the top convects, so T relaxes within the step.
 
 Linear solver (configured with petsc4py on ``sim.problem.snes.getKSP()``): FGMRES (true residual,
 rtol 1e-8) + PCFIELDSPLIT, multiplicative, on the ``kind="mpi"`` matrix, with three splits whose
@@ -16,12 +18,13 @@ index sets come from the ownership ranges (each rank owns the dofs of field 0, t
   two-level preconditioner of solver/precond.py applied to the sub-block (SSOR composed with
   P GAMG(PᵀAP) Pᵀ; robust in the interface stiffness), ``--mech gamg``: GAMG + rigid-body
   near-nullspace on the two-domain block;
-* ``phi`` (phi_e + phi_s; GAMG with threshold 0.05) and ``c``: one GAMG V-cycle each.
+* ``phi`` (phi_e + phi_s; GAMG with threshold 0.05), ``c`` and ``T`` (T_electrode + T, GAMG with
+  threshold 0.05): one GAMG V-cycle each.
 
 Per size: dofs, time per Newton iteration (the step's time over its Newton iterations: assembly,
 preconditioner set-up and Krylov solve), Newton and Krylov iterations, peak memory (ru_maxrss,
-max over ranks), and the ratio of the time per Newton iteration to plain Poisson + plain
-elasticity (CG + GAMG, same Krylov tolerances, assembly + set-up + solve) on the parent mesh.
+max over ranks), and the ratio of the time per Newton iteration to plain Poisson (two with the
+heat block: potential and temperature) + plain elasticity (CG + GAMG, same Krylov tolerances, assembly + set-up + solve) on the parent mesh.
 On the smallest size the iterative solution is checked against the MUMPS one (≤ 1e-6).
 
 Usage (only rank 0 prints and writes)::
@@ -91,11 +94,33 @@ SPLIT_PHI = False
 _CTX: dict = {}  # the simulation whose mechanics block the Python PC below preconditions
 
 
-def make_case(dim: int):
+# Heat block (issue 5): the cell starts 10 K above the ambient; the bottom face is held at the
+# ambient and the top convects (h = 1e4 W/m²K), so T relaxes by 10 K within the step (thermal time
+# ~1 ms) while the potentials add their Joule and interfacial heat: a non-trivial T block coupled
+# to the potentials (Arrhenius κ, F/RT), to the mechanics (thermal strain) and across Γ_int.
+THERMAL = True
+T_INIT, T_AMB = 308.15, 298.15
+
+
+def make_case(dim: int, thermal: bool | None = None):
     from solver.config import case_from_dict
 
+    thermal = THERMAL if thermal is None else thermal
+    extra = (
+        {
+            "thermal": {
+                "T_ambient": f"{T_AMB} K",
+                "top": "convective",
+                "bottom": "fixed",
+                "h_conv": "1e4 W/(m^2*K)",
+            }
+        }
+        if thermal
+        else {}
+    )
     return case_from_dict(
         {
+            **extra,
             "case": {"name": f"coupled-bench-{dim}d"},
             "geometry": {
                 "family": "bilayer",
@@ -126,9 +151,15 @@ def make_case(dim: int):
             },
             "loading": {
                 "stack_pressure": "2 MPa",
+                "temperature": f"{T_INIT if thermal else T_AMB} K",
                 "protocol": [{"kind": "voltage", "voltage": "4.2 V", "duration": "1 s"}],
             },
-            "physics": {"mechanics": True, "electrochemistry": True, "transport": True},
+            "physics": {
+                "mechanics": True,
+                "electrochemistry": True,
+                "transport": True,
+                "thermal": thermal,
+            },
             "output": {"fields": False},
         }
     )
@@ -186,12 +217,14 @@ def configure(
         "mech": [i for i, n in enumerate(names) if n.startswith("u_")],
         "phi": [i for i, n in enumerate(names) if n.startswith("phi")],
         "c": [i for i, n in enumerate(names) if n == "c"],
+        "T": [i for i, n in enumerate(names) if n in ("T", "T_electrode")],
     }
     if SPLIT_PHI if phi_split is None else phi_split:  # phi_e and phi_s as two splits
         groups = {
             "mech": groups["mech"],
             **{names[i]: [i] for i in groups["phi"]},
             "c": groups["c"],
+            "T": groups["T"],
         }
     others = set(range(len(names))) - {i for g in groups.values() for i in g}
     if others:
@@ -203,6 +236,7 @@ def configure(
     opts = dict(OUTER)
     for g in groups:
         if g != "mech":
+            # T_e and T_o: one joint split, GAMG with the weak-edge threshold as for φ
             for k, v in (SCALAR_GAMG if g == "c" else PHI_GAMG).items():
                 opts[f"fieldsplit_{g}_{k}"] = v
     if mech == "auxiliary":
@@ -263,6 +297,7 @@ def coupled_step(
     comm = dom.comm
     c = make_case(dim)
     sim = Simulation(c, dom, petsc_options=dict(OUTER) if iterative else None)
+    T0 = c.loading["temperature"]
     cfg = configure(sim, mech, extra) if iterative else None
     U0 = float(sim.ec.V_cell.value)
     sim.set_loads(
@@ -271,7 +306,7 @@ def coupled_step(
             "voltage": U0 + DV,
             "time": DT,
             "pressure": PRESSURE,
-            "temperature": 298.15,
+            "temperature": T0,  # (with heat: the ambient stays at T_AMB)
         }
     )
     cumulative, stamps = [], []
@@ -303,7 +338,10 @@ def coupled_step(
         "time_step_s": t,
         "time_per_newton_s": t / max(res.newton_iterations, 1),
         "current_A": float(sim.ec.current()),
+        "thermal": sim.heat is not None,
     }
+    if sim.heat is not None:
+        out["T_max_K"] = max(sim.heat.max_values())
     if _CTX.get("aux") is not None:
         st = _CTX["aux"].stats
         out["aux_ptap_s"] = tmax(comm, st["prolongation_s"] + st["ptap_s"])
@@ -312,14 +350,16 @@ def coupled_step(
 
 
 def relative_difference(a, b) -> dict:
-    """Per field ‖a − b‖/‖b‖ (global l2 over owned dofs)."""
+    """Per field ‖a − b‖/‖b − b0‖ (global l2 over owned dofs); b0 = the initial temperature for
+    the temperature fields (their change in the step is what the solver computes), else 0."""
     import numpy as np
 
     out = {}
     for fa, fb in zip(a.fields, b.fields):
         n = fa.function_space.dofmap.index_map.size_local * fa.function_space.dofmap.index_map_bs
+        b0 = T_INIT if fa.name in ("T", "T_electrode") else 0.0
         d = a.dom.comm.allreduce(float(np.sum((fa.x.array[:n] - fb.x.array[:n]) ** 2)))
-        r = a.dom.comm.allreduce(float(np.sum(fb.x.array[:n] ** 2)))
+        r = a.dom.comm.allreduce(float(np.sum((fb.x.array[:n] - b0) ** 2)))
         out[fa.name] = math.sqrt(d / r) if r > 0 else math.sqrt(d)
     return out
 
@@ -411,7 +451,9 @@ def run_sizes(comm, dim: int, levels, h0: float, mech: str, check: bool) -> list
         p = plain_poisson(dom)
         e, uh = plain_elasticity(dom, GAMG_DEFAULTS)
         del uh
-        plain = p["time_s"] + e["time_s"]
+        # the plain reference: one Poisson solve per scalar physics (potential; heat) + elasticity
+        n_scalar = 2 if c.get("thermal") else 1
+        plain = n_scalar * p["time_s"] + e["time_s"]
         row.update(
             {
                 "mesh_s": t_mesh,
@@ -471,7 +513,12 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=None, metavar="LEVEL")
     ap.add_argument("--mech", choices=["auxiliary", "gamg"], default="auxiliary")
     ap.add_argument("--no-check", action="store_true", help="skip the MUMPS comparison")
+    ap.add_argument(
+        "--no-thermal", action="store_true", help="without the heat block (issue 4's benchmark)"
+    )
     args = ap.parse_args(argv)
+    global THERMAL
+    THERMAL = not args.no_thermal
     comm = MPI.COMM_WORLD
     h0 = H0_QUICK if args.quick else H0
     t_start = time.perf_counter()
@@ -526,7 +573,8 @@ def main(argv=None) -> int:
             "host": platform.node(),
             "python": platform.python_version(),
             "h0_m": {str(k): v for k, v in h0.items()},
-            "krylov": {**OUTER, "splits": "mech | phi | c"},
+            "krylov": {**OUTER, "splits": "mech | phi | c | T" if THERMAL else "mech | phi | c"},
+            "thermal": THERMAL,
             "sizes": rows,
             "krylov_growth": g,
             "targets": targets,

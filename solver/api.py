@@ -309,7 +309,7 @@ def _thermal_summary(sim, rows: list[dict], stepper) -> dict:
     """Outcome of a thermal run: "runaway" (T reached thermal.T_limit), "contact_loss" (the
     contact retention fell to thermal.retention_min), "bounded" (neither, and the peak
     temperature settled: its rise over the last 10 % of the run is at most 1 % of the total rise,
-    or of 1 K if that is larger), else "rising" (neither yet, still heating: run longer to decide)."""
+    or of 1 K if that is larger), else "rising" (neither yet, still heating: run longer)."""
     T_peak = [max(r["T_max_electrode"], r["T_max_electrolyte"]) for r in rows]
     times = [r["time"] for r in rows]
     outcome = sim.thermal_outcome
