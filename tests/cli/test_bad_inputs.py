@@ -219,6 +219,37 @@ ROWS = [
         "physics.mechanics: got 'yes', allowed true or false",
         False,
     ),
+    (
+        "thermal_bc_unknown",
+        '[physics]\nthermal = true\n[thermal]\ntop = "radiative"\n',
+        "thermal.top: got 'radiative'",
+        False,
+    ),
+    (
+        "thermal_negative_h_conv",
+        '[physics]\nthermal = true\n[thermal]\nh_conv = "-5 W/(m^2*K)"\n',
+        "thermal.h_conv: got '-5 W/(m^2*K)'",
+        False,
+    ),
+    (
+        "thermal_missing_conductivity",
+        '[physics]\nthermal = true\n[materials.electrolyte]\nE = "100 GPa"\nnu = 0.25\n'
+        'density = "5000 kg/m^3"\ncp = "600 J/(kg*K)"\n',
+        "materials.electrolyte.k_th: missing, required by physics.thermal",
+        False,
+    ),
+    (
+        "shrink_without_electrochemistry",
+        '[physics]\nthermal = true\n[thermal]\ntau_shrink = "10 s"\n',
+        "thermal.tau_shrink: contact shrinkage needs physics.electrochemistry = true",
+        False,
+    ),
+    (
+        "retention_min_out_of_range",
+        "[physics]\nthermal = true\n[thermal]\nretention_min = 1.5\n",
+        "thermal.retention_min: got 1.5, allowed (0, 1)",
+        False,
+    ),
 ]
 
 
