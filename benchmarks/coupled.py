@@ -24,7 +24,8 @@ index sets come from the ownership ranges (each rank owns the dofs of field 0, t
 Per size: dofs, time per Newton iteration (the step's time over its Newton iterations: assembly,
 preconditioner set-up and Krylov solve), Newton and Krylov iterations, peak memory (ru_maxrss,
 max over ranks), and the ratio of the time per Newton iteration to plain Poisson (two with the
-heat block: potential and temperature) + plain elasticity (CG + GAMG, same Krylov tolerances, assembly + set-up + solve) on the parent mesh.
+heat block: potential and temperature) + plain elasticity (CG + GAMG, same Krylov tolerances,
+assembly + set-up + solve) on the parent mesh.
 On the smallest size the iterative solution is checked against the MUMPS one (≤ 1e-6).
 
 Usage (only rank 0 prints and writes)::
