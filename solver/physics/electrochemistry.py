@@ -141,6 +141,7 @@ class Electrochemistry:
         self.T_s = T_ionic if T_ionic is not None else temperature
         self.T_itf = T_interface if T_interface is not None else temperature
         self.retention = retention  # contact retention ψ on Γ_int (solver.physics.heat) or None
+        self.heat_fields = T_interface is not None
         self.Ea_i0 = Ea_i0
         self.counter_boundary = counter_boundary
         cell_values = dom.cell_tag_values()
@@ -233,11 +234,15 @@ class Electrochemistry:
         else:
             d, phi_mc, switch = 0.0, 0.0, 1.0
         self.d, self.phi_mc = d, phi_mc
-        psi = self.retention if self.retention is not None else 1.0
-        self.f = psi * switch * ((1 - d) + d * phi_mc)
+        psi = self.retention
+        self.f = switch * ((1 - d) + d * phi_mc)
+        if psi is not None:
+            self.f = psi * self.f
         electrolyte_side = self.itf.minus_tags[0]
         m_s = self.materials[T.cell_name(electrolyte_side)]
-        kappa_s = arrhenius(m_s["kappa"], m_s.get("Ea_kappa", 0.0) or 0.0, self.T_itf, self.T_ref)
+        kappa_s = m_s["kappa"]
+        if self.heat_fields:  # κ at the local interface temperature of the heat equation
+            kappa_s = arrhenius(kappa_s, m_s.get("Ea_kappa", 0.0) or 0.0, self.T_itf, self.T_ref)
         r_b = self.r_sei
         r_c = self.r_sei
         if self.constricted:
@@ -280,9 +285,11 @@ class Electrochemistry:
         self.j_bonded = j_b
         if self.contact_path:
             j_c, self.eta_contact = path(self.eta_c, r_c)
-            self.j_n = psi * switch * ((1 - d) * j_b + d * phi_mc * j_c)
+            self.j_n = switch * ((1 - d) * j_b + d * phi_mc * j_c)
         else:
-            self.j_n = psi * j_b
+            self.j_n = j_b
+        if psi is not None:
+            self.j_n = psi * self.j_n
 
     # ------------------------------------------------------------------ residual
     def residual(self, vs: list):
