@@ -233,6 +233,7 @@ def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = Fals
         "sphere_centre_z": zc,
         "contact_area": contact,
         "contact_fraction": contact / apparent,
+        "feature_length": a_c,  # the contact radius: the shortest length of the problem
     }
     return GeometryInfo(FAMILY, 2, axisymmetric, cell_tags, facet_tags, exact, tol, meta, apparent)
 

@@ -404,7 +404,7 @@ def build(
         for key in ("cell:1", "cell:2"):
             tol[key] = SAFETY * d_vol / exact[key] + TOL_FLOOR
         tol[f"facet:{T.INTERFACE}"] = SAFETY * d_area / exact[f"facet:{T.INTERFACE}"] + TOL_FLOOR
-        meta.update({"amplitude": A, "wavelength": lam})
+        meta.update({"amplitude": A, "wavelength": lam, "feature_length": lam / (2 * math.pi)})
     meta["geometric_area_ratio"] = exact[f"facet:{T.INTERFACE}"] / apparent
     return GeometryInfo(
         FAMILY, dim, axisymmetric, cell_tags, facet_tags, exact, tol, meta, apparent

@@ -210,6 +210,7 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
         "radii": radii,
         "centres": centres,
         "r_min": r_min,
+        "feature_length": r_min,
         "h_max": h_max,
         "h_int": h_int,
     }
@@ -323,6 +324,7 @@ def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = Fals
         "particles": len(radii),
         "volume_fraction": v_p / v_box,
         "r_min": r_min,
+        "feature_length": r_min,
         "r_max": float(radii.max()),
         "centres": centres.tolist(),
         "radii": radii.tolist(),

@@ -5,18 +5,22 @@ Layout as :mod:`meshes.bilayer` (electrode y ∈ [0, t_e], electrolyte above, wi
 
 Height field (spectral synthesis, periodic over W (and D)):
     h = Σ_q a_q cos(q·x + φ_q) over the wavevectors q = 2π (m/W, n/D) ≠ 0 with
-    |q| <= 2π / min_wavelength (the high-wavenumber cut at the mesh resolution: by default
-    8 h_interface), phases φ_q uniform from ``numpy.random.default_rng(seed)``, amplitudes
-    a_q ∝ sqrt(C(|q|)) with the power spectrum C flat below the roll-off q_r = 2π/correlation_length
-    and C ∝ (q/q_r)^(-2(1+H)) above it (3D surface, H the Hurst exponent). A 2D model is a profile
-    of such a surface: its one-dimensional spectrum falls as (q/q_r)^(-(1+2H)).
+    |q| <= 2π / min_wavelength (the high-wavenumber cut, a key of the surface: by default
+    correlation_length/2; never the mesh), phases φ_q uniform from
+    ``numpy.random.default_rng(seed)``, amplitudes a_q ∝ sqrt(C(|q|)) with the power spectrum
+    C flat below the roll-off q_r = 2π/correlation_length and C ∝ (q/q_r)^(-2(1+H)) above it
+    (3D surface, H the Hurst exponent). A 2D model is a profile of such a surface: its
+    one-dimensional spectrum falls as (q/q_r)^(-(1+2H)).
     The amplitudes are scaled so that the rms over the period is exactly ``rms`` (Parseval); the
-    mean is exactly 0.
+    mean is exactly 0. The same keys give the same surface on any mesh; the mesh must resolve
+    it (h_interface <= min_wavelength/4; by default min_wavelength/8, 3D /4).
 
 Mesh: a flat bilayer is meshed (graded towards y = t_e), then every node moves vertically by
 the blended height field (each mode fades out with the distance d from y = t_e as
-1 - smoothstep(d/δ), δ = min(layer thickness, 2 × its wavelength): 1 on Γ_int, 0 on the bottom
-and top, short wavelengths confined near Γ_int where the mesh is fine). Side faces stay planar;
+1 - smoothstep(d/δ), δ = min(layer thickness, max(its wavelength, 3 max|h|)): 1 on Γ_int, 0 on
+the bottom and top, short wavelengths confined near Γ_int where the mesh is fine, the vertical
+stretch bounded). Moving nodes vertically cannot follow steep slopes (max slope ≳ 1.5 inverts
+elements, which is refused with a one-line error). Side faces stay planar;
 the nodes of Γ_int lie exactly on the surface.
 The same seed gives bit-identical node coordinates.
 
@@ -58,13 +62,18 @@ PARAMS: dict[str, Param] = {
     "D": Param(None, "length", "depth (y extent, 3D only; default W)", lo=0.0, lo_open=True),
     "t_e": Param(10e-6, "length", "electrode thickness", lo=0.0, lo_open=True),
     "t_s": Param(10e-6, "length", "electrolyte thickness", lo=0.0, lo_open=True),
-    "rms": Param(0.5e-6, "length", "rms roughness of the interface", lo=0.0),
+    "rms": Param(0.3e-6, "length", "rms roughness of the interface", lo=0.0),
     "correlation_length": Param(
         5e-6, "length", "roll-off wavelength 2π/q_r of the spectrum", lo=0.0, lo_open=True
     ),
     "hurst": Param(0.8, doc="Hurst exponent H", lo=0.0, hi=1.0, lo_open=True, hi_open=True),
     "min_wavelength": Param(
-        None, "length", "shortest wavelength kept (default 8 h_interface)", lo=0.0, lo_open=True
+        None,
+        "length",
+        "shortest wavelength kept (default correlation_length/2); the surface depends on the "
+        "keys only, and the mesh must resolve it: h_interface <= min_wavelength/4",
+        lo=0.0,
+        lo_open=True,
     ),
     "seed": Param(0, doc="random seed", kind="int", lo=0),
     **MESH_PARAMS,
@@ -96,14 +105,17 @@ class HeightField:
         hxy = -c @ (self.q[:, 0] * self.q[:, 1])
         return np.abs(0.5 * (hxx + hyy)) + np.sqrt(0.25 * (hxx - hyy) ** 2 + hxy**2)
 
-    def extension(self, X, d, below: float, above: float):
+    def extension(self, X, d, below: float, above: float, reach: float = 0.0):
         """Displacement of points at signed distance ``d`` from the mean plane: each mode
-        a cos(q·x + φ) fades out with 1 - smoothstep(|d|/δ_q), δ_q = min(layer thickness, 2λ_q),
-        so short wavelengths stay near Γ_int (where the mesh is fine), and the first elements
-        around Γ_int move almost rigidly with it. Exactly h on d = 0, 0 at the bottom and top."""
+        a cos(q·x + φ) fades out with 1 - smoothstep(|d|/δ_q),
+        δ_q = min(layer thickness, max(FADE λ_q, reach)), so short wavelengths stay near Γ_int
+        (where the mesh is fine) and the first elements around Γ_int move almost rigidly with
+        it; ``reach`` (3 max |h|) keeps the vertical stretch |∂u/∂z| ≲ 1.5 max|h|/reach ≤ 0.5.
+        Exactly h on d = 0, 0 at the bottom and top."""
         lam = 2 * math.pi / np.linalg.norm(self.q, axis=1)
         t = np.where(d < 0, below, above)[:, None]
-        u = np.minimum(np.abs(d)[:, None] / np.minimum(t, FADE * lam[None, :]), 1.0)
+        delta = np.minimum(t, np.maximum(FADE * lam[None, :], reach))
+        u = np.minimum(np.abs(d)[:, None] / delta, 1.0)
         fade = 1.0 - u * u * (3.0 - 2.0 * u)
         return (np.cos(self._arg(X)) * fade) @ self.a
 
@@ -178,12 +190,25 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
     p = resolve(PARAMS, params)
     W, te, ts = p["W"], p["t_e"], p["t_s"]
     D = p["D"] if p["D"] is not None else W
+    lam_min = p["min_wavelength"] or p["correlation_length"] / 2.0
     flat = {k: p[k] for k in ("W", "D", "t_e", "t_s", "h_max", "h_interface", "mesh_order")}
+    lengths = [te, ts, W] + [D] * (dim == 3)
+    if flat["h_interface"] is None:  # the mesh follows the surface: 8 (3D: 4) elements per λ_min
+        h_max0, _ = bilayer._sizes(
+            resolve(bilayer.PARAMS, {k: v for k, v in flat.items() if v is not None}),
+            dim,
+            False,
+            lengths,
+        )
+        flat["h_interface"] = min(lam_min / (8.0 if dim == 2 else 4.0), h_max0)
     flat_params = {k: v for k, v in flat.items() if v is not None}
-    h_max, h_int = bilayer._sizes(
-        resolve(bilayer.PARAMS, flat_params), dim, False, [te, ts, W] + [D] * (dim == 3)
-    )
-    lam_min = p["min_wavelength"] or 8.0 * h_int
+    h_max, h_int = bilayer._sizes(resolve(bilayer.PARAMS, flat_params), dim, False, lengths)
+    if p["rms"] > 0 and h_int > lam_min / 4.0 * (1 + 1e-12):
+        raise GeometryError(
+            "h_interface",
+            f"got {h_int:g} m, allowed (0, {lam_min / 4.0:g}] m: the shortest wavelength of the "
+            f"surface (min_wavelength = {lam_min:g} m) needs >= 4 interface elements",
+        )
     h = height_field(p, dim, W, D, lam_min)
     # max |h| and slopes: on a grid of spacing <= λ_min/64 (2D) or λ_min/24 (3D)
     n = max(64, int((64 if dim == 2 else 24) * max(W, D) / lam_min))
@@ -246,7 +271,7 @@ def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = Fals
     tags, xyz, _ = gmsh.model.mesh.getNodes(returnParametricCoord=False)
     X = np.asarray(xyz).reshape(-1, 3)
     Xn = X.copy()
-    Xn[:, ax] = X[:, ax] + h.extension(X[:, :ax], X[:, ax] - te, te, ts)
+    Xn[:, ax] = X[:, ax] + h.extension(X[:, :ax], X[:, ax] - te, te, ts, reach=3.0 * h_abs)
     for t, c in zip(tags, Xn):
         gmsh.model.mesh.setNode(int(t), c.tolist(), [])
     index = np.zeros(int(tags.max()) + 1, dtype=np.int64)
@@ -307,6 +332,8 @@ def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = Fals
             "modes": len(h.a),
             "geometric_area_ratio": a_int / area_app,
             "interface": "rough",
+            # the shortest length the interface stresses vary over: λ_min/2π
+            "feature_length": lam_min / (2.0 * math.pi),
         }
     )
     return GeometryInfo(

@@ -76,6 +76,7 @@ def build(
             raise InputError(err)
         info, quality = comm.bcast((info, quality), root=0)
         dom = D.from_gmsh_model(comm, gdim=dim, axisymmetric=axisym)
+    dom.geometry_meta = dict(info.meta) if info is not None else {}
     return BuiltGeometry(dom, info, quality, time.perf_counter() - t0)
 
 
