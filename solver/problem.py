@@ -55,6 +55,7 @@ class CoupledProblem:
         name: str = "ssbx",
         field_tolerances: list[float] | None = None,
         block_scales: list | None = None,
+        max_update: dict[int, float] | None = None,
     ):
         # --- linear solver selection (solver/precond.py): options["ssbx_pc"] = "mumps" (default,
         # DEFAULT_OPTIONS unchanged) | "auxiliary" (CG + auxiliary-space two-level PC) ---
@@ -89,6 +90,8 @@ class CoupledProblem:
         self.snes.setMonitor(monitor)
         if field_tolerances is not None:
             self._install_convergence_test(field_tolerances)
+        if max_update:
+            self._install_step_cap(max_update)
         if block_scales is not None:
             self.equilibrate(block_scales)
 
@@ -187,6 +190,38 @@ class CoupledProblem:
             return 0
 
         self.snes.setConvergenceTest(test)
+
+    def _install_step_cap(self, caps: dict[int, float]) -> None:
+        """Scale a Newton update whose largest entry in block i exceeds ``caps[i]`` (in the
+        field's units) down to that size, the whole update together (the direction is kept).
+
+        A body that has lost contact at the start of a step (an opened gap, e.g. Li stripped
+        during the previous step) has only the residual interface stiffness in the first
+        Jacobian, and the full Newton step would move it by traction/K_res — metres. Capped at
+        a physical length, the next iterate touches again and Newton converges; an update
+        within the caps is untouched, so converged solutions and the quadratic rate are not
+        affected."""
+        import numpy as np
+        from mpi4py import MPI
+
+        sizes = [
+            u.function_space.dofmap.index_map.size_local * u.function_space.dofmap.index_map_bs
+            for u in self.u
+        ]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        comm = self.u[0].function_space.mesh.comm
+
+        def precheck(x, y):
+            a = y.getArray(readonly=True)
+            ratio = max(
+                np.max(np.abs(a[offsets[i] : offsets[i + 1]]), initial=0.0) / cap
+                for i, cap in caps.items()
+            )
+            ratio = comm.allreduce(ratio, op=MPI.MAX)
+            if ratio > 1.0:
+                y.scale(1.0 / ratio)
+
+        self.snes.setLineSearchPreCheck(precheck)
 
     def solve(self) -> SolveResult:
         t0 = time.perf_counter()
