@@ -126,23 +126,48 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "interface": {
         "law": _choice("bilinear", ("bilinear", "exponential"), "cohesive softening law"),
-        "K_n": _pos(None, "stiffness/area", "initial normal cohesive stiffness (default: E/h)"),
-        "K_t": _pos(None, "stiffness/area", "initial tangential cohesive stiffness (default E/h)"),
+        "K_n": _pos(
+            None,
+            "stiffness/area",
+            "initial normal cohesive stiffness (default penalty·E_min/ℓ, ℓ the stiffness length)",
+        ),
+        "K_t": _pos(None, "stiffness/area", "initial tangential cohesive stiffness (default K_n)"),
+        "K_c": _pos(
+            None, "stiffness/area", "contact penalty stiffness (default max(K_n, penalty·E_max/ℓ))"
+        ),
         "sigma_c": _pos(20e6, "pressure", "normal cohesive strength"),
         "tau_c": _pos(30e6, "pressure", "shear cohesive strength"),
         "G_Ic": _pos(1.0, "energy/area", "mode I toughness"),
         "G_IIc": _pos(3.0, "energy/area", "mode II toughness"),
         "bk_eta": _pos(2.0, "dimensionless", "Benzeggagh-Kenane exponent"),
         "friction": _nonneg(0.0, "dimensionless", "Coulomb friction on debonded contact"),
-        "penalty": _pos(10.0, "dimensionless", "contact penalty factor (x E/h)"),
+        "penalty": _pos(
+            1e3,
+            "dimensionless",
+            "stiffness factor α of the default K_n, K_t, K_c = α E/ℓ (ℓ: the shortest physical "
+            "length of the geometry; outputs are in the stiff limit for α >= 100)",
+        ),
         "viscosity": _nonneg(0.0, "time", "viscous regularisation time of the damage (0: off)"),
-        "g_open": _pos(1e-9, "length", "gap above which the interface is blocking"),
+        "g_open": _pos(
+            1e-9,
+            "length",
+            "gap at which decohered surfaces stop touching (sub-grid peak-to-valley roughness)",
+        ),
+        "registry_length": _nonneg(
+            None,
+            "length",
+            "offset (opening or slip) over which decohered surfaces lose their registry "
+            "(lateral correlation length of the sub-grid roughness; default asperity_radius; "
+            "0: a decohered interface conducts through micro-contacts only)",
+        ),
         "microcontact": _choice(
             "plastic",
             ("plastic", "hertz", "jkr", "none"),
-            "micro-contact law of debonded, pressed contact",
+            "micro-contact law of decohered, pressed contact without registry",
         ),
-        "asperity_radius": _pos(1e-6, "length", "micro-contact / asperity radius a"),
+        "asperity_radius": _pos(
+            1e-6, "length", "plastic micro-contact spot radius a / Hertz-JKR asperity radius R"
+        ),
         "asperity_spacing": _pos(
             None, "length", "asperity array spacing (Hertz/JKR; default 10 a)"
         ),
@@ -241,6 +266,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "rtol": _f(1e-9, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="Newton rtol"),
         "atol": _f(1e-10, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="Newton atol"),
         "max_cuts": _int(8, lo=0, hi=50, doc="step cut-backs before giving up"),
+        "max_decohesion_increment": _f(
+            0.05,
+            lo=0.0,
+            hi=1.0,
+            lo_open=True,
+            doc="largest decohesion increment ΔD per step at any interface point; a larger "
+            "step is cut (1: no control)",
+        ),
     },
     "output": {
         "directory": Key(None, "path", doc="run directory (default runs/<name>; -o overrides)"),
@@ -251,7 +284,31 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
 }
 # Keys handled outside SCHEMA (tables / arrays).
-_SPECIAL = {"loading": ("protocol",), "solver": ("petsc_options",)}
+_SPECIAL = {"loading": ("protocol",), "solver": ("petsc_options",), "interface": ("debonded",)}
+
+# [[interface.debonded]]: regions of Γ_int decohered before the first step (manufacturing voids,
+# delaminated patches, pre-cracks), in the interface coordinates x (2D; r when axisymmetric) or
+# (x, y) (3D). docs/theory.md §4 (initial state).
+DEBONDED_SHAPES = ("all", "interval", "box", "disk")
+DEBONDED_SCHEMA: dict[str, Key] = {
+    "shape": _choice(None, DEBONDED_SHAPES, "region shape"),
+    "x": Key(None, "floats", "length", doc="[x0, x1] (interval, box)"),
+    "y": Key(None, "floats", "length", doc="[y0, y1] (box, 3D)"),
+    "centre": Key(None, "floats", "length", doc="[x] (2D) or [x, y] (3D) (disk)"),
+    "radius": _pos(None, "length", "disk radius"),
+    "decohesion": _f(
+        1.0, lo=0.0, hi=1.0, lo_open=True, doc="decohesion D (dissipated fraction) in the region"
+    ),
+    "registry": _bool(
+        False, "whether the decohered surfaces still mate (true) or touch at asperities only"
+    ),
+}
+_DEBONDED_KEYS = {
+    "all": ("shape", "decohesion", "registry"),
+    "interval": ("shape", "x", "decohesion", "registry"),
+    "box": ("shape", "x", "y", "decohesion", "registry"),
+    "disk": ("shape", "centre", "radius", "decohesion", "registry"),
+}
 
 STEP_KINDS = ("hold", "lithiate", "current", "voltage", "rest")
 STEP_SCHEMA: dict[str, Key] = {
@@ -435,6 +492,14 @@ class _Resolver:
             sections["loading"].get("protocol", []), out["loading"]
         )
         out["solver"]["petsc_options"] = self.petsc(sections["solver"].get("petsc_options", {}))
+        out["interface"]["debonded"] = self.debonded(
+            sections["interface"].get("debonded", []), out["geometry"]
+        )
+        itf = out["interface"]
+        if itf["asperity_spacing"] is None:
+            itf["asperity_spacing"] = 10.0 * itf["asperity_radius"]
+        if itf["registry_length"] is None:
+            itf["registry_length"] = itf["asperity_radius"]
         if out["thermal"]["T_ambient"] is None:
             out["thermal"]["T_ambient"] = out["loading"]["temperature"]
         if out["output"]["directory"] is None:
@@ -789,6 +854,68 @@ class _Resolver:
             out.append(step)
         return out
 
+    def debonded(self, regions: Any, g: dict) -> list[dict]:
+        """[[interface.debonded]] regions, checked (SI values)."""
+        if not isinstance(regions, list) or not all(isinstance(r, dict) for r in regions):
+            self.bad(
+                f"interface.debonded: got {_show(regions)}, allowed an array of tables "
+                '([[interface.debonded]] shape = "interval", x = ["0 um", "5 um"])'
+            )
+            return []
+        dim = g.get("dim", 2)
+        out = []
+        for i, reg in enumerate(regions):
+            where = f"interface.debonded[{i}]"
+            shape = reg.get("shape")
+            if shape not in DEBONDED_SHAPES:
+                self.bad(
+                    f"{where}.shape: got {_show(shape) if shape is not None else 'nothing'}, "
+                    f"allowed {', '.join(DEBONDED_SHAPES)}"
+                )
+                continue
+            keys = _DEBONDED_KEYS[shape]
+            for key in reg:
+                if key not in keys:
+                    self.unknown(f"{where}.{key}", key, keys)
+            item = {}
+            for key in keys:
+                spec = DEBONDED_SCHEMA[key]
+                v = reg.get(key)
+                if spec.kind == "floats":
+                    n = {"x": 2, "y": 2, "centre": dim - 1}[key]
+                    item[key] = self.lengths(f"{where}.{key}", v, n)
+                else:
+                    item[key] = self.value(f"{where}.{key}", spec, v)
+            if shape in ("interval", "box"):
+                for key in ("x", "y") if shape == "box" else ("x",):
+                    v = item.get(key)
+                    if v is not None and not v[0] < v[1]:
+                        self.bad(
+                            f"{where}.{key}: got [{v[0]:g}, {v[1]:g}] m, allowed [lo, hi] "
+                            "with lo < hi"
+                        )
+            if shape == "box" and dim != 3:
+                self.bad(f"{where}.shape: got 'box' with dim = {dim}, allowed in 3D only")
+            if shape == "disk" and item.get("radius") is None:
+                self.bad(f"{where}.radius: missing, allowed (0, inf) m")
+            out.append(item)
+        return out
+
+    def lengths(self, where: str, v: Any, n: int) -> list[float] | None:
+        """A list of ``n`` lengths ("5 um" strings or SI numbers)."""
+        if not isinstance(v, list) or len(v) != n:
+            self.bad(
+                f"{where}: got {_show(v) if v is not None else 'nothing'}, allowed {n} lengths"
+            )
+            return None
+        out = []
+        for x in v:
+            y = self.quantity(where, x, "length", "(-inf, inf) m", lambda q: math.isfinite(q))
+            if y is None:
+                return None
+            out.append(y)
+        return out
+
     def current_profile(self, where: str, text: str) -> str | None:
         """Resolve and check a CSV current history (absolute path returned)."""
         path = Path(text)
@@ -1048,6 +1175,14 @@ def to_toml(resolved: dict, path: Path | None = None) -> str:
                 continue
             if sec == "loading" and key == "protocol":
                 nested += _protocol_toml(v)
+            elif sec == "interface" and key == "debonded":
+                for reg in v:
+                    nested += ["", "[[interface.debonded]]"]
+                    for k, x in reg.items():
+                        if x is not None:
+                            spec = DEBONDED_SCHEMA[k]
+                            dim = spec.dim if spec.kind in ("float", "floats") else None
+                            nested.append(_line(k, x, dim))
             elif sec == "solver" and key == "petsc_options":
                 if v:
                     nested += ["", "[solver.petsc_options]"]
@@ -1135,6 +1270,25 @@ def format_case(case: Case) -> str:
                     wrapped = textwrap.wrap(text, 100, subsequent_indent="  ")
                     lines.append(row(f"protocol[{i}]", wrapped[0], None))
                     lines += [f"  {'':<{width}} {t}" for t in wrapped[1:]]
+            elif sec == "interface" and key == "debonded":
+                if not v:
+                    lines.append(row("debonded", "[] (bonded everywhere)", None))
+                for i, reg in enumerate(v):
+                    parts = []
+                    for k, x in reg.items():
+                        if k == "shape" or x is None:
+                            continue
+                        spec = DEBONDED_SCHEMA[k]
+                        if spec.kind == "floats":
+                            x = "[" + ", ".join(format_si(e, "length") for e in x) + "]"
+                        elif spec.kind == "float" and spec.dim != "dimensionless":
+                            x = format_si(x, spec.dim)
+                        else:
+                            x = _show(x)
+                        parts.append(f"{k}={x}")
+                    lines.append(
+                        row(f"debonded[{i}]", f"{reg['shape']}: " + ", ".join(parts), None)
+                    )
             elif sec == "solver" and key == "petsc_options":
                 text = ", ".join(f"{k}={_show(x)}" for k, x in v.items()) or "{} (solver defaults)"
                 lines.append(row(key, text, None))

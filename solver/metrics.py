@@ -50,6 +50,7 @@ EC_COLUMNS = (
     "asr_total",
     "asr_interfacial",
     "active_fraction",
+    "roughness_ratio",
     "constriction_factor",
     "charge_passed",
     "charge_balance_error",
@@ -141,9 +142,15 @@ def thermal_row(sim) -> dict:
 def electrochemistry_row(sim) -> dict:
     """Cell-level electrochemical metrics of a :class:`solver.simulation.Simulation`.
 
-    ASRs are in Ω·cm²: total (V − U_mean)/j_app with U_mean the area-mean open-circuit potential
-    on Γ_int, interfacial ⟨φ_e − φ_s − U⟩_j / j_app with ⟨·⟩_j the current-weighted mean over
-    Γ_int. ``active_fraction`` = A_active/A_app = ∫ f dΓ / A_app; ``constriction_factor`` =
+    ASRs are in Ω·cm², both against one open-circuit reference, the current-weighted mean
+    U_j = ∫ U j_n dΓ / I: total (V − U_j)/j_app, interfacial ⟨φ_e − φ_s⟩_j − U_j over j_app with
+    ⟨·⟩_j the current-weighted mean over Γ_int. Their difference is the bulk (ohmic) ASR
+    (Q_J,electrode + Q_J,electrolyte)/(I j_app) ≥ 0 (multiply each bulk equation by its potential
+    and integrate: docs/theory.md §5), so total ≥ interfacial always. ``ocv`` is the area mean
+    of U over Γ_int (defined at rest too).
+    Γ_int. ``active_fraction`` = A_active/A_geom = ∫ f dΓ / |Γ_int| ∈ [0, 1] (f = w_b + w_c of
+    :mod:`solver.physics.contact`), ``roughness_ratio`` = A_geom/A_app = |Γ_int|/A_app (so
+    A_active/A_app = active_fraction · roughness_ratio); ``constriction_factor`` =
     max(j_n)/j_app over the interface points. Balance errors are relative: the galvanostatic
     current (∫ j_n dΓ vs j_app A_app), and the Li inventory (electrode Li change + net
     charge/F, over the charge throughput ∫|I|dt/F).
@@ -176,13 +183,18 @@ def electrochemistry_row(sim) -> dict:
             "current_density_applied": j_app,
             "voltage": V,
             "ocv": U_mean,
-            "active_fraction": ec.interface_integral(ec.f * one("+")) / sim.A_app,
+            "active_fraction": ec.interface_integral(ec.f * one("+")) / A_geom,
+            "roughness_ratio": A_geom / sim.A_app,
         }
     )
-    if abs(j_app) > 0:
-        row["asr_total"] = (V - U_mean) / j_app * 1e4
+    if abs(j_app) > 0 and I_now:
+        if isinstance(ec.U, int | float):  # a uniform OCV
+            U_j = float(ec.U)
+        else:
+            U_j = ec.interface_integral(ec.U * ec.j_n) / I_now
+        row["asr_total"] = (V - U_j) / j_app * 1e4
         dphi_j = ec.interface_integral(ec.dphi * ec.j_n)
-        row["asr_interfacial"] = (dphi_j / I_now) / j_app * 1e4 if I_now else float("nan")
+        row["asr_interfacial"] = (dphi_j / I_now) / j_app * 1e4
         jn = ec.point_values(ec.j_n)
         nloc = ec.Q.dofmap.index_map.size_local
         jmax = comm.allreduce(
@@ -200,11 +212,25 @@ def electrochemistry_row(sim) -> dict:
 
 
 class MechanicsMetrics:
-    """Interface and energy metrics of a :class:`~solver.physics.mechanics.Mechanics`."""
+    """Interface and energy metrics of a :class:`~solver.physics.mechanics.Mechanics`.
+
+    Over Γ_int (docs/theory.md §4): ``contact_fraction`` = A_contact/A_geom =
+    ∫ [(1 − D) + D s(g_n)] dΓ / |Γ_int| (bonded, or decohered with the gap closed);
+    ``debonded_fraction`` = ∫ D dΓ / |Γ_int|, the decohered area (D = Φ/G_c, the dissipated
+    fraction); ``mean_damage`` the mean secant stiffness damage d (a numerical quantity: it moves
+    with the penalty and is not a prediction); ``max_gap`` and the pressures at the interface
+    points (p = −t_n).
+    """
 
     def __init__(self, mech, g_open: float):
+        from solver.physics.contact import gap_switch
+
         self.m = mech
         self.g_open = g_open
+        # A_contact/A_geom: bonded, or decohered with the gap closed (docs/theory.md §4)
+        self._contact = lambda im: (
+            (1 - im.state.decohesion) + im.state.decohesion * gap_switch(im.state.g_n, g_open)
+        )
         self.dissipation = 0.0
         self.external_work = 0.0
         self._last: dict[int, tuple[float, float]] = {}
@@ -257,9 +283,8 @@ class MechanicsMetrics:
         comm = self.m.msh.comm
         gn, p, d, w = self.interface_arrays()
         W = comm.allreduce(float(w.sum()), op=MPI.SUM)
-        in_contact = gn <= self.g_open
-        contact = comm.allreduce(float(w[in_contact].sum()), op=MPI.SUM) / W
-        debonded = comm.allreduce(float(w[d >= 1.0 - 1e-9].sum()), op=MPI.SUM) / W
+        contact = self.m.interface_integral(self._contact) / self.area
+        debonded = self.m.interface_integral(lambda im: im.D_old("+")) / self.area
         mean_d = comm.allreduce(float((w * d).sum()), op=MPI.SUM) / W
         max_gap = comm.allreduce(float(gn.max(initial=-np.inf)), op=MPI.MAX)
         mean_p = comm.allreduce(float((w * p).sum()), op=MPI.SUM) / W

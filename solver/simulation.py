@@ -23,6 +23,7 @@ from mpi4py import MPI
 
 from meshes import tags as T
 from solver.physics.cohesive import CohesiveLaw
+from solver.physics.contact import ContactLaw
 from solver.physics.electrochemistry import F_CONST, Electrochemistry, Kinetics
 from solver.physics.heat import Heat, HeatBalance
 from solver.physics.mechanics import Mechanics
@@ -51,56 +52,151 @@ def stack_height(dom) -> float:
     return hi - lo
 
 
+def stiffness_length(dom) -> float:
+    """ℓ in the default interface stiffness K = α E/ℓ (m): the shortest physical length over
+    which the interface tractions vary, independent of the mesh. The thinner of the two regions
+    joined by Γ_int (volume/|Γ_int|: a layer's mean thickness, r/3 for a sphere) and the
+    geometry's finest feature when its family reports one (``feature_length``: the shortest
+    surface wavelength over 2π, a contact radius, the smallest particle radius)."""
+    one = fem.Constant(dom.mesh, 1.0)
+    itf = dom.interfaces[T.INTERFACE]
+
+    def total(form):
+        return dom.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+
+    area = total(one("+") * dom.dS(T.INTERFACE))
+    lengths = []
+    for tags in (itf.plus_tags, itf.minus_tags):
+        vol = sum(total(one * dom.dx(t)) for t in tags)
+        if dom.axisymmetric:  # per radian: ∫ r dA over ∫ r ds
+            x = ufl.SpatialCoordinate(dom.mesh)
+            vol = sum(total(x[0] * dom.dx(t)) for t in tags)
+            area_r = total(x[0]("+") * dom.dS(T.INTERFACE))
+            lengths.append(vol / area_r)
+        else:
+            lengths.append(vol / area)
+    feature = getattr(dom, "geometry_meta", {}).get("feature_length")
+    if feature:
+        lengths.append(float(feature))
+    return min(lengths)
+
+
 def cohesive_law(
-    itf: dict, materials: dict, h: float, roles=("electrode", "electrolyte"), L: float = 0.0
+    itf: dict, materials: dict, ell: float, roles=("electrode", "electrolyte"), L: float = 0.0
 ) -> CohesiveLaw:
-    """The interface law of a resolved [interface] section. Default stiffnesses scale with the
-    adjacent moduli and the interface element size: K = 50 E_min / h, contact penalty
-    K_c = penalty · E_max / h (at least K_n); a fully debonded interface keeps the residual
-    stiffness K_res = 1e-6 E_min / L (L: the stack height), so that a body floating on an open
+    """The interface law of a resolved [interface] section.
+
+    Default stiffnesses are physical, not numerical: K_n = K_t = α E_min/ℓ and the contact
+    penalty K_c = α E_max/ℓ (at least K_n), α = ``interface.penalty``, ℓ = :func:`stiffness_length`.
+    The interface compliance 1/K is then a fraction 1/α of the bulk compliance ℓ/E over the
+    shortest length the stresses vary on (Turon et al., Eng. Fract. Mech. 74 (2007) 1665 use
+    K = α E/t with α ≫ 1): with α = 1e3 the interface adds 0.1 % of compliance, 1 % at ×0.1,
+    and the outputs sit in the stiff limit. A fully debonded interface keeps the residual
+    stiffness K_res = 1e-6 E_min/L (L: the stack height), so that a body floating on an open
     gap keeps a regular Jacobian (1 µm of opening carries ~1e-6 E_min µm/L of traction)."""
     Es = [materials[r]["E"] for r in roles if r in materials]
     E_min, E_max = min(Es), max(Es)
-    K_n = itf.get("K_n") or 50.0 * E_min / h
-    K_t = itf.get("K_t") or K_n
-    K_c = max(K_n, float(itf.get("penalty") or 10.0) * E_max / h)
+    alpha = itf["penalty"]
+    K_n = itf["K_n"] or alpha * E_min / ell
+    K_t = itf["K_t"] or K_n
+    K_c = itf["K_c"] or max(K_n, alpha * E_max / ell)
     return CohesiveLaw(
         K_n=K_n,
         K_t=K_t,
         K_c=K_c,
-        sigma_c=itf.get("sigma_c", 20e6),
-        tau_c=itf.get("tau_c", 30e6),
-        G_Ic=itf.get("G_Ic", 1.0),
-        G_IIc=itf.get("G_IIc", 3.0),
-        eta=itf.get("bk_eta", 2.0),
-        law=itf.get("law", "bilinear"),
-        friction=itf.get("friction", 0.0) or 0.0,
+        sigma_c=itf["sigma_c"],
+        tau_c=itf["tau_c"],
+        G_Ic=itf["G_Ic"],
+        G_IIc=itf["G_IIc"],
+        eta=itf["bk_eta"],
+        law=itf["law"],
+        friction=itf["friction"],
         K_res=1e-6 * E_min / L if L > 0 else 0.0,
-        viscosity=itf.get("viscosity") or 0.0,
+        viscosity=itf["viscosity"],
     )
 
 
-def kinetics_from_case(itf: dict, materials: dict) -> Kinetics:
-    e, s = materials["electrode"], materials["electrolyte"]
-    hard = [m.get("hardness") for m in (e, s) if m.get("hardness")]
-    es = [(m["E"], m["nu"]) for m in (e, s)]
-    E_star = 1.0 / sum((1 - nu**2) / E for E, nu in es)
+def cohesive_zone_length(law: CohesiveLaw, materials: dict, roles=("electrode", "electrolyte")):
+    """Hillerborg's cohesive-zone length l_cz = E' G_c/σ_c² (m), the smaller of modes I and II,
+    with E' the plane-strain modulus of the pair, 2/E' = Σ (1 − ν²)/E (E/(1 − ν²) for identical
+    materials; Hillerborg et al., Cem. Concr. Res. 6 (1976) 773); the process zone spans
+    ~0.2–1 l_cz (Turon et al. 2007) and needs ≥ 3 interface elements."""
+    E_p = 2.0 / sum((1 - materials[r]["nu"] ** 2) / materials[r]["E"] for r in roles)
+    return min(E_p * law.G_Ic / law.sigma_c**2, E_p * law.G_IIc / law.tau_c**2)
+
+
+def interface_roles(dom) -> tuple[str, str]:
+    """The material roles on the two sides of Γ_int: the electrode and the "−" side (the
+    electrolyte, or the coating of a coated stack)."""
+    return ("electrode", T.cell_name(dom.interfaces[T.INTERFACE].minus_tags[0]))
+
+
+def debonded_regions(regions: list[dict], gdim: int, axisymmetric: bool):
+    """(D(x), registry(x)) of the resolved [[interface.debonded]] regions: the largest
+    decohesion of the regions covering a point, and whether every region covering it keeps the
+    registry. Interface coordinates: x (2D; r when axisymmetric), (x, y) in 3D."""
+
+    def masks(X):
+        for reg in regions:
+            x = X[0]
+            shape = reg["shape"]
+            if shape == "all":
+                m = np.ones(x.shape, dtype=bool)
+            elif shape == "interval":
+                m = (x >= reg["x"][0]) & (x <= reg["x"][1])
+            elif shape == "box":
+                y = X[1]
+                m = (x >= reg["x"][0]) & (x <= reg["x"][1])
+                m &= (y >= reg["y"][0]) & (y <= reg["y"][1])
+            else:  # disk
+                c = reg["centre"]
+                r2 = (x - c[0]) ** 2 + ((X[1] - c[1]) ** 2 if gdim == 3 else 0.0)
+                m = r2 <= reg["radius"] ** 2
+            yield reg, m
+
+    def D_fn(X):
+        D = np.zeros(X.shape[1])
+        for reg, m in masks(X):
+            D = np.where(m, np.maximum(D, reg["decohesion"]), D)
+        return D
+
+    def registry_fn(X):
+        keep = np.ones(X.shape[1], dtype=bool)
+        for reg, m in masks(X):
+            keep &= ~m | reg["registry"]
+        return keep
+
+    return D_fn, registry_fn
+
+
+def kinetics_from_case(itf: dict) -> Kinetics:
     return Kinetics(
-        kind=itf.get("kinetics", "butler_volmer"),
-        i0=itf.get("i0", 10.0),
-        alpha_a=itf.get("alpha_a", 0.5),
-        alpha_c=itf.get("alpha_c", 0.5),
-        R_ct=itf.get("R_ct"),
-        h_sei=itf.get("h_sei0", 0.0) or 0.0,
-        kappa_sei=itf.get("kappa_sei", 1e-6),
-        microcontact=itf.get("microcontact", "plastic"),
-        asperity_radius=itf.get("asperity_radius", 1e-6),
-        asperity_spacing=itf.get("asperity_spacing"),
-        work_of_adhesion=itf.get("work_of_adhesion", 0.2),
-        hardness=min(hard) if hard else 1e9,
+        kind=itf["kinetics"],
+        i0=itf["i0"],
+        alpha_a=itf["alpha_a"],
+        alpha_c=itf["alpha_c"],
+        R_ct=itf["R_ct"],
+        h_sei=itf["h_sei0"],
+        kappa_sei=itf["kappa_sei"],
+    )
+
+
+def contact_from_case(itf: dict, materials: dict, roles=("electrode", "electrolyte")) -> ContactLaw:
+    """The sub-grid contact law of Γ_int: micro-contacts on the softer side (hardness), the
+    contact modulus E* = [Σ (1 − ν²)/E]⁻¹ of the pair ``roles`` (:func:`interface_roles`)."""
+    e, s = materials[roles[0]], materials[roles[1]]
+    hard = [m["hardness"] for m in (e, s) if m.get("hardness")]
+    E_star = 1.0 / sum((1 - m["nu"] ** 2) / m["E"] for m in (e, s))
+    return ContactLaw(
+        microcontact=itf["microcontact"],
+        asperity_radius=itf["asperity_radius"],
+        asperity_spacing=itf["asperity_spacing"],
+        work_of_adhesion=itf["work_of_adhesion"],
+        hardness=min(hard) if hard else math.inf,
         E_star=E_star,
-        g_open=itf.get("g_open", 1e-9),
-        constriction=bool(itf.get("constriction", True)),
+        g_open=itf["g_open"],
+        registry_length=itf["registry_length"],
+        constriction=itf["constriction"],
     )
 
 
@@ -126,16 +222,16 @@ class Simulation:
         r = case.resolved
         self.case, self.dom = case, dom
         mats = r["materials"]
-        loading = r.get("loading", {})
-        itf = r.get("interface", {})
-        phys = r.get("physics", {})
-        degree = int(phys.get("degree", 1))
-        self.T_ref = loading.get("T_ref", 298.15)
-        self.T = fem.Constant(dom.mesh, float(loading.get("temperature", self.T_ref)))
+        loading = r["loading"]
+        itf = r["interface"]
+        phys = r["physics"]
+        degree = int(phys["degree"])
+        self.T_ref = loading["T_ref"]
+        self.T = fem.Constant(dom.mesh, float(loading["temperature"]))
         electrode = mats["electrode"]
         self.metal = electrode.get("kind") == "metal"
         self.c_max = electrode.get("c_max") or 1.0
-        self.g_open = itf.get("g_open", 1e-9)
+        self.g_open = itf["g_open"]
         self.mode = "rest"
         self.j_app = 0.0
         self.t_acc = 0.0
@@ -146,23 +242,34 @@ class Simulation:
         # heat: temperature fields on both sides of Γ_int (else the uniform Constant self.T)
         self.heat = None
         self.thermal_outcome = None
-        kin = kinetics_from_case(itf, mats)
-        if phys.get("thermal"):
+        kin = kinetics_from_case(itf)
+        contact = (
+            contact_from_case(itf, mats, interface_roles(dom))
+            if phys["electrochemistry"] or phys["thermal"]
+            else None
+        )
+        if phys["thermal"]:
             th = r["thermal"]
-            self.T_init = float(loading.get("temperature", self.T_ref))
-            self.T_amb0 = float(th.get("T_ambient") or self.T_init)
+            self.T_init = float(loading["temperature"])
+            self.T_amb0 = float(th["T_ambient"])
             self.T_amb = fem.Constant(dom.mesh, self.T_amb0)
-            self.T_limit = float(th.get("T_limit") or 453.65)
-            self.retention_min = float(th.get("retention_min") or 0.1)
+            self.T_limit = float(th["T_limit"])
+            self.retention_min = float(th["retention_min"])
             self.heat = Heat(
-                dom, mats, th, degree=degree, T_init=self.T_init, T_ambient=self.T_amb, kin=kin
+                dom,
+                mats,
+                th,
+                degree=degree,
+                T_init=self.T_init,
+                T_ambient=self.T_amb,
+                contact=contact,
             )
         T_e = self.heat.T_e if self.heat else self.T
         # Li transport (intercalation electrodes); else a prescribed c = soc · c_max
         self.transport = None
         c_field = fem.Constant(dom.mesh, 0.0)
         self.c_prescribed = c_field
-        if phys.get("transport") and not self.metal:
+        if phys["transport"] and not self.metal:
             self.transport = Transport(
                 dom,
                 dom.subdomain((T.ELECTRODE,)),
@@ -174,37 +281,51 @@ class Simulation:
             c_field = self.transport.c
             self.c_prescribed = None
         self.mech = None
-        if phys.get("mechanics", True):
+        if phys["mechanics"]:
             h = interface_h(dom, T.INTERFACE)
             L = stack_height(dom)
-            laws = {T.INTERFACE: cohesive_law(itf, mats, h, L=L)}
+            ell = stiffness_length(dom)
+            roles = interface_roles(dom)
+            laws = {T.INTERFACE: cohesive_law(itf, mats, ell, roles, L=L)}
             if T.INTERFACE_COATING in dom.interfaces:
                 laws[T.INTERFACE_COATING] = cohesive_law(
-                    itf, mats, h, ("coating", "electrolyte"), L=L
+                    itf, mats, ell, ("coating", "electrolyte"), L=L
                 )
             self.law = laws[T.INTERFACE]
+            self.stiffness_length = ell
+            self.l_cz = cohesive_zone_length(self.law, mats, roles)
+            if self.l_cz < 3.0 * h:
+                log.warning(
+                    f"  interface: the cohesive-zone length E*G_c/sigma_c^2 = {self.l_cz:.3g} m "
+                    f"is resolved by {self.l_cz / h:.2g} interface elements (h = {h:.3g} m); "
+                    f"the process zone needs >= 3: refine geometry.h_interface below "
+                    f"{self.l_cz / 3:.3g} m"
+                )
             self.mech = Mechanics(
                 dom,
                 mats,
                 laws,
                 degree=degree,
-                bonded_layers=bool(itf.get("bonded_layers", True)),
-                lateral=loading.get("lateral") or "roller",
-                bottom=loading.get("bottom") or "roller",
-                pressure_mode=loading.get("pressure_mode", "traction"),
+                bonded_layers=bool(itf["bonded_layers"]),
+                lateral=loading["lateral"],
+                bottom=loading["bottom"],
+                pressure_mode=loading["pressure_mode"],
                 T_ref=self.T_ref,
                 c_field=c_field,
                 temperature=self.T,
                 temperature_fields=self.heat.field_of if self.heat else None,
             )
             self.h_int = h
+            if itf["debonded"]:
+                D_fn, reg_fn = debonded_regions(itf["debonded"], dom.gdim, dom.axisymmetric)
+                self.mech.set_initial_decohesion(D_fn, reg_fn)
             if self.heat is not None:
                 self.heat.mech = self.mech
                 for em in self.heat.entity_maps:  # forms of the mechanics see T (thermal strain)
                     if all(em is not e for e in self.mech.entity_maps):
                         self.mech.entity_maps.append(em)
         self.ec = None
-        if phys.get("electrochemistry"):
+        if phys["electrochemistry"]:
             hk = {}
             if self.heat is not None:
                 hk = dict(
@@ -219,14 +340,15 @@ class Simulation:
                 dom,
                 mats,
                 kin,
+                contact=contact,
                 mech=self.mech,
                 degree=degree,
                 temperature=self.T,
                 ocv=linear_ocv(electrode),
                 c=self.transport.c if self.transport else None,
                 T_ref=self.T_ref,
-                counter_boundary=loading.get("counter_boundary") or "auto",
-                Ea_i0=float(itf.get("Ea_i0") or 0.0),
+                counter_boundary=loading["counter_boundary"],
+                Ea_i0=float(itf["Ea_i0"]),
                 **hk,
             )
             self.A_app = self._collector_area()
@@ -276,6 +398,7 @@ class Simulation:
             name="ssbx",
             field_tolerances=self._field_tolerances(),
             block_scales=self.block_scales,
+            max_update=self._update_caps(),
         )
         if self.ec is not None:  # start at open circuit: V = U(c_init), φ_e = V
             c0 = electrode.get("c_init") or 0.0
@@ -285,6 +408,8 @@ class Simulation:
             self.ec.V_cell.value = U0
             self.ec.phi_e.x.array[:] = U0
         self._prev = [f.x.array.copy() for f in self.fields]
+        self._mech_problem = None  # the staggered mechanics predictor (Li stripping)
+        self._dt = 0.0
         self.li0 = self._li_inventory()
         self.heat_balance = HeatBalance(self.heat, self.entity_maps) if self.heat else None
         self.heat_powers = {"joule": 0.0, "interface": 0.0, "out": 0.0}
@@ -317,6 +442,14 @@ class Simulation:
             else:
                 tols.append(0.0)
         return tols
+
+    def _update_caps(self) -> dict[int, float]:
+        """Largest Newton update of each displacement field (see CoupledProblem): the
+        stiffness length ℓ (m), far above the displacement increments of a converging step."""
+        ell = getattr(self, "stiffness_length", None)
+        if ell is None:
+            return {}
+        return {i: ell for i, f in enumerate(self.fields) if f.name.startswith("u_")}
 
     def _collector_area(self) -> float:
         one = fem.Constant(self.dom.mesh, 1.0)
@@ -383,9 +516,39 @@ class Simulation:
         self._dt = dt
 
     def solve(self) -> SolveResult:
+        self._predict_mechanics()
         if self.ec is None or self.mode == "voltage":
             return self.problem.solve()
         return self._solve_galvanostatic()
+
+    def _predict_mechanics(self) -> None:
+        """Staggered predictor for a step that starts with a jump of the interface gap: the
+        stripped Li thickness s grows by (ds/dt) Δt at the start of each step, so the last
+        converged displacements leave Γ_int open by that much and the first coupled Newton
+        iteration sees no contact stiffness (only K_res): its update would move the floating
+        stack by traction/K_res, and the linearised ion path with it. The mechanics alone (the
+        other fields frozen) first closes the gap; the coupled Newton then starts in contact.
+        A predictor that does not converge is discarded."""
+        if not (self.metal and self.mech is not None and self._dt > 0):
+            return
+        im = self.mech.interfaces[0]
+        if not np.any(im.s_rate.x.array):
+            return
+        if self._mech_problem is None:
+            m = self.mech
+            self._mech_problem = CoupledProblem(
+                m.F_blocks,
+                m.fields,
+                m.bcs,
+                m.entity_maps,
+                name="ssbx_predictor",
+                field_tolerances=[1e-12 * self.h_int for _ in m.fields],
+                block_scales=None,
+            )
+        saved = [f.x.array.copy() for f in self.mech.fields]
+        if not self._mech_problem.solve().converged:
+            for f, a in zip(self.mech.fields, saved):
+                f.x.array[:] = a
 
     def _solve_galvanostatic(self) -> SolveResult:
         """Secant iteration on V for ∫ j_n dΓ = j_app A_app."""
@@ -465,12 +628,14 @@ class Simulation:
         self._strip_pending = None
 
     def damage_increment(self) -> float:
+        """Largest decohesion increment ΔD over the interface points in the current trial step
+        (the stepper bounds it: the decohesion path is then resolved in time)."""
         if self.mech is None:
             return 0.0
         inc = 0.0
         for im in self.mech.interfaces:
-            d = self.mech.interface_point_values(im, im.state.damage)
-            inc = max(inc, float(np.max(d - im.d_old.x.array, initial=0.0)))
+            D = self.mech.interface_point_values(im, im.state.decohesion)
+            inc = max(inc, float(np.max(D - im.D_old.x.array, initial=0.0)))
         return self.dom.comm.allreduce(inc, op=MPI.MAX)
 
     def accept(self) -> dict:
@@ -616,7 +781,7 @@ class FieldWriter:
             De = fem.functionspace(ec.sub_e.mesh, ("DG", 0, (gd,)))
             self._expr(fe, De, "current_density", -ec.sigma_e() * ufl.grad(ec.phi_e))
             Ds = fem.functionspace(ec.sub_s.mesh, ("DG", 0, (gd,)))
-            kappa = ec.materials[T.cell_name(ec.ionic_tags[0])]["kappa"]
+            kappa = ec.kappa(ec.ionic_tags[0])  # κ(T) at the uniform temperature
             if sim.heat is not None:  # κ(T) with the temperature copied onto the ionic submesh
                 tag0 = ec.ionic_tags[0]
                 m0 = ec.materials[T.cell_name(tag0)]
@@ -669,11 +834,12 @@ class FieldWriter:
                         "t_n": st.t_n,
                         "t_t": ufl.sqrt(ufl.dot(st.t_t, st.t_t)),
                         "damage": st.damage,
-                        # 0 open, 1 debonded contact, 2 (partly) bonded
+                        "decohesion": st.decohesion,
+                        # 0 open, 1 decohered contact, 2 (partly) bonded
                         "contact_state": ufl.conditional(
-                            ufl.gt(st.g_n, sim.g_open),
-                            0.0,
-                            ufl.conditional(ufl.ge(st.damage, 1.0), 1.0, 2.0),
+                            ufl.gt(st.decohesion, 1.0 - 1e-9),
+                            ufl.conditional(ufl.gt(st.g_n, sim.g_open), 0.0, 1.0),
+                            2.0,
                         ),
                     }
                 )
@@ -681,6 +847,8 @@ class FieldWriter:
                 exprs.update(
                     {"j_n": ec.j_n, "active_fraction": ec.f * ufl.as_ufl(1.0), "eta": ec.eta}
                 )
+                if ec.contact_path and not isinstance(ec.ion_path.registry, float):
+                    exprs["registry"] = ec.ion_path.registry
             if sim.heat is not None:
                 exprs["T_interface"] = sim.heat.T_itf
                 exprs["contact_conductance"] = sim.heat.contact_conductance() * ufl.as_ufl(1.0)

@@ -27,8 +27,18 @@ g_n = [[u]]·n, g_t = [[u]] − g_n n. Traction on the electrode side (energy-co
   (at the current mixity) is Φ = G_c (min(δ, δ_f) − δ₀)/(δ_f − δ₀) (bilinear) or
   ½Kδ₀² + Kδ₀δ_c(1 − e) − ½Kδ₀δ e, e = exp(−(δ − δ₀)/δ_c) (exponential), 0 below onset; the
   model keeps Φ_max at the interface points as history.
-* Optional regularised Coulomb friction on damaged contact: t_t += d μ p g_t / sqrt(|g_t|² + ε_t²),
-  p = −K_c ⟨g_n⟩₋ (frictionless by default).
+* Decohesion (the loss of bonding that gates the ion path, :mod:`solver.physics.contact`):
+  D = max(D_old, Φ/G_c(B)) ∈ [0, 1], the dissipated fraction. In the stiff limit δ₀ → 0 it is
+  (δ − δ₀)/(δ_f − δ₀) → δ/δ_f for the bilinear law, with δ_f = 2G_c/σ_eff a physical length:
+  D does not move with the penalty, unlike the secant damage d = 1 − δ₀/δ (δ ≪ δ_f). The
+  viscous regularisation acts on d (the stiffness) only, never on D.
+* Separation history m = max(m_old, |[[u]]|) (opening ⟨g_n⟩₊ and slip |g_t|, unweighted, with
+  the initial gap and the stripped Li thickness in g_n; |·| rounded at 0 over 1e-3 δ_f,
+  δ_f = 2G_Ic/σ_c): the offset that destroys the registry of the two surfaces (contact.py).
+* Smoothing: the Macaulay brackets are rounded over a traction width of 1e-3 σ_c (a length
+  1e-3 σ_c/K_c in g_n): the tractions move by at most ~1e-3 σ_c whatever the penalty.
+* Optional regularised Coulomb friction on the decohered part of the contact:
+  t_t += D μ p g_t / sqrt(|g_t|² + ε_t²), p = −K_c ⟨g_n⟩₋ (frictionless by default).
 """
 
 from __future__ import annotations
@@ -107,12 +117,17 @@ class InterfaceState:
     energy_release: object  # Y = ½(K_n⟨g_n⟩₊² + K_t|g_t|²) (drives damage)
     stored: object  # recoverable interface energy density
     dissipation: object  # Φ(δ, B): energy dissipated per unit area up to separation δ
+    decohesion: object  # trial decohesion D = max(D_old, Φ/G_c(B)) ∈ [0, 1]
+    separation_max: object  # trial history max of |[[u]]| (m)
 
 
-def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None, dt=None) -> InterfaceState:
+def evaluate(
+    law: CohesiveLaw, jump, n, d_old, gap0=None, dt=None, D_old=0.0, m_old=0.0
+) -> InterfaceState:
     """Interface kinematics, damage and traction for the separation ``jump`` (UFL vector on Γ),
     unit normal ``n`` (Ω_s → Ω_e), stored damage ``d_old`` and an optional initial normal gap
-    ``gap0`` (added to g_n: an initial geometric gap, or the stripped thickness s of Li metal)."""
+    ``gap0`` (added to g_n: an initial geometric gap, or the stripped thickness s of Li metal);
+    ``D_old``/``m_old``: stored decohesion and separation history."""
     g_n = ufl.dot(jump, n)
     g_t = jump - g_n * n
     if gap0 is not None:
@@ -147,11 +162,6 @@ def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None, dt=None) -> InterfaceS
         t_coh = t_coh + d * law.K_res * (gnp * n + g_t)
     t_con = law.K_c * gnn * n
     t = t_coh + t_con
-    if law.friction > 0:
-        p = -law.K_c * gnn
-        t = t + d * law.friction * p * g_t / ufl.sqrt(gt2 + law.slip_reg**2)
-    t_n = ufl.dot(t, n)
-    t_t = t - t_n * n
     Y = 0.5 * (law.K_n * gnp**2 + law.K_t * gt2)
     stored = (1 - d) * Y + 0.5 * law.K_c * gnn**2
     if law.K_res > 0:
@@ -162,4 +172,15 @@ def evaluate(law: CohesiveLaw, jump, n, d_old, gap0=None, dt=None) -> InterfaceS
         e = ufl.exp(-(delta - d0) / dc)
         phi = 0.5 * law.K_n * d0**2 + law.K_n * d0 * dc * (1 - e) - 0.5 * law.K_n * d0 * delta * e
     phi = ufl.conditional(ufl.gt(delta, d0), phi, 0.0)
-    return InterfaceState(jump, g_n, g_t, delta, B, d, t, t_n, t_t, Y, stored, phi)
+    D = ufl.max_value(D_old, ufl.min_value(phi / Gc, 1.0))
+    if law.friction > 0:  # on the decohered part of the contact (D, not the numerical d)
+        p = -law.K_c * gnn
+        t = t + D * law.friction * p * g_t / ufl.sqrt(gt2 + law.slip_reg**2)
+    t_n = ufl.dot(t, n)
+    t_t = t - t_n * n
+    # |[[u]]| rounded at 0 over ℓ_s = 1e-3 δ_f (mode I; a physical length): |g| − ℓ_s for
+    # |g| ≫ ℓ_s, |g|²/2ℓ_s near 0, so the tiny elastic jumps of a bonded interface do not make
+    # the registry (and the current) kink with their sign
+    ell_s = 1e-3 * 2.0 * law.G_Ic / law.sigma_c
+    m = ufl.max_value(m_old, ufl.sqrt(gnp**2 + gt2 + ell_s**2) - ell_s)
+    return InterfaceState(jump, g_n, g_t, delta, B, d, t, t_n, t_t, Y, stored, phi, D, m)

@@ -1,27 +1,26 @@
-"""Potentials and interface kinetics through a contact-gated Γ_int (PHYSICS.md §4–5).
+"""Potentials and interface kinetics through a contact-gated Γ_int (docs/theory.md §4–5).
 
 Fields: electronic potential φ_e on the electrode, ionic potential φ_s on the ionic conductors
 (electrolyte layers and coating), jumping at Γ_int. Bulk: ∇·(σ_e∇φ_e) = 0, ∇·(κ_s∇φ_s) = 0.
 
-Interface current from the electrode into the electrolyte (A per m² of Γ_int) through two
-parallel paths, gated by the contact state computed by the mechanics:
+Interface current from the electrode into the electrolyte (A per m² of Γ_int) through the two
+parallel paths of :mod:`solver.physics.contact`, whose weights follow the contact state computed
+by the mechanics (decohesion D, gap g_n, registry ρ, contact pressure p):
 
-    j_n = s(g_n) · [ (1 − d) j_kin(η_b)  +  d φ_mc(p) j_kin(η_c) ]
-    Δφ = φ_e − φ_s − U(c) = η_b + r_sei j_kin(η_b)             (bonded part)
-                          = η_c + (r_sei + r_con) j_kin(η_c)   (debonded, pressed micro-contacts)
+    j_n = w_b j_kin(η_b) + w_c j_kin(η_c)
+    Δφ = φ_e − φ_s − U(c) = η_b + r_sei j_kin(η_b)                (intimate contact)
+                          = η_c + (r_sei + r_spot) j_kin(η_c)     (micro-contacts)
     j_kin(η) = i0 [exp(α_a F η/RT) − exp(−α_c F η/RT)]  (Butler–Volmer)  or  η / R_ct (linear)
-    r_sei = h_sei/κ_sei,   r_con = π a / (4 κ_s φ_mc)  (Holm constriction of the micro-contacts)
+    r_sei = h_sei/κ_sei,   r_spot = ψ_ft(√φ) πa/4 (1/κ_s + 1/σ_e)  (Holm, per unit spot area;
+    ψ_ft Gibson's flux-tube factor for spots crowded at the contact fraction φ)
 
-d is the interface damage, φ_mc the micro-contact fraction of debonded, pressed contact (plastic
-min(1, p/H); Hertz or JKR asperities of radius a on a square array of spacing ℓ: φ = π a²/ℓ²
-with the Hertz/JKR radius at the asperity load p ℓ²), s a smooth switch from 1 (g_n ≤ 0) to 0
-(g_n ≥ g_open): an open gap blocks the current. The active fraction is f = s [(1 − d) + d φ_mc]
-(A_active = ∫ f dΓ). Without mechanics d = 0 and s = 1.
+j_kin is the current density where the surfaces touch; w_b + w_c = f is the active fraction of
+Γ_int (A_active = ∫ f dΓ). κ_s, σ_e and i0 follow the Arrhenius laws at the interface
+temperature (the uniform temperature without the heat equation). Without mechanics w_b = 1.
 
 With Butler–Volmer kinetics and a series resistance on a path, that path's kinetic overpotential
 η is an extra unknown on the Γ_int submesh (one value per interface quadrature point; its
-residual is the series relation above, well conditioned even for a huge r_con); otherwise η = Δφ
-(or the linear closed form).
+residual is the series relation above); otherwise η = Δφ (or the linear closed form).
 
 Boundary conditions: φ_e = V on the electrode current collector (bottom face; or on the whole
 electrode when it has no collector face, e.g. isolated particles: an ideal electronic network)
@@ -32,7 +31,6 @@ face). V is the cell voltage: prescribed (potentiostatic) or solved for so that 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import solver.petsc_env  # noqa: F401  (before dolfinx)
@@ -44,6 +42,7 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
 from meshes import tags as T
+from solver.physics.contact import ContactLaw, IonPath, ion_path, no_contact_mechanics
 
 F_CONST = 96485.33212  # C/mol
 R_GAS = 8.314462618  # J/(mol K)
@@ -51,54 +50,15 @@ R_GAS = 8.314462618  # J/(mol K)
 
 @dataclass(frozen=True)
 class Kinetics:
-    kind: str = "butler_volmer"  # or "linear"
-    i0: float = 10.0  # A/m^2
-    alpha_a: float = 0.5
-    alpha_c: float = 0.5
-    R_ct: float | None = None  # Ohm m^2 (linear)
-    h_sei: float = 0.0  # m
-    kappa_sei: float = 1e-6  # S/m
-    microcontact: str = "plastic"  # plastic | hertz | jkr | none
-    asperity_radius: float = 1e-6  # m
-    asperity_spacing: float | None = None  # m (Hertz/JKR arrays; default 10 a)
-    work_of_adhesion: float = 0.2  # J/m^2
-    hardness: float = 1e9  # Pa (softer side)
-    E_star: float = 1e10  # Pa
-    g_open: float = 1e-9  # m
-    constriction: bool = True
+    """Charge transfer at the touching surfaces (SI units; the case's [interface] keys)."""
 
-
-def smooth_min1(x, eps=1e-5):
-    """min(1, max(x, 0)) with a rounded corner at 1 (C¹, within eps/2 of it) for Newton;
-    exact to O(eps²) for small x."""
-    x = ufl.max_value(x, 0.0)
-    return ufl.max_value(0.5 * (1 + x - ufl.sqrt((1 - x) ** 2 + eps**2)), 0.0)
-
-
-def gap_switch(g_n, g_open):
-    """1 for g_n ≤ 0, 0 for g_n ≥ g_open, cubic smoothstep in between."""
-    s = ufl.max_value(ufl.min_value(g_n / g_open, 1.0), 0.0)
-    return 1 - s * s * (3 - 2 * s)
-
-
-def microcontact_fraction(kin: Kinetics, p):
-    """φ_mc(p) for debonded contact pressed by p ≥ 0 (UFL)."""
-    p = ufl.max_value(p, 0.0)
-    if kin.microcontact == "none":
-        return 1.0
-    if kin.microcontact == "plastic":
-        return smooth_min1(p / kin.hardness)
-    ell = kin.asperity_spacing or 10 * kin.asperity_radius
-    R, Es = kin.asperity_radius, kin.E_star
-    P_a = p * ell**2  # load per asperity
-    if kin.microcontact == "hertz":
-        a = (3 * P_a * R / (4 * Es) + 1e-60) ** (1 / 3)
-    else:  # JKR: P = (4E*/3R) z² − sqrt(8πWE*) z with z = a^{3/2}
-        A = 4 * Es / (3 * R)
-        Bc = math.sqrt(8 * math.pi * kin.work_of_adhesion * Es)
-        z = (Bc + ufl.sqrt(Bc**2 + 4 * A * P_a)) / (2 * A)
-        a = z ** (2 / 3)
-    return smooth_min1(math.pi * a**2 / ell**2)
+    kind: str  # butler_volmer | linear
+    i0: float  # A/m^2 at T_ref
+    alpha_a: float
+    alpha_c: float
+    R_ct: float | None  # Ohm m^2 (linear)
+    h_sei: float  # m
+    kappa_sei: float  # S/m
 
 
 def arrhenius(value, Ea, T, T_ref=298.15):
@@ -116,6 +76,7 @@ class Electrochemistry:
         materials: dict,
         kin: Kinetics,
         *,
+        contact: ContactLaw | None = None,
         mech=None,
         degree: int = 1,
         temperature=298.15,
@@ -133,6 +94,7 @@ class Electrochemistry:
     ):
         self.dom, self.msh = dom, dom.mesh
         self.kin, self.mech = kin, mech
+        self.contact = contact
         self.materials = materials
         self.T = temperature
         self.T_ref = T_ref
@@ -177,7 +139,11 @@ class Electrochemistry:
             self.Q = fem.functionspace(self.itf.submesh, ("DG", degree))
         self.r_sei = kin.h_sei / kin.kappa_sei if kin.h_sei > 0 else 0.0
         self.contact_path = mech is not None and bool(mech.interfaces)
-        self.constricted = self.contact_path and kin.constriction and kin.microcontact != "none"
+        if self.contact_path and contact is None:
+            raise ValueError("electrochemistry with mechanics needs the interface ContactLaw")
+        self.constricted = (
+            self.contact_path and contact.constriction and contact.microcontact != "none"
+        )
         bv = kin.kind == "butler_volmer"
         self.eta_b = fem.Function(self.Q, name="eta_bonded") if bv and self.r_sei > 0 else None
         self.eta_c = (
@@ -226,27 +192,28 @@ class Electrochemistry:
     def _interface_terms(self) -> None:
         kin = self.kin
         m = self.mech
-        if self.contact_path:
-            st = m.interfaces[0].state
-            d = st.damage
-            phi_mc = microcontact_fraction(kin, -st.t_n)
-            switch = gap_switch(st.g_n, kin.g_open)
-        else:
-            d, phi_mc, switch = 0.0, 0.0, 1.0
-        self.d, self.phi_mc = d, phi_mc
+        path: IonPath = (
+            ion_path(self.contact, m.interfaces[0].state)
+            if self.contact_path
+            else no_contact_mechanics()
+        )
+        self.ion_path = path
         psi = self.retention
-        self.f = switch * ((1 - d) + d * phi_mc)
+        self.f = path.active
         if psi is not None:
             self.f = psi * self.f
         electrolyte_side = self.itf.minus_tags[0]
         m_s = self.materials[T.cell_name(electrolyte_side)]
-        kappa_s = m_s["kappa"]
-        if self.heat_fields:  # κ at the local interface temperature of the heat equation
-            kappa_s = arrhenius(kappa_s, m_s.get("Ea_kappa", 0.0) or 0.0, self.T_itf, self.T_ref)
+        # κ_s and σ_e at the interface temperature: the same Arrhenius laws as the bulk
+        kappa_s = arrhenius(m_s["kappa"], m_s.get("Ea_kappa", 0.0) or 0.0, self.T_itf, self.T_ref)
+        m_e = self.materials["electrode"]
+        sigma_e = arrhenius(
+            m_e["sigma_e"], m_e.get("Ea_sigma_e", 0.0) or 0.0, self.T_itf, self.T_ref
+        )
         r_b = self.r_sei
         r_c = self.r_sei
         if self.constricted:
-            r_c = r_c + math.pi * kin.asperity_radius / (4 * kappa_s) / ufl.max_value(phi_mc, 1e-12)
+            r_c = r_c + path.spot_resistance((kappa_s, sigma_e))
         self.r_b, self.r_c = r_b, r_c
         c_plus = self.c("+") if self.c is not None else None
         U = self.ocv(c_plus) if c_plus is not None else self.ocv(None)
@@ -269,7 +236,7 @@ class Electrochemistry:
             raise ValueError("interface.R_ct is required for linear kinetics")
         self.residuals = []
 
-        def path(eta_fn, r):
+        def series(eta_fn, r):
             """(j_kin of the path, kinetic overpotential) for the series resistance r."""
             if kin.kind == "linear":
                 j = self.dphi / (kin.R_ct + r)
@@ -281,11 +248,11 @@ class Electrochemistry:
             self.residuals.append((eta_fn, self.dphi - eta - r * j))
             return j, eta
 
-        j_b, self.eta = path(self.eta_b, r_b)
+        j_b, self.eta = series(self.eta_b, r_b)
         self.j_bonded = j_b
         if self.contact_path:
-            j_c, self.eta_contact = path(self.eta_c, r_c)
-            self.j_n = switch * ((1 - d) * j_b + d * phi_mc * j_c)
+            j_c, self.eta_contact = series(self.eta_c, r_c)
+            self.j_n = path.w_bonded * j_b + path.w_contact * j_c
         else:
             self.j_n = j_b
         if psi is not None:

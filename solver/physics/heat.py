@@ -16,14 +16,16 @@ shared equally by the two sides. With these sources Joule + interfacial heat = I
 exactly (the electrical power not stored as chemical energy): the metrics check it.
 
 Contact conductance across Γ_int, through the same two parallel paths as the current
-(solver.physics.electrochemistry):
+(:mod:`solver.physics.contact`: intimate-contact fraction w_b, micro-contact fraction w_c):
 
-    h_c = ψ s(g_n) [ (1 − d) h_bonded + d h_mc ] + h_gap,     h_mc = 4 k_h φ_mc / (π a)
+    h_c = ψ [ w_b h_bonded + w_c (1/h_bonded + 1/h_spot)⁻¹ ] + h_gap D (1 − s(g_n)),
+    h_spot = 2 k_s/(π a ψ_ft(√φ))
 
-h_mc is the Holm thermal constriction conductance of plastic/Hertz/JKR micro-contacts of radius
-a and area fraction φ_mc (k_h the harmonic mean of the two conductivities), the exact thermal
-analogue of the electrical r_con; h_bonded the conductance of the bonded interface (Kapitza); h_gap
-an optional conductance of the open gap (gas, radiation). Without mechanics h_c = ψ h_bonded.
+h_spot is the Cooper–Mikic–Yovanovich constriction conductance of the micro-contacts per unit spot
+area (2 k_s a/ψ_ft per spot of radius a, k_s = 2k₁k₂/(k₁ + k₂), ψ_ft Gibson's flux-tube factor),
+the thermal analogue of the Holm r_spot of the current; h_bonded the conductance of the touching
+surfaces (Kapitza); h_gap an optional conductance of the open gap (gas, radiation), acting on the
+decohered part that is apart, D (1 − s). Without mechanics h_c = ψ h_bonded.
 
 Contact shrinkage (contact-scale runaway, PHYSICS.md §6 and the seed text): with ``tau_shrink``
 set, a retention ψ ∈ (0, 1] at each Γ_int point multiplies the contact: the active fraction, the
@@ -55,7 +57,8 @@ from dolfinx import mesh as dmesh
 from mpi4py import MPI
 
 from meshes import tags as T
-from solver.physics.electrochemistry import R_GAS, gap_switch, microcontact_fraction
+from solver.physics.contact import ion_path
+from solver.physics.electrochemistry import R_GAS
 
 BC_KINDS = ("convective", "fixed", "insulated")
 
@@ -82,19 +85,16 @@ class Heat:
         T_init: float = 298.15,
         T_ambient: fem.Constant,
         mech=None,
-        kin=None,
+        contact=None,
     ):
         self.dom, self.msh = dom, dom.mesh
         self.materials = materials
-        self.mech, self.kin = mech, kin
+        self.mech, self.contact = mech, contact
         self.T_amb = T_ambient
-        self.h_conv = float(thermal.get("h_conv", 10.0))
-        self.h_bonded = float(thermal.get("h_bonded") or 1e9)
-        self.h_gap = float(thermal.get("h_gap") or 0.0)
-        self.bc_kind = {
-            T.TOP: thermal.get("top") or "convective",
-            T.BOTTOM: thermal.get("bottom") or "convective",
-        }
+        self.h_conv = float(thermal["h_conv"])
+        self.h_bonded = float(thermal["h_bonded"])
+        self.h_gap = float(thermal["h_gap"])
+        self.bc_kind = {T.TOP: thermal["top"], T.BOTTOM: thermal["bottom"]}
         tags = dom.cell_tag_values()
         self.other_tags = tuple(t for t in tags if t != T.ELECTRODE)
         self.sub_e = dom.subdomain((T.ELECTRODE,))
@@ -123,9 +123,9 @@ class Heat:
             {"quadrature_rule": "vertex", "quadrature_degree": 1} if degree == 1 else {}
         )
         # contact shrinkage (retention ψ)
-        self.tau_s = thermal.get("tau_shrink")
-        self.tau_r = float(thermal.get("tau_recover") or 1.0)
-        self.Ea_soft = float(thermal.get("Ea_soft") or 0.0)
+        self.tau_s = thermal["tau_shrink"]
+        self.tau_r = float(thermal["tau_recover"])
+        self.Ea_soft = float(thermal["Ea_soft"])
         self.T0_soft = float(T_ambient.value)
         self.psi_old = None
         self.psi = None
@@ -178,19 +178,17 @@ class Heat:
         m = self.mech
         if m is None or not m.interfaces:
             return psi * self.h_bonded + self.h_gap
-        st = m.interfaces[0].state
-        kin = self.kin
-        phi = microcontact_fraction(kin, -st.t_n)
-        if kin.microcontact != "none" and kin.constriction:
-            k1 = self.k(T.ELECTRODE)
-            k2 = self.k(self.itf.minus_tags[0])
-            kh = 2 * k1 * k2 / (k1 + k2)
-            h_mc = 4 * kh * phi / (math.pi * kin.asperity_radius)
+        path = ion_path(self.contact, m.interfaces[0].state)
+        c = self.contact
+        if c.microcontact != "none" and c.constriction:
+            h_spot = path.spot_conductance(self.k(T.ELECTRODE), self.k(self.itf.minus_tags[0]))
+            h_mc = 1.0 / (1.0 / self.h_bonded + 1.0 / h_spot)
         else:
-            h_mc = self.h_bonded * phi
-        s = gap_switch(st.g_n, kin.g_open)
-        d = st.damage
-        return psi * s * ((1 - d) * self.h_bonded + d * h_mc) + self.h_gap
+            h_mc = self.h_bonded
+        h_c = psi * (path.w_bonded * self.h_bonded + path.w_contact * h_mc)
+        if self.h_gap:  # across the open part: decohered and apart
+            h_c = h_c + self.h_gap * path.decohesion * (1 - path.switch)
+        return h_c
 
     def set_sources(self, ec=None) -> None:
         """Bulk Joule and interfacial heat from the potentials of ``ec`` (None: no sources)."""

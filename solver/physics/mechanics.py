@@ -58,6 +58,8 @@ class InterfaceMech:
     Phi_old: fem.Function  # dissipated energy density reached so far (J/m^2)
     s_old: fem.Function  # stripped (+) / plated (−) electrode thickness, added to g_n
     s_rate: fem.Function  # predicted ds/dt during the current step (m/s)
+    D_old: fem.Function | None = None  # decohesion Φ/G_c reached so far (ion path)
+    m_old: fem.Function | None = None  # largest separation |[[u]]| reached so far (m; registry)
     state: C.InterfaceState | None = None
     dS: ufl.Measure | None = None
     r_eff: fem.Function | None = None  # axisymmetric P1: lumped radius (see Mechanics.r_itf)
@@ -186,6 +188,8 @@ class Mechanics:
             s_old = fem.Function(Q, name="stripped_thickness")
             s_rate = fem.Function(Q, name="strip_rate")
             im = InterfaceMech(tag, plus, minus, law, Q, d_old, Phi_old, s_old, s_rate)
+            im.D_old = fem.Function(Q, name="decohesion")
+            im.m_old = fem.Function(Q, name="separation_max")
             if dom.axisymmetric and degree == 1:
                 im.r_eff = _lumped_radius(Q)
             im.dS = dom.interface_measure(self._itf_quadrature())
@@ -313,7 +317,16 @@ class Mechanics:
                 g0 = g0("+") if isinstance(g0, ufl.core.expr.Expr) else g0
             s = im.s_old("+") + im.s_rate("+") * self.s_dt
             gap = s if g0 is None else g0 + s
-            im.state = C.evaluate(im.law, jump, n_s, im.d_old("+"), gap0=gap, dt=self.damage_dt)
+            im.state = C.evaluate(
+                im.law,
+                jump,
+                n_s,
+                im.d_old("+"),
+                gap0=gap,
+                dt=self.damage_dt,
+                D_old=im.D_old("+"),
+                m_old=im.m_old("+"),
+            )
 
     def residual(self, vs: list):
         """Mechanics residual for test functions ``vs`` (one per region): internal forces and
@@ -401,24 +414,50 @@ class Mechanics:
         self.bcs.append(bc)
         return bc
 
-    def set_initial_damage(self, fn) -> None:
-        """Damage history from ``fn(x) -> d`` at the interface points (x: (3, N) coordinates);
-        e.g. a pre-crack. Call before the first solve. The dissipation history is set to the
-        energy a mode-I opening would have dissipated to reach that damage (G_Ic·… for the
-        bilinear law; G_c for d = 1 at any mixity), so that opening a pre-crack dissipates
-        nothing."""
+    def set_initial_damage(self, fn, registry_lost: bool = True) -> None:
+        """Pre-damaged interface from a stiffness damage ``fn(x) -> d`` at the interface points
+        (x: (3, N) coordinates); e.g. a pre-crack. Call before the first solve. See
+        :meth:`set_initial_decohesion` (which this calls with the matching D)."""
         for im in self.interfaces:
             X = im.Q.tabulate_dof_coordinates().T
             d = np.clip(fn(X), 0.0, 1.0)
-            im.d_old.x.array[:] = d
             law = im.law
             d0 = law.delta0_n
             df = 2 * law.G_Ic / (law.K_n * d0)
             delta = df * d0 / (df - d * (df - d0))
-            phi = law.G_Ic * (delta - d0) / (df - d0)
-            im.Phi_old.x.array[:] = np.where(
-                d >= 1.0, max(law.G_Ic, law.G_IIc), np.where(d > 0, phi, 0.0)
-            )
+            D = np.where(d >= 1.0, 1.0, np.where(d > 0, (delta - d0) / (df - d0), 0.0))
+            self._set_initial(im, D, np.full(D.shape, not registry_lost), d=d)
+
+    def set_initial_decohesion(self, fn, registry=None) -> None:
+        """Pre-decohered interface (a manufacturing void, a delaminated patch, a pre-crack):
+        decohesion ``fn(x) -> D`` ∈ [0, 1] at the interface points (x: (3, N) coordinates) and
+        ``registry(x) -> bool`` (True: the decohered surfaces still mate; default False). Call
+        before the first solve. The stiffness damage d and the dissipation Φ = D G_Ic are those
+        a mode-I opening reaching D has produced, so that reopening dissipates nothing more."""
+        for im in self.interfaces:
+            X = im.Q.tabulate_dof_coordinates().T
+            D = np.clip(fn(X), 0.0, 1.0)
+            keep = registry(X) if registry is not None else np.zeros(D.shape, dtype=bool)
+            self._set_initial(im, D, np.asarray(keep, dtype=bool))
+
+    def _set_initial(self, im: InterfaceMech, D, keep_registry, d=None) -> None:
+        law = im.law
+        d0 = law.delta0_n
+        df = 2 * law.G_Ic / (law.K_n * d0)
+        if d is None:  # the mode-I separation with Φ/G_Ic = D, then the secant damage there
+            if law.law == "bilinear":
+                delta = d0 + D * (df - d0)
+                d = np.where(D > 0, df * (delta - d0) / (delta * (df - d0)), 0.0)
+            else:
+                d = _exponential_damage_at(law, D)
+        d = np.where(D >= 1.0, 1.0, d)
+        im.d_old.x.array[:] = d
+        im.Phi_old.x.array[:] = np.where(D >= 1.0, max(law.G_Ic, law.G_IIc), D * law.G_Ic)
+        im.D_old.x.array[:] = D
+        # a lost registry: an offset (1 m) far beyond any sub-grid correlation length
+        im.m_old.x.array[:] = np.where((D > 0) & ~keep_registry, 1.0, 0.0)
+        for f in (im.d_old, im.Phi_old, im.D_old, im.m_old):
+            f.x.scatter_forward()
 
     # ------------------------------------------------------------------ history
     def _project_interface(self, im: InterfaceMech, expr) -> np.ndarray:
@@ -449,19 +488,24 @@ class Mechanics:
         return self._project_interface(im, expr)
 
     def accept(self) -> float:
-        """Commit the step: damage and dissipation at the interface points (both never
-        decrease); return the cohesive energy dissipated in the step, Σ w (Φ_new − Φ_old)."""
+        """Commit the step: damage, dissipation, decohesion and separation history at the
+        interface points (none ever decreases); return the cohesive energy dissipated in the
+        step, Σ w (Φ_new − Φ_old)."""
         dissipated = 0.0
         for im in self.interfaces:
             d_new = self._project_interface(im, im.state.damage)
             phi_new = np.maximum(
                 im.Phi_old.x.array, self._project_interface(im, im.state.dissipation)
             )
+            D_new = self._project_interface(im, im.state.decohesion)
+            m_new = self._project_interface(im, im.state.separation_max)
             w = self._point_weights(im)
             nloc = im.Q.dofmap.index_map.size_local * im.Q.dofmap.index_map_bs
             dissipated += float(np.sum(((phi_new - im.Phi_old.x.array) * w)[:nloc]))
             im.d_old.x.array[:] = np.maximum(im.d_old.x.array, d_new)
             im.Phi_old.x.array[:] = phi_new
+            im.D_old.x.array[:] = np.maximum(im.D_old.x.array, D_new)
+            im.m_old.x.array[:] = np.maximum(im.m_old.x.array, m_new)
         for reg in self.regions:
             reg.u_prev.x.array[:] = reg.u.x.array
         self.damage_dt.value = 0.0
@@ -555,6 +599,29 @@ class Mechanics:
         sig = self.sigma(reg.u, tag, x=xs, reg=reg)
         up = 2 if self.dom.gdim == 3 else 1
         return von_mises(sig), sig[up, up]
+
+
+def _exponential_damage_at(law, D: np.ndarray) -> np.ndarray:
+    """Secant damage of the exponential law at the mode-I separation where Φ/G_Ic = D
+    (bisection on δ; Φ and d as in :func:`solver.physics.cohesive.evaluate`)."""
+    K, d0 = law.K_n, law.delta0_n
+    df = 2 * law.G_Ic / (K * d0)
+    dc = 0.5 * (df - d0)
+
+    def phi(delta):
+        e = np.exp(-(delta - d0) / dc)
+        return 0.5 * K * d0**2 + K * d0 * dc * (1 - e) - 0.5 * K * d0 * delta * e
+
+    lo = np.full(D.shape, d0)
+    hi = np.full(D.shape, d0 + 60 * dc)
+    target = np.minimum(D, 1 - 1e-12) * law.G_Ic
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        below = phi(mid) < target
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    delta = 0.5 * (lo + hi)
+    d = 1.0 - (d0 / delta) * np.exp(-(delta - d0) / dc)
+    return np.where(D > 0, d, 0.0)
 
 
 def _lumped_radius(Q: fem.FunctionSpace) -> fem.Function:

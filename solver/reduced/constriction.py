@@ -37,9 +37,9 @@ import numpy as np
 
 from ._common import check, check_choice, out
 
-_GIBSON = (1.0, -1.40925, 0.0, 0.29591, 0.0, 0.05254, 0.0, 0.02105, 0.0, 0.01107, 0.0, 0.00657)
-_GIBSON = _GIBSON + (0.0, 0.00422, 0.0, 0.00288)
-_EPS_SERIES = 0.8  # beyond: (1 − ε)^1.5 continuation matched at ε = 0.8
+GIBSON_PSI = (1.0, -1.40925, 0.0, 0.29591, 0.0, 0.05254, 0.0, 0.02105, 0.0, 0.01107, 0.0, 0.00657)
+GIBSON_PSI = GIBSON_PSI + (0.0, 0.00422, 0.0, 0.00288)
+GIBSON_EPS_MAX = 0.8  # beyond: (1 − ε)^1.5 continuation matched at ε = 0.8
 
 
 def holm_resistance(kappa, a):
@@ -65,9 +65,9 @@ def flux_tube_correction(eps, form: str = "gibson"):
     eps = check("eps", eps, ge=0, le=1)
     if form == "cooper":
         return out((1.0 - eps) ** 1.5)
-    psi = np.polynomial.polynomial.polyval(np.minimum(eps, _EPS_SERIES), _GIBSON)
-    tail = psi * ((1.0 - eps) / (1.0 - _EPS_SERIES)) ** 1.5
-    return out(np.where(eps <= _EPS_SERIES, psi, tail))
+    psi = np.polynomial.polynomial.polyval(np.minimum(eps, GIBSON_EPS_MAX), GIBSON_PSI)
+    tail = psi * ((1.0 - eps) / (1.0 - GIBSON_EPS_MAX)) ** 1.5
+    return out(np.where(eps <= GIBSON_EPS_MAX, psi, tail))
 
 
 def flux_tube_resistance(kappa, a, b, form: str = "gibson"):

@@ -141,7 +141,7 @@ def _patch_run(theta: float):
     im = sim.mech.interfaces[0]
     X = im.Q.tabulate_dof_coordinates()[:, 0]
     patch = X < theta * W - 1e-12
-    im.d_old.x.array[:] = np.where(patch, 1.0, 0.0)
+    sim.mech.set_initial_decohesion(lambda x: np.where(x[0] < theta * W - 1e-12, 1.0, 0.0))
     im.s_old.x.array[:] = np.where(patch, 20e-9, 0.0)  # an open gap of 20 nm
     seg = [Segment("current", {"current_density": 10.0}, 1, 1.0)]
     Stepper(sim, seg, {"pressure": 0.0, "time": 0.0, "temperature": 298.15}).run()
@@ -177,27 +177,36 @@ def test_asr_grows_monotonically_with_debonded_fraction():
 
 @pytest.mark.parametrize("regime", ["kinetics", "constriction"])
 def test_plastic_microcontact_pressure_slope(tmp_path, regime):
-    """Debonded, pressed interface: f = φ = p/H and r_film = r_con = π a/(4κφ), so with linear
-    kinetics ASR_int = R_ct/φ + π a/(4κφ²) and d ln ASR / d ln P = −(1 + 2ρ)/(1 + ρ),
-    ρ = π a/(4κ R_ct φ): −1 when charge transfer dominates, −2 when constriction does."""
+    """Decohered, pressed interface without registry (a flat NMC811 | LLZO bilayer): the real
+    contact fraction is φ = p/H (Bowden & Tabor 1950; H of the softer side); spots of radius a,
+    N = φ/(πa²) per m², each with the kinetic resistance R_ct/(πa²) (linear kinetics) in series
+    with Holm's spot resistance ψ(√φ)/(4a) (1/κ_s + 1/σ_e) (Holm 1967; Gibson's flux-tube factor
+    ψ, Gibson 1976). Per m²: ASR = N⁻¹ [R_ct/(πa²) + ψ/(4a)(1/κ + 1/σ)], to 1e-6 at every
+    pressure; both terms ∝ 1/φ, so d ln ASR/d ln p = −1 up to the slow variation of ψ(√φ),
+    whether charge transfer or the constriction dominates."""
+    from solver.reduced import flux_tube_correction
+
     H = 6.3e9  # LLZO preset hardness (the softer side here)
     if regime == "kinetics":
-        R_ct, a = 1e-3, 1e-12
+        R_ct, a = 1e-3, 1e-9
     else:
         R_ct, a = 1e-9, 1e-6
     pressures = [1e6, 2e6, 4e6, 8e6]
-    asr, closed = [], []
+    asr = []
     for k, P in enumerate(pressures):
         c = case(
             {
-                "interface": {"R_ct": R_ct, "microcontact": "plastic", "asperity_radius": a},
+                "interface": {
+                    "R_ct": R_ct,
+                    "microcontact": "plastic",
+                    "asperity_radius": a,
+                    "debonded": [{"shape": "all", "decohesion": 1.0, "registry": False}],
+                },
                 "loading": {"stack_pressure": P},
                 "physics": {"mechanics": True},
             }
         )
         sim, dom = simulation(c)
-        for im in sim.mech.interfaces:
-            im.d_old.x.array[:] = 1.0  # debonded everywhere
         from solver.metrics import electrochemistry_row
         from solver.stepping import Segment, Stepper
 
@@ -208,15 +217,12 @@ def test_plastic_microcontact_pressure_slope(tmp_path, regime):
         ).run()
         asr.append(electrochemistry_row(sim)["asr_interfacial"] * 1e-4)
         phi = P / H
-        expected = R_ct / phi + math.pi * a / (4 * KAPPA_LLZO * phi**2)
-        closed.append(expected)
-        assert asr[-1] == pytest.approx(expected, rel=1e-4), k
-    lp = np.log(pressures)
-    slopes = np.diff(np.log(asr)) / np.diff(lp)
-    implied = np.diff(np.log(closed)) / np.diff(lp)
-    assert np.allclose(slopes, implied, atol=1e-4), (slopes, implied)
-    limit = -1.0 if regime == "kinetics" else -2.0
-    assert np.allclose(slopes, limit, atol=0.01), slopes
+        N = phi / (math.pi * a**2)
+        psi = float(flux_tube_correction(math.sqrt(phi)))
+        per_spot = R_ct / (math.pi * a**2) + psi / (4 * a) * (1 / KAPPA_LLZO + 1 / SIGMA_NMC)
+        assert asr[-1] == pytest.approx(per_spot / N, rel=1e-6), k
+    slopes = np.diff(np.log(asr)) / np.diff(np.log(pressures))
+    assert np.all((slopes > -1.05) & (slopes < -0.95)), slopes
 
 
 def test_charge_and_li_balance_over_a_cycle(tmp_path):
