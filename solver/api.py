@@ -14,6 +14,7 @@ import logging
 import os
 import platform
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -114,7 +115,8 @@ def run(
 ) -> dict:
     """Run a case into a run directory and return the summary dict.
 
-    The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.msh``
+    The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
+    (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
     and ``fields/`` (XDMF for ParaView). Input errors (case, geometry, mesh) are raised before the
     directory is created.
     """
@@ -127,14 +129,29 @@ def run(
     runlog.setup(comm.rank)
     log.info(f"ssbx {__version__}: case '{case.name}' on {comm.size} MPI rank(s) -> {outdir}")
 
-    # Everything that can fail on bad input happens before the run directory exists.
+    # Everything that can fail on bad input happens before the run directory exists: the
+    # preview is rendered (rank 0, while the gmsh model exists) into a temporary folder first.
     log.info("[1/3] geometry and domain")
-    built = geometry.build(case.geometry, comm)
-    dom = built.domain
-    stats = dom.statistics()
-    exact = geometry.compare_exact(stats, built.info)
+    tmp = None
+    if comm.rank == 0 and case.output.get("preview", True):
+        tmp = Path(tempfile.mkdtemp(prefix="ssbx-preview-"))
+    try:
+        built = geometry.build(
+            case.geometry,
+            comm,
+            preview_path=tmp / "mesh.png" if tmp is not None else None,
+            title=case.name,
+        )
+        dom = built.domain
+        stats = dom.statistics()
+        exact = geometry.compare_exact(stats, built.info)
 
-    _create_dir(outdir, comm, subdirs=("fields",))
+        _create_dir(outdir, comm, subdirs=("fields",))
+        if tmp is not None:
+            shutil.move(tmp / "mesh.png", outdir / "mesh.png")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     if comm.rank == 0:
         runlog.add_file(outdir / "ssbx.log")
         (outdir / "case.resolved.toml").write_text(case.to_toml())

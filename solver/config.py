@@ -247,7 +247,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "fields": _bool(True, "write fields/ for ParaView"),
         "format": _choice("xdmf", ("xdmf", "vtx"), "field format"),
         "every": _int(1, lo=1, doc="write fields every N accepted steps"),
-        "preview": _bool(True, "write mesh.png preview"),
+        "preview": _bool(True, "write mesh.png (the mesh coloured by cell tag) into the run dir"),
     },
 }
 # Keys handled outside SCHEMA (tables / arrays).
