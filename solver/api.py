@@ -117,8 +117,9 @@ def run(
 
     The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
     (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
-    and ``fields/`` (XDMF for ParaView). Input errors (case, geometry, mesh) are raised before the
-    directory is created.
+    and ``fields/`` (XDMF for ParaView): the mesh tags and, when ``output.fields``, the fields of
+    every ``output.every``-th accepted step and of the last one. Input errors (case, geometry,
+    mesh) are raised before the directory is created.
     """
     from solver import geometry, io
 
@@ -240,22 +241,24 @@ def _run_physics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
         loading.get("protocol") or [], {"pressure": loading.get("stack_pressure", 0.0)}
     )
     out = case.output
-    writer = FieldWriter(sim, outdir / "fields") if out.get("fields", True) else None
+    writer = None
+    if out.get("fields", True):
+        writer = FieldWriter(sim, outdir / "fields")
     csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm)
     every = int(out.get("every", 1))
     rows: list[dict] = []
+    written = {"step": None}  # the step of the last field output
+
+    def write_fields(info):
+        writer.write(info.time)
+        written["step"] = info.step
 
     def observe(info):
         row = sim.row(info)
         csv.write(row)
         rows.append(row)
-        if writer is not None and (info.step % every == 0):
-            writer.write(info.time)
-
-    def on_failure(info, msg):
-        # the model has been restored to the last accepted state: write it
-        if writer is not None and info is not None and info.step % every != 0:
-            writer.write(info.time)
+        if writer is not None and info.step % every == 0:
+            write_fields(info)
 
     stepper = stepping.Stepper(
         sim,
@@ -264,13 +267,18 @@ def _run_physics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
         max_cuts=case.solver.get("max_cuts", 8),
         rank=comm.rank,
         observers=[observe],
-        on_failure=on_failure,
     )
     failure = None
     try:
-        stepper.run()
-    except SolverFailure as e:
-        failure = e
+        try:
+            stepper.run()
+        except SolverFailure as e:
+            failure = e
+        # The last accepted step is always written, also when the run ended early (a cut-off,
+        # runaway) or failed (the stepper has restored the last accepted state).
+        last_info = stepper.last
+        if writer is not None and last_info is not None and written["step"] != last_info.step:
+            write_fields(last_info)
     finally:
         csv.close()
         if writer is not None:

@@ -246,7 +246,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "directory": Key(None, "path", doc="run directory (default runs/<name>; -o overrides)"),
         "fields": _bool(True, "write fields/ for ParaView"),
         "format": _choice("xdmf", ("xdmf", "vtx"), "field format"),
-        "every": _int(1, lo=1, doc="write fields every N accepted steps"),
+        "every": _int(
+            1,
+            lo=1,
+            doc="write fields at every N-th accepted step, and always at the last accepted one "
+            "(also when the run ends early or fails)",
+        ),
         "preview": _bool(True, "write mesh.png (the mesh coloured by cell tag) into the run dir"),
     },
 }
