@@ -117,8 +117,9 @@ def run(
 
     The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
     (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
-    and ``fields/`` (XDMF for ParaView): the mesh tags and, when ``output.fields``, the fields of
-    every ``output.every``-th accepted step and of the last one. Input errors (case, geometry,
+    and ``fields/``: the mesh tags and, when ``output.fields``, the fields of every
+    ``output.every``-th accepted step and of the last one, as XDMF (``output.format = "xdmf"``,
+    for any ParaView) or ADIOS2 VTX ``.bp`` folders (``"vtx"``). Input errors (case, geometry,
     mesh) are raised before the directory is created.
     """
     from solver import geometry, io
@@ -129,6 +130,7 @@ def run(
     _prepare_dir(outdir, comm, overwrite)
     runlog.setup(comm.rank)
     log.info(f"ssbx {__version__}: case '{case.name}' on {comm.size} MPI rank(s) -> {outdir}")
+    fmt = case.output.get("format", "xdmf")
 
     # Everything that can fail on bad input happens before the run directory exists: the
     # preview is rendered (rank 0, while the gmsh model exists) into a temporary folder first.
@@ -167,7 +169,10 @@ def run(
                 f"  |{name}| = {e['measured']:.6g} (analytic {e['exact']:.6g}, "
                 f"rel. error {e['rel_error']:.1e})"
             )
-        io.write_tags(dom, outdir / "fields" / "tags.xdmf")
+        if fmt == "vtx":
+            io.write_tags_vtx(dom, outdir / "fields")
+        else:
+            io.write_tags(dom, outdir / "fields" / "tags.xdmf")
         summary = {
             "ssbx_version": __version__,
             "case": case.name,
@@ -243,7 +248,7 @@ def _run_physics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
     out = case.output
     writer = None
     if out.get("fields", True):
-        writer = FieldWriter(sim, outdir / "fields")
+        writer = FieldWriter(sim, outdir / "fields", out.get("format", "xdmf"))
     csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm)
     every = int(out.get("every", 1))
     rows: list[dict] = []

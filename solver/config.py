@@ -245,7 +245,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "output": {
         "directory": Key(None, "path", doc="run directory (default runs/<name>; -o overrides)"),
         "fields": _bool(True, "write fields/ for ParaView"),
-        "format": _choice("xdmf", ("xdmf", "vtx"), "field format"),
+        "format": _choice(
+            "xdmf",
+            ("xdmf", "vtx"),
+            "field format: xdmf (<region>.xdmf + .h5, read by every ParaView) or vtx (ADIOS2 "
+            "<region>.bp folders, BP4; Debian's ParaView 5.11 cannot read .bp, a newer ParaView "
+            "built with ADIOS2 can)",
+        ),
         "every": _int(
             1,
             lo=1,
