@@ -151,7 +151,10 @@ def run(
 
         _create_dir(outdir, comm, subdirs=("fields",))
         if tmp is not None:
-            shutil.move(tmp / "mesh.png", outdir / "mesh.png")
+            if (tmp / "mesh.png").exists():
+                shutil.move(tmp / "mesh.png", outdir / "mesh.png")
+            else:  # never expected; a rank-0-only exception here would hang the other ranks
+                log.warning("output.preview: no mesh preview was rendered")
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
