@@ -14,6 +14,7 @@ import logging
 import os
 import platform
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -114,9 +115,12 @@ def run(
 ) -> dict:
     """Run a case into a run directory and return the summary dict.
 
-    The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.msh``
-    and ``fields/`` (XDMF for ParaView). Input errors (case, geometry, mesh) are raised before the
-    directory is created.
+    The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
+    (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
+    and ``fields/``: the mesh tags and, when ``output.fields``, the fields of every
+    ``output.every``-th accepted step and of the last one, as XDMF (``output.format = "xdmf"``,
+    for any ParaView) or ADIOS2 VTX ``.bp`` folders (``"vtx"``). Input errors (case, geometry,
+    mesh) are raised before the directory is created.
     """
     from solver import geometry, io
 
@@ -126,15 +130,34 @@ def run(
     _prepare_dir(outdir, comm, overwrite)
     runlog.setup(comm.rank)
     log.info(f"ssbx {__version__}: case '{case.name}' on {comm.size} MPI rank(s) -> {outdir}")
+    fmt = case.output.get("format", "xdmf")
 
-    # Everything that can fail on bad input happens before the run directory exists.
+    # Everything that can fail on bad input happens before the run directory exists: the
+    # preview is rendered (rank 0, while the gmsh model exists) into a temporary folder first.
     log.info("[1/3] geometry and domain")
-    built = geometry.build(case.geometry, comm)
-    dom = built.domain
-    stats = dom.statistics()
-    exact = geometry.compare_exact(stats, built.info)
+    tmp = None
+    if comm.rank == 0 and case.output.get("preview", True):
+        tmp = Path(tempfile.mkdtemp(prefix="ssbx-preview-"))
+    try:
+        built = geometry.build(
+            case.geometry,
+            comm,
+            preview_path=tmp / "mesh.png" if tmp is not None else None,
+            title=case.name,
+        )
+        dom = built.domain
+        stats = dom.statistics()
+        exact = geometry.compare_exact(stats, built.info)
 
-    _create_dir(outdir, comm, subdirs=("fields",))
+        _create_dir(outdir, comm, subdirs=("fields",))
+        if tmp is not None:
+            if (tmp / "mesh.png").exists():
+                shutil.move(tmp / "mesh.png", outdir / "mesh.png")
+            else:  # never expected; a rank-0-only exception here would hang the other ranks
+                log.warning("output.preview: no mesh preview was rendered")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     if comm.rank == 0:
         runlog.add_file(outdir / "ssbx.log")
         (outdir / "case.resolved.toml").write_text(case.to_toml())
@@ -149,7 +172,10 @@ def run(
                 f"  |{name}| = {e['measured']:.6g} (analytic {e['exact']:.6g}, "
                 f"rel. error {e['rel_error']:.1e})"
             )
-        io.write_tags(dom, outdir / "fields" / "tags.xdmf")
+        if fmt == "vtx":
+            io.write_tags_vtx(dom, outdir / "fields")
+        else:
+            io.write_tags(dom, outdir / "fields" / "tags.xdmf")
         summary = {
             "ssbx_version": __version__,
             "case": case.name,
@@ -223,22 +249,24 @@ def _run_physics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
         loading.get("protocol") or [], {"pressure": loading.get("stack_pressure", 0.0)}
     )
     out = case.output
-    writer = FieldWriter(sim, outdir / "fields") if out.get("fields", True) else None
+    writer = None
+    if out.get("fields", True):
+        writer = FieldWriter(sim, outdir / "fields", out.get("format", "xdmf"))
     csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm)
     every = int(out.get("every", 1))
     rows: list[dict] = []
+    written = {"step": None}  # the step of the last field output
+
+    def write_fields(info):
+        writer.write(info.time)
+        written["step"] = info.step
 
     def observe(info):
         row = sim.row(info)
         csv.write(row)
         rows.append(row)
-        if writer is not None and (info.step % every == 0):
-            writer.write(info.time)
-
-    def on_failure(info, msg):
-        # the model has been restored to the last accepted state: write it
-        if writer is not None and info is not None and info.step % every != 0:
-            writer.write(info.time)
+        if writer is not None and info.step % every == 0:
+            write_fields(info)
 
     stepper = stepping.Stepper(
         sim,
@@ -248,13 +276,18 @@ def _run_physics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
         max_damage_increment=case.solver["max_decohesion_increment"],
         rank=comm.rank,
         observers=[observe],
-        on_failure=on_failure,
     )
     failure = None
     try:
-        stepper.run()
-    except SolverFailure as e:
-        failure = e
+        try:
+            stepper.run()
+        except SolverFailure as e:
+            failure = e
+        # The last accepted step is always written, also when the run ended early (a cut-off,
+        # runaway) or failed (the stepper has restored the last accepted state).
+        last_info = stepper.last
+        if writer is not None and last_info is not None and written["step"] != last_info.step:
+            write_fields(last_info)
     finally:
         csv.close()
         if writer is not None:

@@ -37,7 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("case", help="case file (TOML)")
     p.add_argument("-o", "--output", default=None, help="output directory (default: mesh/<name>)")
 
-    p = sub.add_parser("run", help="run a case into a run directory")
+    p = sub.add_parser(
+        "run",
+        help="run a case into a run directory",
+        description="Run a case into a run directory: case.resolved.toml, ssbx.log, "
+        "summary.json, timeseries.csv, mesh.png (output.preview) and fields/ for ParaView "
+        "(output.fields; output.format = xdmf, the default, or vtx: ADIOS2 .bp, which Debian's "
+        "ParaView 5.11 cannot read; written every output.every accepted steps and at the last).",
+    )
     p.add_argument("case", help="case file (TOML)")
     p.add_argument(
         "-o",

@@ -278,9 +278,20 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "output": {
         "directory": Key(None, "path", doc="run directory (default runs/<name>; -o overrides)"),
         "fields": _bool(True, "write fields/ for ParaView"),
-        "format": _choice("xdmf", ("xdmf", "vtx"), "field format"),
-        "every": _int(1, lo=1, doc="write fields every N accepted steps"),
-        "preview": _bool(True, "write mesh.png preview"),
+        "format": _choice(
+            "xdmf",
+            ("xdmf", "vtx"),
+            "field format: xdmf (<region>.xdmf + .h5, read by every ParaView) or vtx (ADIOS2 "
+            "<region>.bp folders, BP4; Debian's ParaView 5.11 cannot read .bp, a newer ParaView "
+            "built with ADIOS2 can)",
+        ),
+        "every": _int(
+            1,
+            lo=1,
+            doc="write fields at every N-th accepted step, and always at the last accepted one "
+            "(also when the run ends early or fails)",
+        ),
+        "preview": _bool(True, "write mesh.png (the mesh coloured by cell tag) into the run dir"),
     },
 }
 # Keys handled outside SCHEMA (tables / arrays).

@@ -45,7 +45,8 @@ def build(
 ) -> BuiltGeometry:
     """Build (or read) the geometry of a resolved [geometry] section and distribute it.
 
-    ``msh_path``/``preview_path``: also write the .msh / a PNG preview (rank 0).
+    ``msh_path``/``preview_path``: also write the .msh / a PNG preview (rank 0; for a
+    ``mesh_file`` only the preview, rendered from the file).
     """
     from solver import domain as D
 
@@ -54,6 +55,12 @@ def build(
     dim = int(geometry.get("dim", 2))
     if geometry.get("mesh_file"):
         dom = D.load(geometry["mesh_file"], comm, axisymmetric=axisym)
+        if preview_path is not None and comm.rank == 0:
+            from meshes.preview import write_preview
+
+            with gmsh_session() as gmsh:
+                gmsh.open(str(geometry["mesh_file"]))
+                write_preview(str(preview_path), title=title)
         return BuiltGeometry(dom, None, {}, time.perf_counter() - t0)
 
     mod = family_module(geometry["family"])

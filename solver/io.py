@@ -1,4 +1,5 @@
-"""Output: fields for ParaView (XDMF, written collectively), JSON/CSV (rank 0), atomically."""
+"""Output: fields for ParaView (XDMF or VTX, written collectively), JSON/CSV (rank 0),
+atomically."""
 
 from __future__ import annotations
 
@@ -23,6 +24,40 @@ def write_tags(domain, path: Path) -> None:
         xdmf.write_mesh(msh)
         xdmf.write_meshtags(domain.cell_tags, msh.geometry)
         xdmf.write_meshtags(domain.facet_tags, msh.geometry)
+
+
+def write_tags_vtx(domain, folder: Path) -> list[Path]:
+    """The cell and facet tags as ADIOS2 VTX (collective): ``tags.bp`` holds ``cell_tags`` (cell
+    data on the mesh), ``facet_tags.bp`` holds ``facet_tags`` (cell data on the mesh of the tagged
+    facets). VTX has no mesh-tag record, so the tags are piecewise-constant functions."""
+    from dolfinx import fem
+    from dolfinx import mesh as dmesh
+
+    msh = domain.mesh
+    tdim = msh.topology.dim
+    folder = Path(folder)
+    ct, ft = domain.cell_tags, domain.facet_tags
+    D0 = fem.functionspace(msh, ("DG", 0))
+    cells = fem.Function(D0, name="cell_tags")
+    cells.x.array[D0.dofmap.list[ct.indices, 0]] = ct.values
+    cells.x.scatter_forward()
+    with dio.VTXWriter(msh.comm, str(folder / "tags.bp"), [cells], engine="BP4") as w:
+        w.write(0.0)
+    # the owned tagged facets as a mesh of their own, the tag as a cell value
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    owned = ft.indices < msh.topology.index_map(tdim - 1).size_local
+    sub, emap, _, _ = dmesh.create_submesh(msh, tdim - 1, ft.indices[owned])
+    Ds = fem.functionspace(sub, ("DG", 0))
+    facets = fem.Function(Ds, name="facet_tags")
+    n_own = sub.topology.index_map(tdim - 1).size_local
+    parent = emap.sub_topology_to_topology(np.arange(n_own, dtype=np.int32), False)
+    order = np.argsort(ft.indices)
+    pos = order[np.searchsorted(ft.indices, parent, sorter=order)]
+    facets.x.array[Ds.dofmap.list[:n_own, 0]] = ft.values[pos]
+    facets.x.scatter_forward()
+    with dio.VTXWriter(msh.comm, str(folder / "facet_tags.bp"), [facets], engine="BP4") as w:
+        w.write(0.0)
+    return [folder / "tags.bp", folder / "facet_tags.bp"]
 
 
 def _clean(obj):

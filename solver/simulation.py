@@ -748,14 +748,28 @@ class Simulation:
         return row
 
 
-class FieldWriter:
-    """XDMF fields for ParaView: per region displacement, von Mises and σ_nn; φ_e, φ_s, the
-    current density and c; on Γ_int g_n, |g_t|, t_n, |t_t|, d, contact state, j_n and f."""
+FIELD_FORMATS = ("xdmf", "vtx")
 
-    def __init__(self, sim: Simulation, folder):
+
+class FieldWriter:
+    """Fields for ParaView, one file per region: per region displacement, von Mises and σ_nn;
+    φ_e, φ_s, the current density and c; on Γ_int g_n, |g_t|, t_n, |t_t|, d, contact state, j_n
+    and f (and the heat fields).
+
+    ``fmt = "xdmf"``: ``<region>.xdmf`` + ``.h5`` (every ParaView). ``fmt = "vtx"``: one ADIOS2
+    ``<region>.bp`` folder per region (``dolfinx.io.VTXWriter``, BP4 engine, the mesh written once:
+    ``VTXMeshPolicy.reuse``), the P1 fields as point data and the DG0 ones as cell data of the same
+    file (DOLFINx 0.11 lets piecewise constants share a writer with one Lagrange element).
+    Collective: call :meth:`write` and :meth:`close` on all ranks."""
+
+    def __init__(self, sim: Simulation, folder, fmt: str = "xdmf"):
+        if fmt not in FIELD_FORMATS:
+            raise ValueError(f"output.format: got {fmt!r}, allowed {', '.join(FIELD_FORMATS)}")
         self.sim = sim
-        self.files: dict = {}
-        self.items = []  # (file, function, updater)
+        self.fmt = fmt
+        self.meshes: dict = {}  # file name -> mesh
+        self.files: dict = {}  # file name -> XDMFFile / VTXWriter (opened at the end)
+        self.items = []  # (file name, function, updater)
         self.pre = []  # refreshers run before the updaters (copies of fields across submeshes)
         m, ec = sim.mech, sim.ec
         if m is not None:
@@ -859,13 +873,30 @@ class FieldWriter:
             for name, expr in exprs.items():
                 fn = fem.Function(P1, name=name)
                 self.items.append((f, fn, (lambda fn=fn, expr=expr: self._to_p1(expr, fn))))
+        self._open(folder)
 
     def _file(self, folder, name, msh):
-        if name not in self.files:
-            f = dio.XDMFFile(msh.comm, str(folder / f"{name}.xdmf"), "w")
-            f.write_mesh(msh)
+        """Register the file ``name`` on ``msh`` (all its functions live on that mesh)."""
+        known = self.meshes.setdefault(name, msh)
+        if known is not msh:
+            raise RuntimeError(f"fields/{name}: functions on two different meshes")
+        return name
+
+    def _open(self, folder) -> None:
+        for name, msh in self.meshes.items():
+            if self.fmt == "xdmf":
+                f = dio.XDMFFile(msh.comm, str(folder / f"{name}.xdmf"), "w")
+                f.write_mesh(msh)
+            else:
+                fns = [fn for key, fn, _ in self.items if key == name]
+                f = dio.VTXWriter(
+                    msh.comm,
+                    str(folder / f"{name}.bp"),
+                    fns,
+                    engine="BP4",
+                    mesh_policy=dio.VTXMeshPolicy.reuse,
+                )
             self.files[name] = f
-        return self.files[name]
 
     def _expr(self, f, space, name, expr) -> None:
         fn = fem.Function(space, name=name)
@@ -906,10 +937,16 @@ class FieldWriter:
             upd()
         if self.sim.mech is not None:
             self.sim.mech.update_output_temperature()
-        for f, fn, update in self.items:
+        for _name, _fn, update in self.items:
             update()
-            f.write_function(fn, t)
+        if self.fmt == "xdmf":
+            for name, fn, _update in self.items:
+                self.files[name].write_function(fn, t)
+        else:
+            for f in self.files.values():
+                f.write(t)
 
     def close(self) -> None:
         for f in self.files.values():
             f.close()
+        self.files = {}
