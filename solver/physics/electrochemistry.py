@@ -1,4 +1,4 @@
-"""Potentials and interface kinetics through a contact-gated Γ_int (PHYSICS.md §4–5).
+"""Potentials and interface kinetics through a contact-gated Γ_int (docs/theory.md §4–5).
 
 Fields: electronic potential φ_e on the electrode, ionic potential φ_s on the ionic conductors
 (electrolyte layers and coating), jumping at Γ_int. Bulk: ∇·(σ_e∇φ_e) = 0, ∇·(κ_s∇φ_s) = 0.
