@@ -1,4 +1,4 @@
-r"""Heat on every domain, with a temperature jump across Γ_int (PHYSICS.md §6).
+r"""Heat on every domain, with a temperature jump across Γ_int (docs/theory.md §6).
 
 Fields: T_e on the electrode and T_o on every other cell (electrolyte layers, coating, counter
 electrode, pad: one continuous field, the thermal contact between them is perfect). Backward
@@ -27,7 +27,7 @@ the thermal analogue of the Holm r_spot of the current; h_bonded the conductance
 surfaces (Kapitza); h_gap an optional conductance of the open gap (gas, radiation), acting on the
 decohered part that is apart, D (1 − s). Without mechanics h_c = ψ h_bonded.
 
-Contact shrinkage (contact-scale runaway, PHYSICS.md §6 and the seed text): with ``tau_shrink``
+Contact shrinkage (contact-scale runaway, docs/theory.md §6 and §8): with ``tau_shrink``
 set, a retention ψ ∈ (0, 1] at each Γ_int point multiplies the contact: the active fraction, the
 interface current and h_c. It relaxes to 1 under the stack pressure on the time τ_r and shrinks
 by thermally activated softening (creep of the interphase, void growth) at the rate

@@ -1,4 +1,4 @@
-"""Li transport in an intercalation electrode (PHYSICS.md §5), backward Euler in time:
+"""Li transport in an intercalation electrode (docs/theory.md §5), backward Euler in time:
 
     ∫ (c − c_old)/Δt w + ∫ D ∇c·∇w + ∫_Γ (j_n / F) w = 0
 

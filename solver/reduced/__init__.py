@@ -3,9 +3,10 @@
 One module per concept: :mod:`.hertz`, :mod:`.jkr`, :mod:`.microcontact`, :mod:`.constriction`,
 :mod:`.cohesive`, :mod:`.thinfilm`, :mod:`.interphase`, :mod:`.sls`, :mod:`.runaway`,
 :mod:`.arrhenius`, and :mod:`.screen` (fast screening of a case). They serve as verification
-oracles for the FE solver, sub-grid laws and fast screening (PHYSICS.md §8). Every function takes
-and returns SI values, broadcasts over NumPy arrays and raises ``ValueError`` naming the offending
-parameter. SciPy is imported lazily (only by the GW micro-contact integrals and the runaway ODE).
+oracles for the FE solver, sub-grid laws and fast screening (docs/theory.md §8). Every function
+takes and returns SI values, broadcasts over NumPy arrays and raises ``ValueError`` naming the
+offending parameter. SciPy is imported lazily (only by the GW micro-contact integrals and the
+runaway ODE).
 """
 
 from ._common import FARADAY, GAS_CONSTANT

@@ -3,9 +3,8 @@
 An interface of normal and tangential stiffness k_n, k_t [Pa/m] carrying normal traction p
 and shear traction τ [Pa] stores, per unit area, the energy available for debonding
     G = G_I + G_II,  G_I = p²/(2k_n),  G_II = τ²/(2k_t)      [J/m²]
-(seed text, "Chemo-mechanical stress and interfacial fracture"; PHYSICS.md §4). Only a tensile
-normal traction opens the interface in practice; this module evaluates the formula as written and
-leaves the sign convention to the caller.
+(docs/theory.md §8). Only a tensile normal traction opens the interface in practice; this module
+evaluates the formula as written and leaves the sign convention to the caller.
 Mode mixity B = G_II/(G_I + G_II) (B := 0 when G = 0). Benzeggagh–Kenane toughness
 (Benzeggagh & Kenane 1996, Compos. Sci. Technol. 56, 439):
     G_c(B) = G_Ic + (G_IIc − G_Ic) B^η.

@@ -24,10 +24,10 @@ separation is 16/(3πα), giving the closed form used by :func:`greenwood_resist
     R = 1/(4κNa) + (1 − 1/N) · 8/(3π²κα)
 (the second, "cluster" term is the isoflux resistance of the whole apparent area; Holm's
 equipotential estimate would use 1/(4κα)).
-Interfacial constriction ASR (PHYSICS.md §5) for spots of radius a covering a fraction φ:
+Interfacial constriction ASR (docs/theory.md §8) for spots of radius a covering a fraction φ:
     r_con = π a/(4κφ)  [Ω·m²]   (each spot feeds its share A/N = πa²/φ of the area);
 with ``flux_tube=True`` it is multiplied by ψ(√φ), the flux-tube correction for ε = √φ.
-Current constriction (seed text): j_app = j_loc · A_active/A_app.
+Current constriction (docs/theory.md §1): j_app = j_loc · A_active/A_app.
 All functions broadcast over NumPy arrays. SI units: m, S/m, Ω, Ω·m², A/m².
 """
 
@@ -132,7 +132,7 @@ def constriction_factor(A_app, A_active):
 
 
 def constriction_asr(kappa, a, phi, flux_tube: bool = False):
-    """Interfacial constriction ASR r_con [Ω·m²] = πa/(4κφ) (PHYSICS.md §5).
+    """Interfacial constriction ASR r_con [Ω·m²] = πa/(4κφ) (docs/theory.md §8).
 
     kappa [S/m], spot radius a [m], contact fraction phi ∈ (0, 1]. With ``flux_tube`` the
     spots are treated as packed flux tubes and the value is multiplied by ψ(√φ) (Gibson).

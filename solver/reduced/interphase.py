@@ -1,6 +1,6 @@
 """Diffusion-limited interphase (SEI/CEI) growth and the time to contact loss it causes.
 
-Parabolic growth (seed text, "Growth of resistive interphases"; PHYSICS.md §7):
+Parabolic growth (docs/theory.md §7):
     h(t)² − h0² = 2 Ω D c∞ t
 with Ω the molar volume [m³/mol], D the diffusivity [m²/s], c∞ the reactant concentration
 [mol/m³], h0 the initial thickness [m]. Under a fixed stack displacement δ [m] the interphase of

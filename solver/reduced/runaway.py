@@ -1,9 +1,9 @@
 r"""Contact-scale thermo-mechanical runaway: a lumped ODE model for T(t) and a(t).
 
-Physics (seed text, "Coupled thermo-mechanical instability"; PHYSICS.md §6): current through a
-contact spot of radius a meets the constriction resistance R_con = 1/(4κa); its Joule heat warms
-the spot; heat softens the interfacial material (Arrhenius), which lets the contact shrink faster;
-a smaller spot has a larger R_con and heats more. The minimal model kept here:
+Physics (docs/theory.md §6 and §8): current through a contact spot of radius a meets the
+constriction resistance R_con = 1/(4κa); its Joule heat warms the spot; heat softens the
+interfacial material (Arrhenius), which lets the contact shrink faster; a smaller spot has a
+larger R_con and heats more. The minimal model kept here:
 
     C_th dT/dt = I² / (4 κ(T) a) − G_th (T − T0)                               (heat)
     da/dt      = (a0 − a)/τ_r − (a/τ_s) [A(T) − 1]                            (contact radius)

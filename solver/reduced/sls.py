@@ -3,8 +3,8 @@
     p(t) = (E2 + E1 e^(−t/τ)) ε0            [Pa]   (E1 transient, E2 long-term modulus)
     t_c  = −τ ln((p_c/ε0 − E2)/E1)           time at which p falls to p_c
 with t_c = 0 when p(0) = (E1 + E2) ε0 ≤ p_c and t_c = inf when E2 ε0 ≥ p_c (the pressure never
-gets there; if E2 ε0 < p_c contact loss is inevitable on calendar time). PHYSICS.md §7, seed text
-"System-level viscoelastic relaxation". Units: moduli and pressures in Pa, τ and t in s, ε0 [-].
+gets there; if E2 ε0 < p_c contact loss is inevitable on calendar time). docs/theory.md §7.
+Units: moduli and pressures in Pa, τ and t in s, ε0 [-].
 All functions broadcast.
 """
 

@@ -4,7 +4,7 @@ Biaxial modulus M = E/(1 − ν) [Pa]. A film with isotropic eigenstrain ε* bon
 substrate carries the equi-biaxial in-plane stress σ = −M ε* away from its edges (the same in 2D
 plane strain, where the out-of-plane strain is also constrained). A lateral lithiation gradient
 ∂c/∂x in a film of thickness h with Vegard coefficient β [m³/mol] is balanced by the interface
-shear traction τ = M h β ∂c/∂x [Pa] (PHYSICS.md §3, seed text). Stoney (1909, Proc. R. Soc. A 82,
+shear traction τ = M h β ∂c/∂x [Pa] (docs/theory.md §8). Stoney (1909, Proc. R. Soc. A 82,
 172): a film of thickness h_f and stress σ_f on a substrate (E_s, ν_s, h_s) bends it to the
 curvature κ = 6 σ_f h_f (1 − ν_s)/(E_s h_s²) [1/m] (h_f ≪ h_s). All functions broadcast.
 """

@@ -27,7 +27,7 @@ def test_parabolic_growth():
 
 
 def test_time_to_contact_loss_against_root_of_pressure_curve():
-    """VALIDATION.md item 11: t* from the closed form and from p(t) = p_min by root finding."""
+    """docs/validation.md item 11: t* from the closed form and from p(t) = p_min by root finding."""
     t_star = rd.sei_time_to_contact_loss(E_SEI, DELTA, P_MIN, **SEI)
     h_star = E_SEI * DELTA / P_MIN
     assert rd.sei_critical_thickness(E_SEI, DELTA, P_MIN) == pytest.approx(h_star)
@@ -74,7 +74,7 @@ def test_sls_relaxation_curve():
 
 
 def test_sls_time_to_pressure_against_root():
-    """VALIDATION.md item 10."""
+    """docs/validation.md item 10."""
     p_c = 1.2e6
     t_c = rd.sls_time_to_pressure(p_c, **PAD)
     t_root = brentq(lambda t: rd.sls_pressure(t, **PAD) - p_c, 0.0, 1e6, xtol=1e-9, rtol=1e-14)

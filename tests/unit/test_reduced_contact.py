@@ -60,7 +60,7 @@ R_JKR, E_JKR, W_JKR = 10e-6, 20e9, 0.2
 
 
 def test_jkr_zero_load_radius_reference_value():
-    """VALIDATION.md item 12 / seed text: a0 ≈ 0.242 µm."""
+    """docs/validation.md item 12: a0 ≈ 0.242 µm."""
     a0 = rd.jkr_zero_load_radius(R_JKR, E_JKR, W_JKR)
     assert a0 == pytest.approx(0.242e-6, rel=5e-3)
     assert rd.jkr_radius(0.0, R_JKR, E_JKR, W_JKR) == pytest.approx(a0, rel=1e-12)

@@ -1,4 +1,4 @@
-"""VALIDATION item 4: double-cantilever-beam (DCB) delamination, 2D plane strain.
+"""docs/validation.md item 4: double-cantilever-beam (DCB) delamination, 2D plane strain.
 
 Two identical arms (electrode below, electrolyte above; E = 100 GPa, ν = 0.3), each of thickness
 h = 10 µm and length L = 12 h, joined along Γ_int (y = h) by the bilinear cohesive law, with a

@@ -1,4 +1,4 @@
-"""Electrochemistry through the contact-gated interface (VALIDATION items 7, 8, 13 and the
+"""Electrochemistry through the contact-gated interface (docs/validation.md items 7, 8, 13 and the
 electrochemistry issue's acceptance checks), each against a closed form:
 
 * 1D series resistance: V = j (t_e/σ_e + R_ct + t_s/κ_s), exact to 1e-10 relative (linear

@@ -1,5 +1,5 @@
-"""VALIDATION items 1 and 2: a thin electrode film bonded (stiff cohesive interface) to a much
-stiffer, clamped substrate, with free edges, 2D plane strain.
+"""docs/validation.md items 1 and 2: a thin electrode film bonded (stiff cohesive interface) to a
+much stiffer, clamped substrate, with free edges, 2D plane strain.
 
 1. Uniform Vegard eigenstrain ε* = β c: in-plane stress away from the edges σ_xx = −M ε*,
    M = E/(1 − ν) (plane strain: ε_zz = 0, so the film is in equal biaxial constraint).

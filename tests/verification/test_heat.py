@@ -1,9 +1,10 @@
-"""Heat (issue 5): Joule parabola (VALIDATION 9), energy balances, Arrhenius conductivity.
+"""Heat (issue 5): Joule parabola (docs/validation.md item 9), energy balances, Arrhenius
+conductivity.
 
 Tolerances:
-- parabola: ΔT_max = κU²/(8k) within 0.5 % (VALIDATION 9), the nodal profile within 0.5 % of
-  ΔT_max; U is the potential drop across the electrolyte read from φ_s (the electrode and the
-  interface carry a tiny fraction of the cell voltage).
+- parabola: ΔT_max = κU²/(8k) within 0.5 % (docs/validation.md item 9), the nodal profile within
+  0.5 % of ΔT_max; U is the potential drop across the electrolyte read from φ_s (the electrode and
+  the interface carry a tiny fraction of the cell voltage).
 - transient energy balance: ΔE_stored = Σ Δt (Q_J + Q_Γ − Q_out) within 1e-6 relative at every
   step (backward Euler is exactly conservative; the error is the Newton tolerance).
 - electrical check: Q_J + Q_Γ = I V − ∫ j_n U within 1e-8 relative.
@@ -47,7 +48,8 @@ def joule_case(degree=1):
 
 @pytest.mark.parametrize("degree", [1, 2])
 def test_joule_parabola(degree):
-    """VALIDATION 9: T(z) − T_0 = κU²/(2kL²)·ζ(L − ζ) across the electrolyte (ζ from Γ_int)."""
+    """docs/validation.md item 9: T(z) − T_0 = κU²/(2kL²)·ζ(L − ζ) across the electrolyte (ζ from
+    Γ_int)."""
     c = joule_case(degree)
     sim, dom = simulation(c)
     sim.set_loads({"kind": "voltage", "voltage": 40.0, "time": 1e6, "temperature": 298.15})

@@ -1,4 +1,4 @@
-"""VALIDATION item 5: Hertz contact through Γ_int, cylinder (2D plane strain) and sphere
+"""docs/validation.md item 5: Hertz contact through Γ_int, cylinder (2D plane strain) and sphere
 (axisymmetric), frictionless and non-adhesive.
 
 Two elastic bodies: electrode (Li metal, E1 = 4.9 GPa, ν1 = 0.42) below, electrolyte (LLZO,

@@ -1,5 +1,5 @@
-"""VALIDATION item 3: the interface law alone, on a uniform 2D bar (nearly rigid bulk, flat Γ_int
-of length W), driven by a prescribed top displacement.
+"""docs/validation.md item 3: the interface law alone, on a uniform 2D bar (nearly rigid bulk, flat
+Γ_int of length W), driven by a prescribed top displacement.
 
 * gap = t/K before onset;
 * energy dissipated to full separation = G_Ic (mode I), G_IIc (mode II) and the
@@ -99,7 +99,7 @@ def test_energy_to_full_separation(dom, kind, angle):
     m, prob, met = _setup(dom, kind)
     rows = _drive(m, prob, met, [(x * math.cos(th), x * math.sin(th)) for x in s])
     last = rows[-1]
-    # VALIDATION 13: external work = stored energy + cohesive dissipation, at every step
+    # docs/validation.md item 13: external work = stored energy + cohesive dissipation, each step
     for r in rows[5:]:
         assert r["external_work"] == pytest.approx(
             r["elastic_energy"] + r["cohesive_dissipation"], rel=0.01

@@ -1,7 +1,7 @@
 """The contact-scale runaway case (cases/runaway_spot.toml, issue 5).
 
-Physics (PHYSICS.md §6; solver.reduced.runaway for the lumped analogue): the steady states of the
-coupled heat + contact-retention problem exist only below a critical current I_c, and I_c grows
+Physics (docs/theory.md §6; solver.reduced.runaway for the lumped analogue): the steady states of
+the coupled heat + contact-retention problem exist only below a critical current I_c, and I_c grows
 with the heat-sink conductance (I_c ∝ √G_th in the lumped model). The FE case must therefore
 - settle ("bounded") at the case's own current, 150 mA/cm², with h_conv = 20 W/(m² K);
 - run away (T reaches T_limit, the run stops cleanly) at 250 mA/cm² with the same h_conv;
