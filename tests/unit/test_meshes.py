@@ -203,6 +203,46 @@ def test_rough_surface_statistics_and_nodes():
     assert info.meta["geometric_area_ratio"] > 1.0
 
 
+@pytest.mark.parametrize("dim", [2, 3])
+def test_rough_surface_is_fixed_by_its_keys_not_the_mesh(dim):
+    """The same keys on a finer mesh give the same surface: the same modes and amplitudes, the
+    same rms slope and area ratio, and the nodes of Γ_int of both meshes on that one surface.
+    A mesh that does not resolve the shortest wavelength (h_interface > min_wavelength/4) is
+    refused with one line."""
+    import gmsh
+
+    from meshes import rough
+    from meshes.common import GeometryError
+
+    keys = {"seed": 3, "rms": 0.3e-6, "min_wavelength": 4e-6}
+    if dim == 3:
+        keys.update({"W": 8e-6, "h_max": 4e-6})
+    hs = (1e-6, 0.5e-6) if dim == 2 else (1e-6, 0.7e-6)
+    metas, fields, nodes = [], [], []
+    for h_int in hs:
+        with gmsh_session():
+            info = rough.build({**keys, "h_interface": h_int}, dim=dim)
+            X = np.concatenate(
+                [
+                    np.asarray(gmsh.model.mesh.getNodes(dim - 1, int(e), includeBoundary=True)[1])
+                    for e in gmsh.model.getEntitiesForPhysicalGroup(dim - 1, T.INTERFACE)
+                ]
+            ).reshape(-1, 3)
+        p = resolve(rough.PARAMS, keys)
+        metas.append(info.meta)
+        fields.append(rough.height_field(p, dim, p["W"], p["W"], info.meta["min_wavelength"]))
+        nodes.append(X)
+    a, b = fields
+    assert np.array_equal(a.q, b.q) and np.array_equal(a.a, b.a)
+    assert np.array_equal(a.phase, b.phase)
+    for k in ("rms", "rms_slope", "max_slope", "geometric_area_ratio", "min_wavelength"):
+        assert metas[0][k] == metas[1][k], k
+    for X in nodes:  # both meshes' interface nodes lie on the one surface
+        np.testing.assert_allclose(X[:, dim - 1] - 10e-6, a(X[:, : dim - 1]), atol=1e-15 * 1e-5)
+    with pytest.raises(GeometryError, match="h_interface: got 1.5e-06 m, allowed"):
+        rough.validate({**keys, "h_interface": 1.5e-6, "h_max": 4e-6}, dim=dim)
+
+
 def test_composite_particles_do_not_touch():
     from meshes import composite
 
