@@ -295,18 +295,27 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
 }
 # Keys handled outside SCHEMA (tables / arrays).
-_SPECIAL = {"loading": ("protocol",), "solver": ("petsc_options",), "interface": ("debonded",)}
+_SPECIAL = {
+    "loading": ("protocol",),
+    "solver": ("petsc_options",),
+    "interface": ("debonded", "initial_gap"),
+}
 
 # [[interface.debonded]]: regions of Γ_int decohered before the first step (manufacturing voids,
 # delaminated patches, pre-cracks), in the interface coordinates x (2D; r when axisymmetric) or
 # (x, y) (3D). docs/theory.md §4 (initial state).
-DEBONDED_SHAPES = ("all", "interval", "box", "disk")
+DEBONDED_SHAPES = ("all", "interval", "box", "disk", "random")
 DEBONDED_SCHEMA: dict[str, Key] = {
     "shape": _choice(None, DEBONDED_SHAPES, "region shape"),
     "x": Key(None, "floats", "length", doc="[x0, x1] (interval, box)"),
     "y": Key(None, "floats", "length", doc="[y0, y1] (box, 3D)"),
     "centre": Key(None, "floats", "length", doc="[x] (2D) or [x, y] (3D) (disk)"),
     "radius": _pos(None, "length", "disk radius"),
+    "fraction": _f(
+        None, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="decohered area fraction (random)"
+    ),
+    "seed": _int(0, lo=0, doc="random seed (random)"),
+    "correlation_length": _pos(None, "length", "patch size of the random field (random)"),
     "decohesion": _f(
         1.0, lo=0.0, hi=1.0, lo_open=True, doc="decohesion D (dissipated fraction) in the region"
     ),
@@ -319,6 +328,22 @@ _DEBONDED_KEYS = {
     "interval": ("shape", "x", "decohesion", "registry"),
     "box": ("shape", "x", "y", "decohesion", "registry"),
     "disk": ("shape", "centre", "radius", "decohesion", "registry"),
+    "random": ("shape", "fraction", "seed", "correlation_length", "decohesion", "registry"),
+}
+
+# [interface.initial_gap]: an initial normal gap g0(x) added to g_n (a curved body on a flat one,
+# a measured profile). docs/theory.md §4.12.
+GAP_SHAPES = ("sphere", "cylinder", "csv")
+GAP_SCHEMA: dict[str, Key] = {
+    "shape": _choice(None, GAP_SHAPES, "gap profile"),
+    "radius": _pos(None, "length", "radius R: g0 = r²/(2R) (sphere; cylinder: r = x − x0)"),
+    "centre": Key(None, "floats", "length", doc="apex [x] (2D) or [x, y] (3D); default 0"),
+    "file": Key(None, "path", doc="CSV of (x, g0) (2D) or (x, y, g0) (3D) rows, metres"),
+}
+_GAP_KEYS = {
+    "sphere": ("shape", "radius", "centre"),
+    "cylinder": ("shape", "radius", "centre"),
+    "csv": ("shape", "file"),
 }
 
 STEP_KINDS = ("hold", "lithiate", "current", "voltage", "rest")
@@ -505,6 +530,9 @@ class _Resolver:
         out["solver"]["petsc_options"] = self.petsc(sections["solver"].get("petsc_options", {}))
         out["interface"]["debonded"] = self.debonded(
             sections["interface"].get("debonded", []), out["geometry"]
+        )
+        out["interface"]["initial_gap"] = self.initial_gap(
+            sections["interface"].get("initial_gap"), out["geometry"]
         )
         itf = out["interface"]
         if itf["asperity_spacing"] is None:
@@ -909,8 +937,90 @@ class _Resolver:
                 self.bad(f"{where}.shape: got 'box' with dim = {dim}, allowed in 3D only")
             if shape == "disk" and item.get("radius") is None:
                 self.bad(f"{where}.radius: missing, allowed (0, inf) m")
+            if shape == "random":
+                for key in ("fraction", "correlation_length"):
+                    if item.get(key) is None and key not in reg:
+                        self.bad(
+                            f"{where}.{key}: missing, required by shape = 'random', allowed "
+                            f"{DEBONDED_SCHEMA[key].range_text()}"
+                        )
             out.append(item)
         return out
+
+    def initial_gap(self, table: Any, g: dict) -> dict | None:
+        """[interface.initial_gap], checked (SI values), or None."""
+        if table is None:
+            return None
+        where = "interface.initial_gap"
+        if not isinstance(table, dict):
+            self.bad(
+                f"{where}: got {_show(table)}, allowed a table ([interface.initial_gap] "
+                'shape = "sphere", radius = "10 um")'
+            )
+            return None
+        shape = table.get("shape")
+        if shape not in GAP_SHAPES:
+            self.bad(
+                f"{where}.shape: got {_show(shape) if shape is not None else 'nothing'}, "
+                f"allowed {', '.join(GAP_SHAPES)}"
+            )
+            return None
+        keys = _GAP_KEYS[shape]
+        for key in table:
+            if key not in keys:
+                self.unknown(f"{where}.{key}", key, keys)
+        dim = g.get("dim", 2)
+        out: dict[str, Any] = {"shape": shape}
+        if shape in ("sphere", "cylinder"):
+            out["radius"] = self.value(f"{where}.radius", GAP_SCHEMA["radius"], table.get("radius"))
+            if out["radius"] is None:
+                self.bad(f"{where}.radius: missing, allowed (0, inf) m")
+            n = 1 if (shape == "cylinder" or dim == 2) else 2
+            c = table.get("centre")
+            out["centre"] = [0.0] * n if c is None else self.lengths(f"{where}.centre", c, n)
+            if shape == "sphere" and dim == 2 and not g.get("axisymmetric"):
+                self.bad(
+                    f"{where}.shape: got 'sphere' in 2D plane strain, allowed 'cylinder' (a "
+                    "sphere needs axisymmetric = true or dim = 3)"
+                )
+        else:
+            out["file"] = self.gap_file(f"{where}.file", table.get("file"), 3 if dim == 3 else 2)
+        return out
+
+    def gap_file(self, where: str, text: Any, ncol: int) -> str | None:
+        """A CSV of (x[, y], g0) rows in metres (header line and '#' comments allowed)."""
+        if not isinstance(text, str):
+            shown = _show(text) if text is not None else "nothing"
+            self.bad(f"{where}: got {shown}, allowed a path")
+            return None
+        path = Path(os.path.expanduser(text))
+        if not path.is_absolute():
+            path = self.base / path
+        if not path.is_file():
+            self.bad(f"{where}: file not found: {path}")
+            return None
+        rows = []
+        try:
+            for ln in path.read_text().splitlines():
+                if not ln.strip() or ln.lstrip().startswith("#"):
+                    continue
+                parts = [x for x in ln.replace(";", ",").split(",") if x.strip()]
+                try:
+                    rows.append([float(x) for x in parts])
+                except ValueError:
+                    if rows:
+                        raise
+        except (ValueError, OSError):
+            rows = []
+        if (
+            len(rows) < 2
+            or any(len(r) != ncol for r in rows)
+            or not all(math.isfinite(v) for r in rows for v in r)
+        ):
+            cols = "x, y, g0" if ncol == 3 else "x, g0"
+            self.bad(f"{where}: '{path}' is not a CSV of >= 2 finite ({cols}) rows in metres")
+            return None
+        return str(path.resolve())
 
     def lengths(self, where: str, v: Any, n: int) -> list[float] | None:
         """A list of ``n`` lengths ("5 um" strings or SI numbers)."""
@@ -1186,6 +1296,13 @@ def to_toml(resolved: dict, path: Path | None = None) -> str:
                 continue
             if sec == "loading" and key == "protocol":
                 nested += _protocol_toml(v)
+            elif sec == "interface" and key == "initial_gap":
+                nested += ["", "[interface.initial_gap]"]
+                for k, x in v.items():
+                    if x is not None:
+                        spec = GAP_SCHEMA[k]
+                        dim = spec.dim if spec.kind in ("float", "floats") else None
+                        nested.append(_line(k, x, dim))
             elif sec == "interface" and key == "debonded":
                 for reg in v:
                     nested += ["", "[[interface.debonded]]"]
@@ -1281,6 +1398,18 @@ def format_case(case: Case) -> str:
                     wrapped = textwrap.wrap(text, 100, subsequent_indent="  ")
                     lines.append(row(f"protocol[{i}]", wrapped[0], None))
                     lines += [f"  {'':<{width}} {t}" for t in wrapped[1:]]
+            elif sec == "interface" and key == "initial_gap" and v is not None:
+                parts = []
+                for k, x in v.items():
+                    if k == "shape" or x is None:
+                        continue
+                    spec = GAP_SCHEMA[k]
+                    if spec.kind == "floats":
+                        x = "[" + ", ".join(format_si(e, "length") for e in x) + "]"
+                    elif spec.kind == "float":
+                        x = format_si(x, spec.dim)
+                    parts.append(f"{k}={x}")
+                lines.append(row("initial_gap", f"{v['shape']}: " + ", ".join(parts), None))
             elif sec == "interface" and key == "debonded":
                 if not v:
                     lines.append(row("debonded", "[] (bonded everywhere)", None))

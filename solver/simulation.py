@@ -131,16 +131,42 @@ def interface_roles(dom) -> tuple[str, str]:
     return ("electrode", T.cell_name(dom.interfaces[T.INTERFACE].minus_tags[0]))
 
 
-def debonded_regions(regions: list[dict], gdim: int, axisymmetric: bool):
+def debonded_regions(regions: list[dict], gdim: int, sampler=None):
     """(D(x), registry(x)) of the resolved [[interface.debonded]] regions: the largest
     decohesion of the regions covering a point, and whether every region covering it keeps the
-    registry. Interface coordinates: x (2D; r when axisymmetric), (x, y) in 3D."""
+    registry. Interface coordinates: x (2D; r when axisymmetric), (x, y) in 3D.
+
+    ``random`` regions threshold a stationary Gaussian random field of Gaussian covariance
+    exp(−|Δx|²/ℓ²) (ℓ = ``correlation_length``; random Fourier features: Rahimi & Recht, NIPS
+    2007, 512 modes drawn from ``seed``) at the level that decoheres the area ``fraction`` of
+    Γ_int; ``sampler(values) -> (values, weights)`` returns every rank's owned interface points
+    and their areas (the level is a quantile over the whole interface, so it does not depend on
+    the partition)."""
+
+    def random_field(reg, X):
+        rng = np.random.default_rng(reg["seed"])
+        n, d = 512, gdim - 1
+        k = rng.normal(0.0, math.sqrt(2.0) / reg["correlation_length"], size=(n, d))
+        ph = rng.uniform(0.0, 2 * math.pi, n)
+        return np.sqrt(2.0 / n) * np.cos(X[:d].T @ k.T + ph).sum(axis=1)
+
+    levels: dict[int, float] = {}
+
+    def level(i, reg, X):
+        if i not in levels:
+            vals, w = sampler(random_field(reg, X))
+            order = np.argsort(vals)[::-1]  # decohere the highest values first
+            cum = np.cumsum(w[order]) / w.sum()
+            levels[i] = float(vals[order][np.searchsorted(cum, reg["fraction"])])
+        return levels[i]
 
     def masks(X):
-        for reg in regions:
+        for i, reg in enumerate(regions):
             x = X[0]
             shape = reg["shape"]
-            if shape == "all":
+            if shape == "random":
+                m = random_field(reg, X) >= level(i, reg, X)
+            elif shape == "all":
                 m = np.ones(x.shape, dtype=bool)
             elif shape == "interval":
                 m = (x >= reg["x"][0]) & (x <= reg["x"][1])
@@ -167,6 +193,55 @@ def debonded_regions(regions: list[dict], gdim: int, axisymmetric: bool):
         return keep
 
     return D_fn, registry_fn
+
+
+def gap_profile(gap: dict, gdim: int):
+    """g0(x) (m) of a resolved [interface.initial_gap]: r²/(2R) about the apex (sphere: r the
+    distance in the interface coordinates; cylinder: r = x − x0), the Hertz approximation of a
+    body of radius R on a flat one (Johnson 1985, §4.1); or the linear interpolant of a CSV of
+    (x, g0) / (x, y, g0) rows (nearest value outside the points)."""
+    shape = gap["shape"]
+    if shape in ("sphere", "cylinder"):
+        R, c = gap["radius"], gap["centre"]
+
+        def fn(X):
+            r2 = (X[0] - c[0]) ** 2
+            if shape == "sphere" and gdim == 3:
+                r2 = r2 + (X[1] - c[1]) ** 2
+            return r2 / (2.0 * R)
+
+        return fn
+    data = np.loadtxt(_csv_rows(gap["file"]), delimiter=",", ndmin=2)
+    if gdim == 2:
+        order = np.argsort(data[:, 0])
+        return lambda X: np.interp(X[0], data[order, 0], data[order, 1])
+    from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
+
+    lin = LinearNDInterpolator(data[:, :2], data[:, 2])
+    near = NearestNDInterpolator(data[:, :2], data[:, 2])
+
+    def fn3(X):
+        v = lin(X[0], X[1])
+        bad = np.isnan(v)
+        v[bad] = near(X[0][bad], X[1][bad])
+        return v
+
+    return fn3
+
+
+def _csv_rows(path: str) -> list[str]:
+    """The numeric rows of a CSV (header and '#' comments skipped; ';' accepted)."""
+    rows = []
+    for ln in open(path).read().splitlines():
+        ln = ln.strip().replace(";", ",")
+        if not ln or ln.startswith("#"):
+            continue
+        try:
+            [float(x) for x in ln.split(",") if x.strip()]
+        except ValueError:
+            continue
+        rows.append(ln)
+    return rows
 
 
 def kinetics_from_case(itf: dict) -> Kinetics:
@@ -317,8 +392,12 @@ class Simulation:
             )
             self.h_int = h
             if itf["debonded"]:
-                D_fn, reg_fn = debonded_regions(itf["debonded"], dom.gdim, dom.axisymmetric)
+                D_fn, reg_fn = debonded_regions(
+                    itf["debonded"], dom.gdim, self._interface_sampler()
+                )
                 self.mech.set_initial_decohesion(D_fn, reg_fn)
+            if itf["initial_gap"] is not None:
+                self.mech.set_initial_gap(gap_profile(itf["initial_gap"], dom.gdim))
             if self.heat is not None:
                 self.heat.mech = self.mech
                 for em in self.heat.entity_maps:  # forms of the mechanics see T (thermal strain)
@@ -442,6 +521,19 @@ class Simulation:
             else:
                 tols.append(0.0)
         return tols
+
+    def _interface_sampler(self):
+        """values at the Γ_int points → (all ranks' owned values, their areas), gathered."""
+        im = self.mech.interfaces[0]
+        nloc = im.Q.dofmap.index_map.size_local
+        w = self.mech._point_weights(im)[:nloc]
+        comm = self.dom.comm
+
+        def sample(values):
+            v = np.concatenate(comm.allgather(np.asarray(values)[:nloc]))
+            return v, np.concatenate(comm.allgather(w))
+
+        return sample
 
     def _update_caps(self) -> dict[int, float]:
         """Largest Newton update of each displacement field (see CoupledProblem): the
@@ -780,10 +872,7 @@ class FieldWriter:
                 self.items.append(
                     (f, u_out, (lambda u_out=u_out, reg=reg: u_out.interpolate(reg.u)))
                 )
-                D0 = fem.functionspace(reg.sub.mesh, ("DG", 0))
-                vm_expr, snn_expr = m.stress_expressions(reg)
-                for name, expr in (("von_mises", vm_expr), ("sigma_nn", snn_expr)):
-                    self._expr(f, D0, name, expr)
+                self._stress(f, reg)
         if ec is not None:
             fe = self._file(folder, "electrode" if m is None else m.regions[0].name, ec.sub_e.mesh)
             fs = self._file(folder, "ionic", ec.sub_s.mesh)
@@ -897,6 +986,53 @@ class FieldWriter:
                     mesh_policy=dio.VTXMeshPolicy.reuse,
                 )
             self.files[name] = f
+
+    def _stress(self, f, reg) -> None:
+        """Per region, cell-wise (DG0): the full stress tensor ``stress`` (3×3, the out-of-plane
+        and hoop components included; Pa), the principal stresses ``principal_stress``
+        (σ1 ≥ σ2 ≥ σ3), ``von_mises`` and ``sigma_nn`` (along the stacking axis). Each cell uses
+        its own material: a region may group several layers."""
+        m = self.sim.mech
+        msh = reg.sub.mesh
+        T0 = fem.functionspace(msh, ("DG", 0, (3, 3)))
+        sig = fem.Function(T0, name="stress")
+        P0 = fem.functionspace(msh, ("DG", 0, (3,)))
+        principal = fem.Function(P0, name="principal_stress")
+        D0 = fem.functionspace(msh, ("DG", 0))
+        vm = fem.Function(D0, name="von_mises")
+        snn = fem.Function(D0, name="sigma_nn")
+        imap = msh.topology.index_map(m.dom.tdim)
+        cells = np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32)
+        parent = reg.sub.cell_map.sub_topology_to_topology(cells, False)
+        ct = m.dom.cell_tags
+        tag_of = np.full(m.dom.mesh.topology.index_map(m.dom.tdim).size_local
+                         + m.dom.mesh.topology.index_map(m.dom.tdim).num_ghosts, -1)  # fmt: skip
+        tag_of[ct.indices] = ct.values
+        xs = ufl.SpatialCoordinate(msh)
+        parts = []
+        for tag in reg.tags:
+            sel = cells[tag_of[parent] == tag]
+            expr = fem.Expression(
+                m.sigma(reg.u, tag, x=xs, reg=reg), T0.element.interpolation_points
+            )
+            parts.append((sel, expr))
+        up = 2 if m.dom.gdim == 3 else 1
+
+        def update():
+            for sel, expr in parts:
+                sig.interpolate(expr, cells0=sel)
+            S = sig.x.array.reshape(-1, 3, 3)
+            S = 0.5 * (S + S.transpose(0, 2, 1))
+            principal.x.array[:] = np.linalg.eigvalsh(S)[:, ::-1].reshape(-1)
+            dev = S - np.trace(S, axis1=1, axis2=2)[:, None, None] * np.eye(3) / 3.0
+            vm.x.array[:] = np.sqrt(1.5 * np.einsum("nij,nij->n", dev, dev))
+            snn.x.array[:] = S[:, up, up]
+
+        first = True
+        for fn in (sig, principal, vm, snn):
+            upd = update if first else (lambda: None)
+            self.items.append((f, fn, upd))
+            first = False
 
     def _expr(self, f, space, name, expr) -> None:
         fn = fem.Function(space, name=name)

@@ -29,7 +29,7 @@ from mpi4py import MPI
 from meshes import tags as T
 from solver.forms import FormCache
 from solver.physics import cohesive as C
-from solver.physics.elasticity import Kinematics, stress, von_mises
+from solver.physics.elasticity import Kinematics, stress
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class InterfaceMech:
     s_rate: fem.Function  # predicted ds/dt during the current step (m/s)
     D_old: fem.Function | None = None  # decohesion Φ/G_c reached so far (ion path)
     m_old: fem.Function | None = None  # largest separation |[[u]]| reached so far (m; registry)
+    g0: fem.Function | None = None  # initial normal gap at the interface points (m)
     state: C.InterfaceState | None = None
     dS: ufl.Measure | None = None
     r_eff: fem.Function | None = None  # axisymmetric P1: lumped radius (see Mechanics.r_itf)
@@ -190,6 +191,7 @@ class Mechanics:
             im = InterfaceMech(tag, plus, minus, law, Q, d_old, Phi_old, s_old, s_rate)
             im.D_old = fem.Function(Q, name="decohesion")
             im.m_old = fem.Function(Q, name="separation_max")
+            im.g0 = fem.Function(Q, name="initial_gap")
             if dom.axisymmetric and degree == 1:
                 im.r_eff = _lumped_radius(Q)
             im.dS = dom.interface_measure(self._itf_quadrature())
@@ -311,11 +313,12 @@ class Mechanics:
         n_s = self.n("-")  # unit normal from the electrolyte ("-") into the electrode ("+")
         for im in self.interfaces:
             jump = im.plus.u("+") - im.minus.u("-")
-            # g_n = [[u]]·n + g0(x) + s: initial geometric gap and stripped Li thickness
+            # g_n = [[u]]·n + g0(x) + s: initial geometric gap (the point values im.g0 set by
+            # set_initial_gap, and/or a UFL expression of the coordinates) and stripped Li
             g0 = self.initial_gap.get(im.tag)
             if g0 is not None:
                 g0 = g0("+") if isinstance(g0, ufl.core.expr.Expr) else g0
-            s = im.s_old("+") + im.s_rate("+") * self.s_dt
+            s = im.s_old("+") + im.s_rate("+") * self.s_dt + im.g0("+")
             gap = s if g0 is None else g0 + s
             im.state = C.evaluate(
                 im.law,
@@ -428,13 +431,27 @@ class Mechanics:
             D = np.where(d >= 1.0, 1.0, np.where(d > 0, (delta - d0) / (df - d0), 0.0))
             self._set_initial(im, D, np.full(D.shape, not registry_lost), d=d)
 
+    def set_initial_gap(self, fn) -> None:
+        """Initial normal gap ``fn(x) -> g0`` (m) at the interface points (x: (3, N)
+        coordinates), added to g_n: a curved body on a flat one, a measured profile. Call
+        before the first solve. Γ_int only (not the coating interface)."""
+        for im in self.interfaces:
+            if im.tag != T.INTERFACE:
+                continue
+            X = im.Q.tabulate_dof_coordinates().T
+            im.g0.x.array[:] = fn(X)
+            im.g0.x.scatter_forward()
+
     def set_initial_decohesion(self, fn, registry=None) -> None:
         """Pre-decohered interface (a manufacturing void, a delaminated patch, a pre-crack):
         decohesion ``fn(x) -> D`` ∈ [0, 1] at the interface points (x: (3, N) coordinates) and
         ``registry(x) -> bool`` (True: the decohered surfaces still mate; default False). Call
         before the first solve. The stiffness damage d and the dissipation Φ = D G_Ic are those
-        a mode-I opening reaching D has produced, so that reopening dissipates nothing more."""
+        a mode-I opening reaching D has produced, so that reopening dissipates nothing more.
+        Γ_int only (not the coating interface)."""
         for im in self.interfaces:
+            if im.tag != T.INTERFACE:
+                continue
             X = im.Q.tabulate_dof_coordinates().T
             D = np.clip(fn(X), 0.0, 1.0)
             keep = registry(X) if registry is not None else np.zeros(D.shape, dtype=bool)
@@ -591,14 +608,6 @@ class Mechanics:
                 fem.Constant(self.msh, 1.0) * self.r() * self.dom.ds(T.TOP)
             )
         return a / self._top_area
-
-    def stress_expressions(self, reg: Region):
-        """(von Mises, σ_nn along the stacking axis) as DG0 expressions on the region submesh."""
-        xs = ufl.SpatialCoordinate(reg.sub.mesh)
-        tag = reg.tags[0]
-        sig = self.sigma(reg.u, tag, x=xs, reg=reg)
-        up = 2 if self.dom.gdim == 3 else 1
-        return von_mises(sig), sig[up, up]
 
 
 def _exponential_damage_at(law, D: np.ndarray) -> np.ndarray:

@@ -85,3 +85,109 @@ def test_lithiation_gradient_gives_interface_shear(dom):
     assert abs(s / n) == pytest.approx(
         float(lithiation_shear_traction(E_F, NU_F, H_F, BETA, g)), rel=0.01
     )
+
+
+def _stress_fields(m, tmp_path):
+    """The DG0 stress outputs of the FieldWriter for the mechanics ``m`` (written once)."""
+    from types import SimpleNamespace
+
+    from solver.simulation import FieldWriter
+
+    sim = SimpleNamespace(mech=m, ec=None, transport=None, heat=None, g_open=1e-9)
+    w = FieldWriter(sim, tmp_path)
+    w.write(0.0)
+    w.close()
+    out = {}
+    for _f, fn, _u in w.items:
+        if fn.function_space.mesh is m.regions[0].sub.mesh:
+            out[fn.name] = fn
+    return out
+
+
+def test_stress_output_is_the_full_tensor_and_its_principal_values(dom, tmp_path):
+    """The written stress of the bonded film (uniform ε*): σ_xx = σ_zz = −M ε* (plane strain),
+    σ_yy = 0, so the principal stresses are (0, −Mε*, −Mε*), von Mises Mε* and σ_nn = 0, cell by
+    cell away from the edges (1 %)."""
+    m, prob = _model(dom)
+    m.loads.c.value = 1000.0
+    assert prob.solve().converged
+    eps = BETA * 1000.0
+    f = _stress_fields(m, tmp_path)
+    V = f["stress"].function_space
+    X = V.tabulate_dof_coordinates()
+    nloc = V.dofmap.index_map.size_local
+    sel = (np.abs(X[:, 0] - W / 2) < W / 8)[:nloc]
+    S = f["stress"].x.array.reshape(-1, 3, 3)[:nloc][sel]
+    P = f["principal_stress"].x.array.reshape(-1, 3)[:nloc][sel]
+    vm = f["von_mises"].x.array[:nloc][sel]
+    snn = f["sigma_nn"].x.array[:nloc][sel]
+    s = M * eps
+    assert np.allclose(S[:, 0, 0], -s, rtol=0.01) and np.allclose(S[:, 2, 2], -s, rtol=0.01)
+    assert np.all(np.abs(S[:, 1, 1]) < 0.01 * s) and np.all(np.abs(snn) < 0.01 * s)
+    assert np.all(np.abs(P[:, 0]) < 0.01 * s)
+    assert np.allclose(P[:, 1:], -s, rtol=0.01)
+    assert np.allclose(vm, s, rtol=0.01)
+
+
+def test_stress_output_uses_each_layers_own_material(tmp_path):
+    """A region that groups bonded layers (electrolyte LPSCl | electrolyte_2 LLZO | counter In)
+    under a stack pressure P with roller sides: every layer carries σ_yy = −P and the lateral
+    stress of its own Poisson ratio, σ_xx = σ_zz = ν/(1 − ν) σ_yy (uniaxial strain), so the
+    written stress differs layer by layer (1 %, away from the interfaces)."""
+    from solver import materials as Mat
+    from solver.stepping import Segment, Stepper
+    from tests.ec_helpers import case, simulation
+
+    P = 5e6
+    c = case(
+        {
+            "geometry": {
+                "family": "stack",
+                "dim": 2,
+                "W": "10 um",
+                "t_e": "5 um",
+                "t_c": 0.0,
+                "t_s": ["5 um", "5 um"],
+                "t_counter": "5 um",
+                "t_pad": 0.0,
+                "h_max": "1 um",
+            },
+            "materials": {
+                "electrode": "NMC811",
+                "electrolyte": "LPSCl",
+                "electrolyte_2": "LLZO",
+                "counter": "In",
+            },
+            "loading": {"stack_pressure": P},
+            "physics": {"mechanics": True, "electrochemistry": False},
+        },
+        replace=("geometry", "materials"),
+    )
+    sim, dom = simulation(c)
+    Stepper(sim, [Segment("hold", {"pressure": P}, 1, 1.0)], {"pressure": 0.0, "time": 0.0}).run()
+    reg = next(r for r in sim.mech.regions if len(r.tags) > 1)
+    from types import SimpleNamespace
+
+    from solver.simulation import FieldWriter
+
+    w = FieldWriter(SimpleNamespace(mech=sim.mech, ec=None, transport=None, heat=None,
+                                    g_open=1e-9), tmp_path)  # fmt: skip
+    w.write(0.0)
+    w.close()
+    S = next(fn for _f, fn, _u in w.items
+             if fn.name == "stress" and fn.function_space.mesh is reg.sub.mesh)  # fmt: skip
+    X = S.function_space.tabulate_dof_coordinates()
+    nloc = S.function_space.dofmap.index_map.size_local
+    arr = S.x.array.reshape(-1, 3, 3)[:nloc]
+    y = X[:nloc, 1]
+    seen = 0
+    for lo, hi, name in ((5e-6, 10e-6, "LPSCl"), (10e-6, 15e-6, "LLZO"), (15e-6, 20e-6, "In")):
+        sel = (y > lo + 1.5e-6) & (y < hi - 1.5e-6)
+        if not sel.any():
+            continue
+        seen += 1
+        nu = Mat.get(name)["nu"]
+        assert np.allclose(arr[sel, 1, 1], -P, rtol=0.01), name
+        assert np.allclose(arr[sel, 0, 0], -P * nu / (1 - nu), rtol=0.01), name
+        assert np.allclose(arr[sel, 2, 2], -P * nu / (1 - nu), rtol=0.01), name
+    assert MPI.COMM_WORLD.allreduce(seen, op=MPI.SUM) > 0
