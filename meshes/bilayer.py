@@ -74,6 +74,16 @@ PARAMS: dict[str, Param] = {
         1e-6, "length", "sinusoid amplitude A (must stay below 0.9 min(t_e, t_s))", lo=0.0
     ),
     "wavelength": Param(10e-6, "length", "sinusoid wavelength λ", lo=0.0, lo_open=True),
+    "refine_radius": Param(
+        None,
+        "length",
+        "refine to h_interface only within this distance of the origin on Γ_int (x = 0, the "
+        "axis when axisymmetric): a contact zone, refined in the bulk around it too; beyond, "
+        "the elements grow at 0.1 (size per distance) to h_max (default: the whole interface "
+        "at h_interface, graded away from it)",
+        lo=0.0,
+        lo_open=True,
+    ),
     "surface_3d": Param(
         "ridges",
         doc="3D sinusoid: y-independent ridges or the product sin(2πx/λ) sin(2πy/λ)",
@@ -292,7 +302,20 @@ def build(
         (dim - 1, int(e)) for e in gmsh.model.getEntitiesForPhysicalGroup(dim - 1, T.INTERFACE)
     ]
     set_mesh_options(dim, 0.5 * h_int / L, h_max / L)
-    background([grade(iface, h_int / L, h_max / L, sampling=max(40, math.ceil(4 * W / h_int)))])
+    r_ref = p["refine_radius"]
+    if r_ref is None:
+        background([grade(iface, h_int / L, h_max / L, sampling=max(40, math.ceil(4 * W / h_int)))])
+    else:  # a contact zone: h_interface within r_ref of the origin, growing at 0.1 around it
+        fld = gmsh.model.mesh.field
+        ball = fld.add("Ball")
+        centre = (0.0, tes, 0.0) if dim == 2 else (0.0, 0.0, tes)
+        for key, v in zip(("XCenter", "YCenter", "ZCenter"), centre):
+            fld.setNumber(ball, key, v)
+        fld.setNumber(ball, "Radius", r_ref / L)
+        fld.setNumber(ball, "Thickness", max(h_max - h_int, 0.0) / 0.1 / L)
+        fld.setNumber(ball, "VIn", h_int / L)
+        fld.setNumber(ball, "VOut", h_max / L)
+        fld.setAsBackgroundMesh(ball)
     generate(dim, order)
     scale_mesh(L)
 
@@ -406,6 +429,8 @@ def build(
         tol[f"facet:{T.INTERFACE}"] = SAFETY * d_area / exact[f"facet:{T.INTERFACE}"] + TOL_FLOOR
         meta.update({"amplitude": A, "wavelength": lam, "feature_length": lam / (2 * math.pi)})
     meta["geometric_area_ratio"] = exact[f"facet:{T.INTERFACE}"] / apparent
+    if p["refine_radius"] is not None:  # a contact zone: the shortest length of the problem
+        meta["feature_length"] = min(p["refine_radius"], meta.get("feature_length", math.inf))
     return GeometryInfo(
         FAMILY, dim, axisymmetric, cell_tags, facet_tags, exact, tol, meta, apparent
     )

@@ -16,9 +16,11 @@ g_n = [[u]]·n, g_t = [[u]] − g_n n. Traction on the electrode side (energy-co
   Either way the energy dissipated to full separation under proportional loading is G_c(B).
 * Irreversibility: d = max(d_old, d(δ_m, B)), d_old held at the interface quadrature points
   and updated only on accepted steps (secant unloading, no healing).
-* A fully damaged interface keeps a small residual stiffness K_res (set from the bulk: by
-  default 1e-6 E_min / L with L the stack height, i.e. a traction of ~E_min 1e-6 g/L), which
-  keeps the Jacobian regular when a body floats on an open gap and is negligible otherwise.
+* A fully damaged interface keeps a small residual stiffness K_res on the displacement jump,
+  d K_res [[u]] (set from the bulk: by default 1e-6 E_min / L with L the stack height, i.e. a
+  traction of ~E_min 1e-6 |[[u]]|/L), which keeps the Jacobian regular when a body floats on an
+  open gap and is negligible otherwise; an initial gap or a stripped thickness, which are not
+  displacement jumps, carry no residual traction.
 * Optional viscous regularisation (Duvaut–Lions type, as in commercial CZM elements): the
   damage relaxes towards the rate-independent value over the time η_v,
   d = (d_old + (Δt/η_v) d_inv)/(1 + Δt/η_v). For steps Δt ≫ η_v it is the rate-independent
@@ -158,14 +160,14 @@ def evaluate(
     # a fully debonded interface keeps the residual stiffness K_res (a regular Jacobian when a
     # body floats on an open gap under a traction-loaded stack; negligible traction otherwise)
     t_coh = (1 - d) * (law.K_n * gnp * n + law.K_t * g_t)
-    if law.K_res > 0:
-        t_coh = t_coh + d * law.K_res * (gnp * n + g_t)
+    if law.K_res > 0:  # on the displacement jump alone: an initial gap or a stripped
+        t_coh = t_coh + d * law.K_res * jump  # thickness carries no residual traction
     t_con = law.K_c * gnn * n
     t = t_coh + t_con
     Y = 0.5 * (law.K_n * gnp**2 + law.K_t * gt2)
     stored = (1 - d) * Y + 0.5 * law.K_c * gnn**2
     if law.K_res > 0:
-        stored = stored + d * 0.5 * law.K_res * (gnp**2 + gt2)
+        stored = stored + d * 0.5 * law.K_res * ufl.dot(jump, jump)
     if law.law == "bilinear":
         phi = Gc * (ufl.min_value(delta, df) - d0) / (df - d0)
     else:

@@ -125,26 +125,26 @@ def test_holm_constriction_resistance(tmp_path):
 
 
 def _patch_run(theta: float):
-    """Flat Li|LLZO-like bilayer, bonded except an open, debonded patch x < θ W."""
-    from solver.stepping import Segment, Stepper
+    """``cases/debonded_patch.toml`` (a flat NMC811 | LLZO bilayer, bonded except a debonded
+    patch without registry under no stack pressure: blocking) with the patch x < θ W."""
+    import tomllib
 
-    c = case(
-        {
-            "geometry": {"W": "40 um", "t_s": "5 um", "h_max": "1 um"},
-            "interface": {"R_ct": "100 Ohm cm^2", "microcontact": "plastic"},
-            "loading": {"stack_pressure": 0.0},
-            "physics": {"mechanics": True},
-        }
-    )
-    sim, dom = simulation(c)
+    from solver.config import case_from_dict
+    from solver.stepping import Stepper, segments_from_protocol
+    from tests.conftest import ROOT
+    from tests.ec_helpers import merge
+
+    path = ROOT / "cases" / "debonded_patch.toml"
+    raw = tomllib.loads(path.read_text())
     W = 40e-6
+    patch = [{"shape": "interval", "x": [0.0, theta * W - 1e-12]}] if theta > 0 else []
+    raw = merge(raw, {"interface": {"debonded": patch}})
+    c = case_from_dict(raw, path)
+    sim, dom = simulation(c)
     im = sim.mech.interfaces[0]
     X = im.Q.tabulate_dof_coordinates()[:, 0]
-    patch = X < theta * W - 1e-12
-    sim.mech.set_initial_decohesion(lambda x: np.where(x[0] < theta * W - 1e-12, 1.0, 0.0))
-    im.s_old.x.array[:] = np.where(patch, 20e-9, 0.0)  # an open gap of 20 nm
-    seg = [Segment("current", {"current_density": 10.0}, 1, 1.0)]
-    Stepper(sim, seg, {"pressure": 0.0, "time": 0.0, "temperature": 298.15}).run()
+    segs = segments_from_protocol(c.loading["protocol"], {})
+    Stepper(sim, segs, {"pressure": 0.0, "time": 0.0, "temperature": 298.15}).run()
     jn = sim.ec.point_values(sim.ec.j_n)
     return sim, X, jn, W
 
