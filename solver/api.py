@@ -148,6 +148,12 @@ def run(
         dom = built.domain
         stats = dom.statistics()
         exact = geometry.compare_exact(stats, built.info)
+        sim = None
+        if any(case.physics.get(k) for k in PHYSICS_SWITCHES):
+            # the model is assembled (and checked: supports, interface law) before any output
+            from solver.simulation import Simulation
+
+            sim = Simulation(case, dom, _petsc_options(case))
 
         _create_dir(outdir, comm, subdirs=("fields",))
         if tmp is not None:
@@ -194,14 +200,10 @@ def run(
             "measures_vs_analytic": exact,
             "wall_time_s": None,
         }
-        enabled = [
-            k
-            for k in ("mechanics", "electrochemistry", "transport", "thermal")
-            if case.physics.get(k, False)
-        ]
+        enabled = [k for k in PHYSICS_SWITCHES if case.physics.get(k, False)]
         if enabled:
             log.info(f"[2/3] physics: {', '.join(enabled)} (monolithic Newton)")
-            summary.update(_run_physics(case, dom, outdir, comm))
+            summary.update(_run_physics(case, sim, outdir, comm))
         else:
             log.info("[2/3] physics: none enabled (the run stops after the domain)")
         log.info("[3/3] summary")
@@ -215,6 +217,9 @@ def run(
     return summary
 
 
+PHYSICS_SWITCHES = ("mechanics", "electrochemistry", "transport", "thermal")
+
+
 def _petsc_options(case) -> dict:
     sol = case.solver
     opts = {
@@ -226,14 +231,13 @@ def _petsc_options(case) -> dict:
     return opts
 
 
-def _run_physics(case, dom, outdir: Path, comm: MPI.Comm) -> dict:
-    """Step the enabled physics through the protocol; write timeseries.csv and fields/."""
+def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
+    """Step the simulation ``sim`` of the case through its protocol; write timeseries.csv and
+    fields/."""
     from solver import stepping
     from solver.errors import SolverFailure
     from solver.metrics import CsvWriter
-    from solver.simulation import FieldWriter, Simulation
-
-    sim = Simulation(case, dom, _petsc_options(case))
+    from solver.simulation import FieldWriter
     loading = case.loading
     el = case.materials.get("electrode", {})
     c_max = el.get("c_max") or 0.0

@@ -391,6 +391,17 @@ class Simulation:
                 temperature_fields=self.heat.field_of if self.heat else None,
             )
             self.h_int = h
+            free = self.mech.unsupported_modes()
+            if free:
+                from solver.errors import InputError
+
+                raise InputError(
+                    f"loading: no support suppresses the stack's {', '.join(free)} (lateral = "
+                    f"'{loading['lateral']}', bottom = '{loading['bottom']}', pressure_mode = "
+                    f"'{loading['pressure_mode']}'); allowed: a model whose supports fix every "
+                    "rigid-body mode, e.g. loading.bottom = 'roller' or 'clamped' and "
+                    "loading.lateral = 'roller'"
+                )
             if itf["debonded"]:
                 D_fn, reg_fn = debonded_regions(
                     itf["debonded"], dom.gdim, self._interface_sampler()

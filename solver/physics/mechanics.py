@@ -405,6 +405,58 @@ class Mechanics:
                 bcs.append(fem.dirichletbc(np.float64(0.0), dofs[0], Vi))
         return bcs
 
+    def unsupported_modes(self) -> list[str]:
+        """The rigid-body modes of the whole stack (its regions held together) that no
+        displacement condition suppresses: a mode is suppressed when it moves some constrained
+        degree of freedom. Names: "translation along x|y|z", "rotation about x|y|z". The
+        axisymmetric stack has one rigid mode, the axial translation."""
+        gdim = self.dom.gdim
+        axes = "xyz"
+        x_all = self.dom.mesh.geometry.x
+        comm = self.dom.comm
+        lo = np.array([comm.allreduce(float(x_all[:, k].min(initial=np.inf)), op=MPI.MIN)
+                       for k in range(3)])  # fmt: skip
+        hi = np.array([comm.allreduce(float(x_all[:, k].max(initial=-np.inf)), op=MPI.MAX)
+                       for k in range(3)])  # fmt: skip
+        centre, size = 0.5 * (lo + hi), float(np.max(hi - lo)) or 1.0
+        modes: dict[str, object] = {}
+        up = gdim - 1
+        if self.dom.axisymmetric:
+            modes[f"translation along {axes[up]}"] = lambda X, c: (c == up) * 1.0
+        else:
+            for k in range(gdim):
+                modes[f"translation along {axes[k]}"] = lambda X, c, k=k: (c == k) * 1.0
+            rot = [(0, 1, 2)] if gdim == 2 else [(1, 2, 0), (2, 0, 1), (0, 1, 2)]
+            for i, j, axis in rot:  # rotation about `axis`: u_i = −(x_j − c_j), u_j = x_i − c_i
+                modes[f"rotation about {axes[axis]}"] = lambda X, c, i=i, j=j: (
+                    np.where(
+                        c == i, -(X[:, j] - centre[j]), np.where(c == j, X[:, i] - centre[i], 0.0)
+                    )
+                    / size
+                )
+        # Gram matrix of the modes' values at the constrained dofs: its null space holds the
+        # combinations of modes that no condition touches (e.g. a rotation about a pinned point)
+        names = list(modes)
+        G = np.zeros((len(names), len(names)))
+        for bc in self.bcs:
+            V = bc.function_space
+            dofs = bc.dof_indices()
+            dofs = dofs[0][: dofs[1]]  # owned only: each constraint counted once
+            bs = V.dofmap.index_map_bs
+            msh = getattr(V.mesh, "_cpp_object", V.mesh)  # bc.function_space is the C++ object
+            reg = next((r for r in self.regions if r.V.mesh._cpp_object is msh), None)
+            if reg is None or len(dofs) == 0:
+                continue
+            X = reg.V.tabulate_dof_coordinates()[dofs // bs]
+            comp = dofs % bs
+            C = np.stack([np.asarray(modes[n](X, comp), dtype=float) for n in names], axis=1)
+            G += C.T @ C
+        G = comm.allreduce(G, op=MPI.SUM)
+        w, v = np.linalg.eigh(G)
+        null = v[:, w <= 1e-12 * max(float(w.max(initial=0.0)), 1.0)]
+        weight = np.linalg.norm(null, axis=1) if null.size else np.zeros(len(names))
+        return [n for n, wt in zip(names, weight) if wt > 0.5]
+
     def dirichlet(self, region: str, facet_tag: int, component: int, value=0.0):
         """Add (and return) u[component] = value on the facets ``facet_tag`` of ``region``
         (value: a float or a fem.Constant updated by the caller)."""

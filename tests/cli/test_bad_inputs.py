@@ -245,6 +245,30 @@ ROWS = [
         False,
     ),
     (
+        "no_support",
+        '[loading]\nbottom = "free"\nlateral = "free"\n',
+        "loading: no support suppresses the stack's translation along y",
+        True,
+    ),
+    (
+        "debonded_region_reversed",
+        '[[interface.debonded]]\nshape = "interval"\nx = ["5 um", "1 um"]\n',
+        "interface.debonded[0].x: got [5e-06, 1e-06] m, allowed [lo, hi] with lo < hi",
+        False,
+    ),
+    (
+        "initial_gap_sphere_in_plane_strain",
+        '[interface.initial_gap]\nshape = "sphere"\nradius = "10 um"\n',
+        "interface.initial_gap.shape: got 'sphere' in 2D plane strain",
+        False,
+    ),
+    (
+        "rough_mesh_coarser_than_its_surface",
+        '[geometry]\nfamily = "rough"\nmin_wavelength = "2 um"\nh_interface = "1 um"\n',
+        "h_interface: got 1e-06 m, allowed (0, 5e-07] m",
+        False,
+    ),
+    (
         "retention_min_out_of_range",
         "[physics]\nthermal = true\n[thermal]\nretention_min = 1.5\n",
         "thermal.retention_min: got 1.5, allowed (0, 1)",
