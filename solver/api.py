@@ -238,6 +238,7 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
     from solver.errors import SolverFailure
     from solver.metrics import CsvWriter
     from solver.simulation import FieldWriter
+
     loading = case.loading
     el = case.materials.get("electrode", {})
     c_max = el.get("c_max") or 0.0

@@ -49,3 +49,32 @@ def test_partition_cuts_interface():
     n_local = len(built.domain.interfaces[T.INTERFACE].facets)
     counts = world.allgather(n_local)
     assert world.size == 1 or min(counts) > 0, counts
+
+
+def test_random_debonded_patches_do_not_depend_on_the_partition():
+    """The random decohered patches are the same on 2 ranks as on 1 (the level is a quantile
+    over the whole interface)."""
+    import numpy as np
+
+    from tests.ec_helpers import case, simulation
+
+    reg = {"shape": "random", "fraction": 0.3, "seed": 5, "correlation_length": "2 um"}
+    over = {"physics": {"mechanics": True, "electrochemistry": False},
+            "geometry": {"W": "40 um"}, "interface": {"debonded": [reg]}}  # fmt: skip
+    out = []
+    for comm in (MPI.COMM_WORLD, MPI.COMM_SELF):
+        if comm is MPI.COMM_SELF and MPI.COMM_WORLD.rank != 0:
+            break
+        sim, _ = simulation(case(over), comm=comm)
+        im = sim.mech.interfaces[0]
+        nloc = im.Q.dofmap.index_map.size_local
+        X = im.Q.tabulate_dof_coordinates()[:nloc, 0]
+        D = im.D_old.x.array[:nloc]
+        X, D = (np.concatenate(comm.allgather(a)) for a in (X, D))
+        o = np.lexsort((D, X))
+        out.append((np.round(X[o], 12), D[o]))
+    if MPI.COMM_WORLD.rank == 0:
+        (xa, da), (xb, db) = out
+        ua, ia = np.unique(xa, return_index=True)
+        ub, ib = np.unique(xb, return_index=True)
+        assert np.array_equal(ua, ub) and np.array_equal(da[ia], db[ib])
