@@ -33,6 +33,16 @@ DEFAULT_OPTIONS: dict[str, object] = {
 _COUNTER = itertools.count()
 
 
+def _zero_form(V):
+    """A compiled zero linear form on ``V`` (a block of the constraint's gradient that the
+    functional does not depend on)."""
+    import ufl
+    from dolfinx import fem
+
+    v = ufl.TestFunction(V)
+    return fem.form(fem.Constant(V.mesh, 0.0) * v * ufl.dx)
+
+
 @dataclass
 class SolveResult:
     converged: bool
@@ -88,10 +98,36 @@ class CoupledProblem:
             self._ksp_its = snes.getLinearSolveIterations()
 
         self.snes.setMonitor(monitor)
+        import numpy as np
+
+        sizes = [
+            u.function_space.dofmap.index_map.size_local * u.function_space.dofmap.index_map_bs
+            for u in self.u
+        ]
+        self._offsets = np.concatenate([[0], np.cumsum(sizes)])
+        self._comm = self.u[0].function_space.mesh.comm
+        self._entity_maps = entity_maps
+        self._caps: dict[int, float] = {}
+        self.target = None  # galvanostatic target of set_constraint (None: off)
+        self._V = None
         if field_tolerances is not None:
             self._install_convergence_test(field_tolerances)
         if max_update:
             self._install_step_cap(max_update)
+
+        def precheck(x, y):
+            dV = 0.0
+            if self.target is not None and self._V is not None:
+                dV = self._border(self.snes, x, y)
+            ratio = self._cap_ratio(y) if self._caps else 0.0
+            if ratio > 1.0:
+                y.scale(1.0 / ratio)
+                dV /= ratio
+            if dV:
+                self._V.value = float(self._V.value) + dV
+            self._dV_last = dV
+
+        self.snes.setLineSearchPreCheck(precheck)
         if block_scales is not None:
             self.equilibrate(block_scales)
 
@@ -183,6 +219,8 @@ class CoupledProblem:
                 (np.max(np.abs(dx[offsets[i] : offsets[i + 1]]), initial=0.0) <= tols[i])
                 for i in range(len(tols))
             )
+            if self.target is not None and abs(self._dV_last) > 1e-12:
+                ok = False  # the cell voltage is an unknown too (V)
             if comm.allreduce(int(ok), op=MPI.MIN):
                 return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
             if it >= max_it:
@@ -201,27 +239,90 @@ class CoupledProblem:
         a physical length, the next iterate touches again and Newton converges; an update
         within the caps is untouched, so converged solutions and the quadratic rate are not
         affected."""
+        self._caps = caps
+
+    def _cap_ratio(self, y) -> float:
+        """max over the capped blocks of |update|/cap (global)."""
         import numpy as np
         from mpi4py import MPI
 
-        sizes = [
-            u.function_space.dofmap.index_map.size_local * u.function_space.dofmap.index_map_bs
-            for u in self.u
+        a = y.getArray(readonly=True)
+        ratio = max(
+            (
+                np.max(np.abs(a[self._offsets[i] : self._offsets[i + 1]]), initial=0.0) / cap
+                for i, cap in self._caps.items()
+            ),
+            default=0.0,
+        )
+        return self._comm.allreduce(ratio, op=MPI.MAX)
+
+    def set_constraint(self, functional, V, dV_max: float = 0.5) -> None:
+        """Galvanostatic control inside the Newton iteration (a bordered system).
+
+        ``functional``: the UFL scalar form c(u) (the total interface current, A), ``V``: the
+        ``fem.Constant`` that the Dirichlet condition of the collector reads (the cell voltage).
+        While :attr:`target` is set, every Newton step solves the bordered system
+
+            J ΔX + R_V ΔV = −R,     C ΔX = I − c(X)
+
+        by two solves with the same factorisation: Y = J⁻¹R (the plain step) and w = J⁻¹R_V,
+        ΔV = ((c − I) − C·Y)/(C·w), ΔX = −(Y + ΔV w); R_V = ∂R/∂V is exact from two residual
+        evaluations (the residual is affine in V: it enters through the boundary values and
+        their lifting), C = ∂c/∂X is assembled from the UFL derivative of c. |ΔV| is limited to
+        ``dV_max`` per iteration. So the cell voltage converges with the fields, at the cost of
+        one extra back-substitution and one residual per Newton iteration."""
+        import ufl
+        from dolfinx import fem
+        from dolfinx.fem.petsc import create_vector
+
+        spaces = [u.function_space for u in self.u]
+        vs = [ufl.TestFunction(V_) for V_ in spaces]
+        dforms = []
+        for u, v in zip(self.u, vs):
+            d = ufl.derivative(functional, u, v)
+            dforms.append(d)
+        empty = [ufl.algorithms.expand_derivatives(f).empty() for f in dforms]
+        self._c_form = fem.form(functional, entity_maps=self._entity_maps)
+        self._dc_forms = [
+            _zero_form(V_) if e else fem.form(f, entity_maps=self._entity_maps)
+            for f, e, V_ in zip(dforms, empty, spaces)
         ]
-        offsets = np.concatenate([[0], np.cumsum(sizes)])
-        comm = self.u[0].function_space.mesh.comm
+        self._C = create_vector(spaces, kind="mpi")
+        self._w = self._C.duplicate()
+        self._r1 = self._C.duplicate()
+        self._V = V
+        self._dV_max = dV_max
+        self.target = None
+        self.constraint_error = 0.0
+        self._dV_last = 0.0
 
-        def precheck(x, y):
-            a = y.getArray(readonly=True)
-            ratio = max(
-                np.max(np.abs(a[offsets[i] : offsets[i + 1]]), initial=0.0) / cap
-                for i, cap in caps.items()
-            )
-            ratio = comm.allreduce(ratio, op=MPI.MAX)
-            if ratio > 1.0:
-                y.scale(1.0 / ratio)
+    def _border(self, snes, x, y) -> float:
+        """Turn the plain Newton direction ``y`` into the bordered one; return ΔV."""
+        from dolfinx import fem
+        from dolfinx.fem.petsc import assemble_vector
+        from dolfinx.la.petsc import _ghost_update, _zero_vector
+        from mpi4py import MPI
 
-        self.snes.setLineSearchPreCheck(precheck)
+        c = self._comm.allreduce(fem.assemble_scalar(self._c_form), op=MPI.SUM)
+        _zero_vector(self._C)
+        assemble_vector(self._C, self._dc_forms)
+        _ghost_update(self._C, PETSc.InsertMode.ADD, PETSc.ScatterMode.REVERSE)
+        r0 = snes.getFunction()[0]
+        V0 = float(self._V.value)
+        self._V.value = V0 + 1.0
+        snes.computeFunction(x, self._r1)
+        self._V.value = V0
+        snes.computeFunction(x, r0)  # restore the residual (and the fields) at V0
+        self._r1.axpy(-1.0, r0)  # R_V
+        snes.getKSP().solve(self._r1, self._w)
+        Cw = self._C.dot(self._w)
+        CY = self._C.dot(y)
+        err = c - self.target
+        self.constraint_error = err
+        dV = (err - CY) / Cw if Cw != 0.0 else 0.0
+        dV = max(min(dV, self._dV_max), -self._dV_max)
+        y.axpy(dV, self._w)
+        return dV
 
     def solve(self) -> SolveResult:
         t0 = time.perf_counter()

@@ -499,6 +499,7 @@ class Simulation:
             self.ec.phi_e.x.array[:] = U0
         self._prev = [f.x.array.copy() for f in self.fields]
         self._mech_problem = None  # the staggered mechanics predictor (Li stripping)
+        self._bordered = None  # galvanostatic constraint installed in the problem
         self._dt = 0.0
         self.li0 = self._li_inventory()
         self.heat_balance = HeatBalance(self.heat, self.entity_maps) if self.heat else None
@@ -654,7 +655,49 @@ class Simulation:
                 f.x.array[:] = a
 
     def _solve_galvanostatic(self) -> SolveResult:
-        """Secant iteration on V for ∫ j_n dΓ = j_app A_app."""
+        """∫ j_n dΓ = j_app A_app with the cell voltage V an unknown of the Newton iteration
+        (a bordered system, :meth:`CoupledProblem.set_constraint`): a current step costs about
+        as many Newton iterations as a voltage step. Should it fail, the state is restored and
+        the secant iteration on V around the monolithic solve (:meth:`_solve_secant`) tries."""
+        if self._bordered is None:
+            form = self.ec.j_n * self.ec.r_itf() * self.ec.dS(T.INTERFACE)
+            self.problem.set_constraint(form, self.ec.V_cell)
+            self._bordered = True
+        target = self.j_app * self.A_app
+        saved = [f.x.array.copy() for f in self.fields]
+        V0 = float(self.ec.V_cell.value)
+        # predictor: the last accepted state moved along the cell's conductance
+        slope = self._V_slope or self._slope_guess()
+        dV = (target - self._I_acc) / slope
+        if self.ec.kin.kind == "butler_volmer":
+            dV = max(min(dV, 0.5), -0.5)
+        self.ec.V_cell.value = self.V_cell + dV
+        self.problem.target = target
+        try:
+            res = self.problem.solve()
+        finally:
+            self.problem.target = None
+        if res.converged:
+            I_now = self.ec.current()
+            if abs(float(self.ec.V_cell.value) - self.V_cell) > 1e-12 and abs(I_now - self._I_acc):
+                self._V_slope = (I_now - self._I_acc) / (float(self.ec.V_cell.value) - self.V_cell)
+                if not (self._V_slope > 0 and math.isfinite(self._V_slope)):
+                    self._V_slope = None
+            return res
+        for f, a in zip(self.fields, saved):
+            f.x.array[:] = a
+        self.ec.V_cell.value = V0
+        fallback = self._solve_secant()
+        return SolveResult(
+            fallback.converged,
+            fallback.reason,
+            res.newton_iterations + fallback.newton_iterations,
+            res.krylov_iterations + fallback.krylov_iterations,
+            res.seconds + fallback.seconds,
+        )
+
+    def _solve_secant(self) -> SolveResult:
+        """Secant iteration on V for ∫ j_n dΓ = j_app A_app (the fallback)."""
         target = self.j_app * self.A_app
         kin = self.ec.kin
         scale = max(
