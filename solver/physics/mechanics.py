@@ -77,19 +77,26 @@ class Loads:
 
 def region_groups(cell_values: list[int], bonded_facets: set[int]) -> list[tuple[int, ...]]:
     """Group cell tags joined by perfectly bonded interfaces. The electrode is always alone
-    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive)."""
-    electrolytes = [t for t in cell_values if T.is_electrolyte(t)]
+    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive). The counter
+    electrode and the pad are bonded to the top electrolyte layer (facets 13, 14) whatever the
+    layer boundaries (12) are: with ``BONDED`` among ``bonded_facets`` all electrolyte layers join
+    them, else only the top layer does and the lower layers stay alone."""
+
+    def layer(t: int) -> int:  # 1 for the first (electrode-side) layer, k for tag 20 + k
+        return 1 if t == T.ELECTROLYTE else t - 20
+
+    electrolytes = sorted((t for t in cell_values if T.is_electrolyte(t)), key=layer)
     groups: list[list[int]] = []
     if T.ELECTRODE in cell_values:
         groups.append([T.ELECTRODE])
     if T.COATING in cell_values:
         groups.append([T.COATING])
-    if T.BONDED in bonded_facets:
+    if T.BONDED in bonded_facets or len(electrolytes) <= 1:
         top = electrolytes[:]
     else:
-        top = []
-        for t in electrolytes:
+        for t in electrolytes[:-1]:
             groups.append([t])
+        top = electrolytes[-1:]
     for t in (T.COUNTER, T.PAD):
         if t in cell_values:
             top.append(t)
