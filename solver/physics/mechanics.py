@@ -497,10 +497,13 @@ class Mechanics:
     def accept(self) -> float:
         """Commit the step: damage, dissipation, decohesion and separation history at the
         interface points (none ever decreases); return the cohesive energy dissipated in the
-        step, Σ w (Φ_new − Φ_old)."""
+        step: Σ w (Φ_new − Φ_old) for the rate-independent law (the closed form (4.9)), and
+        Σ w f̄ (d_new − d_old) with the viscous regularisation, f̄ the mean over the step (trapezoid,
+        like the external work of the metrics) of f = −∂Ψ_Γ/∂d, the energy released per unit
+        damage: a viscous damage lags the separation, so Φ(δ) is not what it dissipated."""
         dissipated = 0.0
         for im in self.interfaces:
-            d_new = self._project_interface(im, im.state.damage)
+            d_new = np.maximum(im.d_old.x.array, self._project_interface(im, im.state.damage))
             phi_new = np.maximum(
                 im.Phi_old.x.array, self._project_interface(im, im.state.dissipation)
             )
@@ -508,8 +511,16 @@ class Mechanics:
             m_new = self._project_interface(im, im.state.separation_max)
             w = self._point_weights(im)
             nloc = im.Q.dofmap.index_map.size_local * im.Q.dofmap.index_map_bs
-            dissipated += float(np.sum(((phi_new - im.Phi_old.x.array) * w)[:nloc]))
-            im.d_old.x.array[:] = np.maximum(im.d_old.x.array, d_new)
+            if im.law.viscosity > 0:
+                f = self._project_interface(im, im.state.damage_force)
+                f_old = getattr(im, "_damage_force_old", None)
+                f_mid = f if f_old is None else 0.5 * (f + f_old)
+                inc = f_mid * (d_new - im.d_old.x.array)
+                im._damage_force_old = f
+            else:
+                inc = phi_new - im.Phi_old.x.array
+            dissipated += float(np.sum((inc * w)[:nloc]))
+            im.d_old.x.array[:] = d_new
             im.Phi_old.x.array[:] = phi_new
             im.D_old.x.array[:] = np.maximum(im.D_old.x.array, D_new)
             im.m_old.x.array[:] = np.maximum(im.m_old.x.array, m_new)
