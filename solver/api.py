@@ -250,9 +250,10 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
         "displacement": 0.0,
         "time": 0.0,
     }
-    segments = stepping.segments_from_protocol(
-        loading.get("protocol") or [], {"pressure": loading.get("stack_pressure", 0.0)}
-    )
+    defaults = {"pressure": loading.get("stack_pressure", 0.0)}
+    if sim.platen_displacement is not None:  # displacement mode with a pad: −pad_strain t_pad
+        defaults["displacement"] = sim.platen_displacement
+    segments = stepping.segments_from_protocol(loading.get("protocol") or [], defaults)
     out = case.output
     writer = None
     if out.get("fields", True):

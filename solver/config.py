@@ -256,6 +256,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
             doc="contact loss: the run stops when the contact retention falls below it",
         ),
         "T_ambient": _pos(None, "temperature", "ambient temperature (default loading.temperature)"),
+        "T_top": _pos(
+            None,
+            "temperature",
+            "temperature of a 'fixed' top face (a heater or cold plate; default: the ambient "
+            "temperature, following the protocol)",
+        ),
+        "T_bottom": _pos(
+            None, "temperature", "temperature of a 'fixed' bottom face (as T_top; default ambient)"
+        ),
         "Ea_soft": _nonneg(30e3, "energy/mol", "activation energy of contact softening (creep)"),
         "spot_conductance": _pos(
             None, "thermal conductance", "runaway model: heat conductance of one contact spot"
@@ -1155,6 +1164,12 @@ class _Resolver:
             for role in mats:
                 for key in ("density", "cp", "k_th"):
                     need(role, key, "physics.thermal")
+            for face in ("top", "bottom"):
+                if r["thermal"][f"T_{face}"] is not None and r["thermal"][face] != "fixed":
+                    self.bad(
+                        f"thermal.T_{face}: got {r['thermal'][f'T_{face}']:g} K, allowed only "
+                        f"with thermal.{face} = 'fixed' (got '{r['thermal'][face]}')"
+                    )
             if r["thermal"].get("tau_shrink") and not ph["electrochemistry"]:
                 self.bad(
                     "thermal.tau_shrink: contact shrinkage needs physics.electrochemistry = true "

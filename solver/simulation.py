@@ -511,6 +511,7 @@ class Simulation:
             from solver.metrics import MechanicsMetrics
 
             self.mmetrics = MechanicsMetrics(self.mech, self.g_open)
+        self.platen_displacement = self._platen_displacement(loading)
         log.info(f"  fields: {', '.join(f.name for f in self.fields)}; {self.num_dofs()} dofs")
 
     # ------------------------------------------------------------------ helpers
@@ -554,6 +555,23 @@ class Simulation:
         if ell is None:
             return {}
         return {i: ell for i, f in enumerate(self.fields) if f.name.startswith("u_")}
+
+    def _platen_displacement(self, loading: dict) -> float | None:
+        """Default top-face (platen) displacement of every step in displacement mode when the
+        stack has a pad: −ε₀ t_pad (m; negative compresses), ε₀ = ``loading.pad_strain`` and t_pad
+        the pad thickness measured on the mesh (its volume over the top-face area, with the
+        weight r when axisymmetric). The platen moves by the displacement that would compress the
+        pad by ε₀ if the rest of the stack were rigid; the pad's actual strain is a little smaller
+        (the stack takes its share, in series). None: traction mode, or no pad."""
+        m = self.mech
+        if m is None or m.pressure_mode != "displacement":
+            return None
+        if T.PAD not in self.dom.cell_tag_values():
+            return None
+        one = fem.Constant(self.dom.mesh, 1.0)
+        vol = m._scalar(one * m.r() * self.dom.dx(T.PAD))
+        top = m._scalar(one * m.r() * self.dom.ds(T.TOP))
+        return -float(loading["pad_strain"]) * vol / top
 
     def _collector_area(self) -> float:
         one = fem.Constant(self.dom.mesh, 1.0)

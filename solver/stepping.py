@@ -70,8 +70,14 @@ class StepInfo:
 def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment]:
     """Segments from the resolved ``loading.protocol`` list (SI values, keys of
     ``solver.config.STEP_SCHEMA``): ``stack_pressure`` → pressure, ``soc``, ``temperature``,
-    ``displacement`` and ``current_density`` are ramped to their values at the step end."""
+    ``displacement`` and ``current_density`` are ramped to their values at the step end.
+
+    ``defaults``: ``pressure``, the target of the default single step (no protocol);
+    ``displacement`` (optional), the platen displacement of every step that gives none (the
+    pad-strain default of displacement mode, :meth:`solver.simulation.Simulation.
+    _platen_displacement`; without it such a step holds the platen where it is)."""
     rename = {"stack_pressure": "pressure"}
+    platen = defaults.get("displacement")
     segs = []
     for item in protocol:
         targets = {}
@@ -79,6 +85,8 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
             key = rename.get(k, k)
             if key in LOAD_KEYS + STEP_KEYS and v is not None:
                 targets[key] = float(v)
+        if platen is not None and "displacement" not in targets:
+            targets["displacement"] = float(platen)
         profile = read_profile(item["profile"]) if item.get("profile") else None
         segs.append(
             Segment(
@@ -90,7 +98,10 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
             )
         )
     if not segs:
-        segs = [Segment("hold", {"pressure": defaults.get("pressure", 0.0)}, 5, 1.0)]
+        targets = {"pressure": defaults.get("pressure", 0.0)}
+        if platen is not None:
+            targets["displacement"] = float(platen)
+        segs = [Segment("hold", targets, 5, 1.0)]
     return segs
 
 

@@ -24,7 +24,10 @@ g_n = [[u]]·n, g_t = [[u]] − g_n n. Traction on the electrode side (energy-co
 * Optional viscous regularisation (Duvaut–Lions type, as in commercial CZM elements): the
   damage relaxes towards the rate-independent value over the time η_v,
   d = (d_old + (Δt/η_v) d_inv)/(1 + Δt/η_v). For steps Δt ≫ η_v it is the rate-independent
-  law; when a softening step is cut back it stabilises the Newton iteration.
+  law; when a softening step is cut back it stabilises the Newton iteration. The energy it
+  dissipates is ∫ f dd with f = −∂Ψ_Γ/∂d = Y − ½K_res(⟨g_n⟩₊² + |g_t|²) (``damage_force``),
+  not Φ(δ): the damage lags the separation, and the energy released when it catches up (at a
+  held opening, say) is dissipated too (:meth:`solver.physics.mechanics.Mechanics.accept`).
 * Dissipation: the energy dissipated per unit area up to the largest effective separation δ
   (at the current mixity) is Φ = G_c (min(δ, δ_f) − δ₀)/(δ_f − δ₀) (bilinear) or
   ½Kδ₀² + Kδ₀δ_c(1 − e) − ½Kδ₀δ e, e = exp(−(δ − δ₀)/δ_c) (exponential), 0 below onset; the
@@ -121,6 +124,7 @@ class InterfaceState:
     dissipation: object  # Φ(δ, B): energy dissipated per unit area up to separation δ
     decohesion: object  # trial decohesion D = max(D_old, Φ/G_c(B)) ∈ [0, 1]
     separation_max: object  # trial history max of |[[u]]| (m)
+    damage_force: object  # −∂Ψ_Γ/∂d = Y − ½K_res(⟨g_n⟩₊² + |g_t|²): energy released per unit d
 
 
 def evaluate(
@@ -166,8 +170,10 @@ def evaluate(
     t = t_coh + t_con
     Y = 0.5 * (law.K_n * gnp**2 + law.K_t * gt2)
     stored = (1 - d) * Y + 0.5 * law.K_c * gnn**2
+    damage_force = Y
     if law.K_res > 0:
         stored = stored + d * 0.5 * law.K_res * ufl.dot(jump, jump)
+        damage_force = Y - 0.5 * law.K_res * ufl.dot(jump, jump)
     if law.law == "bilinear":
         phi = Gc * (ufl.min_value(delta, df) - d0) / (df - d0)
     else:
@@ -185,4 +191,6 @@ def evaluate(
     # the registry (and the current) kink with their sign
     ell_s = 1e-3 * 2.0 * law.G_Ic / law.sigma_c
     m = ufl.max_value(m_old, ufl.sqrt(gnp**2 + gt2 + ell_s**2) - ell_s)
-    return InterfaceState(jump, g_n, g_t, delta, B, d, t, t_n, t_t, Y, stored, phi, D, m)
+    return InterfaceState(
+        jump, g_n, g_t, delta, B, d, t, t_n, t_t, Y, stored, phi, D, m, damage_force
+    )

@@ -40,8 +40,9 @@ backward Euler in the monolithic step: ψ = (ψ_old + Δt/τ_r) / (1 + Δt/τ_r 
 closed form of the unknown T, so ψ, T, the potentials and the mechanics converge together;
 ψ_old is committed on accepted steps only.
 
-Outer boundaries: top and bottom faces convective (h_conv, T_amb), fixed (T = T_amb) or insulated;
-the lateral faces are insulated (symmetry planes of the periodic unit cell).
+Outer boundaries: top and bottom faces convective (h_conv, T_amb), fixed (T = T_amb, or the face's
+own ``T_top`` / ``T_bottom``) or insulated; the lateral faces are insulated (symmetry planes of the
+periodic unit cell).
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class Heat:
         self.h_bonded = float(thermal["h_bonded"])
         self.h_gap = float(thermal["h_gap"])
         self.bc_kind = {T.TOP: thermal["top"], T.BOTTOM: thermal["bottom"]}
+        # fixed faces: a prescribed temperature of their own (a heater, a cold plate), else T_amb
+        self.T_face = {
+            tag: fem.Constant(self.msh, float(v)) if v is not None else T_ambient
+            for tag, v in ((T.TOP, thermal.get("T_top")), (T.BOTTOM, thermal.get("T_bottom")))
+        }
         tags = dom.cell_tag_values()
         self.other_tags = tuple(t for t in tags if t != T.ELECTRODE)
         self.sub_e = dom.subdomain((T.ELECTRODE,))
@@ -260,7 +266,7 @@ class Heat:
                     continue
                 V = self.V_e if side == "e" else self.V_o
                 dofs = fem.locate_dofs_topological(V, fdim, self._faces(side, tag))
-                self.bcs.append(fem.dirichletbc(self.T_amb, dofs, V))
+                self.bcs.append(fem.dirichletbc(self.T_face[tag], dofs, V))
                 self.fixed.append((self.T_e if side == "e" else self.T_o, dofs))
 
     def _faces(self, side: str, tag: int) -> np.ndarray:

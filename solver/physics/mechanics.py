@@ -78,19 +78,26 @@ class Loads:
 
 def region_groups(cell_values: list[int], bonded_facets: set[int]) -> list[tuple[int, ...]]:
     """Group cell tags joined by perfectly bonded interfaces. The electrode is always alone
-    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive)."""
-    electrolytes = [t for t in cell_values if T.is_electrolyte(t)]
+    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive). The counter
+    electrode and the pad are bonded to the top electrolyte layer (facets 13, 14) whatever the
+    layer boundaries (12) are: with ``BONDED`` among ``bonded_facets`` all electrolyte layers join
+    them, else only the top layer does and the lower layers stay alone."""
+
+    def layer(t: int) -> int:  # 1 for the first (electrode-side) layer, k for tag 20 + k
+        return 1 if t == T.ELECTROLYTE else t - 20
+
+    electrolytes = sorted((t for t in cell_values if T.is_electrolyte(t)), key=layer)
     groups: list[list[int]] = []
     if T.ELECTRODE in cell_values:
         groups.append([T.ELECTRODE])
     if T.COATING in cell_values:
         groups.append([T.COATING])
-    if T.BONDED in bonded_facets:
+    if T.BONDED in bonded_facets or len(electrolytes) <= 1:
         top = electrolytes[:]
     else:
-        top = []
-        for t in electrolytes:
+        for t in electrolytes[:-1]:
             groups.append([t])
+        top = electrolytes[-1:]
     for t in (T.COUNTER, T.PAD):
         if t in cell_values:
             top.append(t)
@@ -559,10 +566,13 @@ class Mechanics:
     def accept(self) -> float:
         """Commit the step: damage, dissipation, decohesion and separation history at the
         interface points (none ever decreases); return the cohesive energy dissipated in the
-        step, Σ w (Φ_new − Φ_old)."""
+        step: Σ w (Φ_new − Φ_old) for the rate-independent law (the closed form (4.9)), and
+        Σ w f̄ (d_new − d_old) with the viscous regularisation, f̄ the mean over the step (trapezoid,
+        like the external work of the metrics) of f = −∂Ψ_Γ/∂d, the energy released per unit
+        damage: a viscous damage lags the separation, so Φ(δ) is not what it dissipated."""
         dissipated = 0.0
         for im in self.interfaces:
-            d_new = self._project_interface(im, im.state.damage)
+            d_new = np.maximum(im.d_old.x.array, self._project_interface(im, im.state.damage))
             phi_new = np.maximum(
                 im.Phi_old.x.array, self._project_interface(im, im.state.dissipation)
             )
@@ -570,8 +580,16 @@ class Mechanics:
             m_new = self._project_interface(im, im.state.separation_max)
             w = self._point_weights(im)
             nloc = im.Q.dofmap.index_map.size_local * im.Q.dofmap.index_map_bs
-            dissipated += float(np.sum(((phi_new - im.Phi_old.x.array) * w)[:nloc]))
-            im.d_old.x.array[:] = np.maximum(im.d_old.x.array, d_new)
+            if im.law.viscosity > 0:
+                f = self._project_interface(im, im.state.damage_force)
+                f_old = getattr(im, "_damage_force_old", None)
+                f_mid = f if f_old is None else 0.5 * (f + f_old)
+                inc = f_mid * (d_new - im.d_old.x.array)
+                im._damage_force_old = f
+            else:
+                inc = phi_new - im.Phi_old.x.array
+            dissipated += float(np.sum((inc * w)[:nloc]))
+            im.d_old.x.array[:] = d_new
             im.Phi_old.x.array[:] = phi_new
             im.D_old.x.array[:] = np.maximum(im.D_old.x.array, D_new)
             im.m_old.x.array[:] = np.maximum(im.m_old.x.array, m_new)

@@ -499,6 +499,10 @@ every = 0
         ("[case]\nname = 'a b'\n", "case.name: got 'a b'"),
         ("physics = 3\n", "physics: got 3, allowed a table"),
         ("[loading]\npad_strain = 1.0\n", "loading.pad_strain: got 1, allowed [0, 1)"),
+        (
+            "[physics]\nthermal = true\n[thermal]\nT_top = '310 K'\n",
+            "thermal.T_top: got 310 K, allowed only with thermal.top = 'fixed'",
+        ),
         ("[loading]\nprotocol = 3\n", "loading.protocol: got 3, allowed an array of tables"),
         ("[[loading.protocol]]\nduration = 1\n", "loading.protocol[0].kind: missing"),
         ("[[loading.protocol]]\nkind = 'voltage'\nduration = 1\n", "[0].voltage: missing"),

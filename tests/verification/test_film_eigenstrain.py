@@ -35,14 +35,14 @@ def dom():
     return bilayer_domain(W=W, t_e=H_F, t_s=H_S, h_max=2e-6, h_interface=0.25e-6)
 
 
-def _model(dom, c_field=None):
+def _model(dom, c_field=None, degree=1):
     from solver.physics.cohesive import CohesiveLaw
     from solver.physics.mechanics import Mechanics
     from solver.problem import CoupledProblem
 
     K = 1e4 * E_F / H_F  # stiff bond: interface compliance ~1e-4 of the film's
     law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
-    m = Mechanics(dom, MATS, {T.INTERFACE: law}, auto_bcs=False, c_field=c_field)
+    m = Mechanics(dom, MATS, {T.INTERFACE: law}, auto_bcs=False, c_field=c_field, degree=degree)
     # clamp the substrate's top face; the film's bottom face and all side faces are free
     for comp in range(dom.gdim):
         m.dirichlet("electrolyte", T.TOP, comp, 0.0)
@@ -191,3 +191,28 @@ def test_stress_output_uses_each_layers_own_material(tmp_path):
         assert np.allclose(arr[sel, 0, 0], -P * nu / (1 - nu), rtol=0.01), name
         assert np.allclose(arr[sel, 2, 2], -P * nu / (1 - nu), rtol=0.01), name
     assert MPI.COMM_WORLD.allreduce(seen, op=MPI.SUM) > 0
+
+
+def test_lithiation_gradient_shear_pointwise_p2():
+    """docs/validation.md item 31: the same gradient, P2 fields: the interface traction at every
+    interface point (Gauss–Lobatto, 3 per facet) more than 10 film thicknesses from the free
+    edges is the shear τ = M h β g within 1 %, and the normal traction (zero in the closed form)
+    is below 1 % of τ. Tolerance: the P2 stress error at h_interface = h_f/2 and the substrate's
+    compliance (~1e-4; measured: 0.5 % and 0.2 %). With P1 the pointwise traction of this
+    field oscillates by ±4.6 % (normal: ±7 % of τ) on this graded mesh — a first-order error of
+    the bulk stress (±2.2 % at h/2), which the window means of the tests above average out."""
+    dom = bilayer_domain(W=W, t_e=H_F, t_s=H_S, h_max=2e-6, h_interface=0.5e-6)
+    x = ufl.SpatialCoordinate(dom.mesh)
+    g = 1000.0 / W
+    m, prob = _model(dom, c_field=500.0 + g * (x[0] - W / 2), degree=2)
+    assert prob.solve().converged
+    im = m.interfaces[0]
+    tx = m.interface_point_values(im, im.state.t_t[0])
+    tn = m.interface_point_values(im, im.state.t_n)
+    X = im.Q.tabulate_dof_coordinates()[:, 0]
+    nloc = im.Q.dofmap.index_map.size_local
+    sel = (np.abs(X - W / 2) < W / 4)[:nloc]
+    tau = -M * H_F * BETA * g
+    assert MPI.COMM_WORLD.allreduce(int(sel.sum()), op=MPI.SUM) > 60
+    assert np.allclose(tx[:nloc][sel], tau, rtol=0.01, atol=0)
+    assert np.all(np.abs(tn[:nloc][sel]) < 0.01 * abs(tau))

@@ -167,3 +167,59 @@ def test_compression_never_penetrates(dom, damaged):
         pen = comm.allreduce(float((-gn).max(initial=0)), op=MPI.MAX)
         bound = comm.allreduce(float(p.max(initial=0)), op=MPI.MAX) / law.K_c
         assert pen <= bound * (1 + 1e-9)
+
+
+def test_unload_reload_follows_the_secant_then_the_softening_line(dom):
+    """Irreversibility through the mechanical response (docs/validation.md item 3 (f)): mode I
+    opening beyond onset to δ_m, unloading to 0.1 δ_m, reloading to beyond δ_m. Bilinear law
+    (Camanho & Dávila 2002), δ₀ = σ_c/K, δ_f = 2G_Ic/σ_c:
+
+    * loading: t = Kδ up to δ₀, then the softening line t = σ_c (δ_f − δ)/(δ_f − δ₀);
+    * unloading and reloading below δ_m: the secant through the origin,
+      t = (1 − d_max) K δ = σ_c (δ_f − δ_m)/(δ_f − δ₀) · δ/δ_m;
+    * beyond δ_m: the softening line again.
+
+    Pointwise at every interface point, with the measured opening δ = g_n: relative 1e-6 (the
+    C¹ rounding of the brackets is (1e-3 σ_c/K_c/δ)²/4 < 1e-10 at δ ≥ 0.1 δ₀). A law whose
+    damage decreases on unloading (healing) leaves the secant."""
+    m, prob, met = _setup(dom)
+    im = m.interfaces[0]
+    d0, df = SIG / K, 2 * GI / SIG
+    dm = d0 + 0.4 * (df - d0)
+    d2 = d0 + 0.7 * (df - d0)
+
+    def softening(g):
+        return np.where(g <= d0, K * g, SIG * (df - g) / (df - d0))
+
+    def secant(g, g_max):
+        return SIG * (df - g_max) / (df - d0) * g / g_max
+
+    def opening_and_traction():
+        return (
+            m.interface_point_values(im, im.state.g_n),
+            m.interface_point_values(im, im.state.t_n),
+        )
+
+    g_max = None
+    for x in np.linspace(0, dm, 30)[1:]:  # load
+        m.loads.top_displacement.value = x
+        solve_ok(prob)
+        met.on_accept(m.accept())
+        g, t = opening_and_traction()
+        assert np.allclose(t, softening(g), rtol=1e-6, atol=1e-9 * SIG)
+        g_max = g if g_max is None else np.maximum(g_max, g)
+    assert np.all(g_max > d0 + 0.3 * (df - d0))
+    on_secant = 0
+    path = list(np.linspace(dm, 0.1 * dm, 10)[1:]) + list(np.linspace(0.1 * dm, d2, 30)[1:])
+    for x in path:  # unload, reload
+        m.loads.top_displacement.value = x
+        solve_ok(prob)
+        met.on_accept(m.accept())
+        g, t = opening_and_traction()
+        below = g < g_max * (1 - 1e-9)
+        expected = np.where(below, secant(g, g_max), softening(g))
+        assert np.allclose(t, expected, rtol=1e-6, atol=1e-9 * SIG), (x, t, expected)
+        on_secant += int(np.all(below))
+        g_max = np.maximum(g_max, g)
+    assert on_secant >= 20  # most of the path ran on the secant
+    assert np.all(g_max > d0 + 0.65 * (df - d0))  # and the softening branch resumed beyond δ_m
