@@ -84,6 +84,14 @@ PARAMS: dict[str, Param] = {
         lo=0.0,
         lo_open=True,
     ),
+    "refine_x": Param(
+        None,
+        "length",
+        "refine to h_interface only along this x interval of Γ_int [x0, x1] (a crack path), "
+        "the bulk within its length of Γ_int too; beyond, the elements grow at 0.3 to h_max",
+        kind="floats",
+        lo=0.0,
+    ),
     "surface_3d": Param(
         "ridges",
         doc="3D sinusoid: y-independent ridges or the product sin(2πx/λ) sin(2πy/λ)",
@@ -209,6 +217,12 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
         )
     lengths = [te, ts, W] + ([D] if dim == 3 else [])
     h_max, h_int = _sizes(p, dim, sinus, lengths)
+    rx = p["refine_x"]
+    if rx is not None:
+        if len(rx) != 2 or not 0.0 <= rx[0] < rx[1] <= W:
+            raise GeometryError("refine_x", f"got {rx}, allowed [x0, x1] with 0 <= x0 < x1 <= W")
+        if p["refine_radius"] is not None:
+            raise GeometryError("refine_x", "got refine_x with refine_radius, allowed one of them")
     return {
         "p": p,
         "W": W,
@@ -303,7 +317,21 @@ def build(
     ]
     set_mesh_options(dim, 0.5 * h_int / L, h_max / L)
     r_ref = p["refine_radius"]
-    if r_ref is None:
+    if p["refine_x"] is not None:  # a crack path: a box around Γ_int over [x0, x1]
+        x0, x1 = p["refine_x"]
+        fld = gmsh.model.mesh.field
+        box = fld.add("Box")
+        half = 0.5 * (x1 - x0)
+        vals = {"XMin": x0 / L, "XMax": x1 / L, "VIn": h_int / L, "VOut": h_max / L,
+                "Thickness": max(h_max - h_int, 0.0) / 0.3 / L}  # fmt: skip
+        if dim == 2:
+            vals.update({"YMin": (te - half) / L, "YMax": (te + half) / L})
+        else:
+            vals.update({"YMin": 0.0, "YMax": Ds, "ZMin": (te - half) / L, "ZMax": (te + half) / L})
+        for key, v in vals.items():
+            fld.setNumber(box, key, v)
+        fld.setAsBackgroundMesh(box)
+    elif r_ref is None:
         background([grade(iface, h_int / L, h_max / L, sampling=max(40, math.ceil(4 * W / h_int)))])
     else:  # a contact zone: h_interface within r_ref of the origin, growing at 0.1 around it
         fld = gmsh.model.mesh.field

@@ -248,6 +248,7 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
         "soc": soc0,
         "temperature": loading.get("temperature", 298.15),
         "displacement": 0.0,
+        "load_factor": 0.0,
         "time": 0.0,
     }
     defaults = {"pressure": loading.get("stack_pressure", 0.0)}

@@ -305,7 +305,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
 }
 # Keys handled outside SCHEMA (tables / arrays).
 _SPECIAL = {
-    "loading": ("protocol",),
+    "loading": ("protocol", "boundary"),
     "solver": ("petsc_options",),
     "interface": ("debonded", "initial_gap"),
 }
@@ -340,6 +340,21 @@ _DEBONDED_KEYS = {
     "random": ("shape", "fraction", "seed", "correlation_length", "decohesion", "registry"),
 }
 
+# [[loading.boundary]]: prescribed displacements, tractions or forces on a tagged face (or a
+# displacement at the mesh vertex nearest a point), scaled by the protocol's load_factor.
+BOUNDARY_FACES = ("bottom", "top", "left", "right", "front", "back", "free")
+BOUNDARY_SCHEMA: dict[str, Key] = {
+    "face": _choice(None, BOUNDARY_FACES, "the tagged outer face"),
+    "point": Key(None, "floats", "length", doc="instead of a face: the vertex nearest [x, y(, z)]"),
+    "region": _text(None, "the material role whose side of the face is loaded (default: all)"),
+    **{f"u{c}": _f(None, "length", doc=f"prescribed displacement u_{c}") for c in "xyz"},
+    **{f"t{c}": _f(None, "pressure", doc=f"traction t_{c} (faces)") for c in "xyz"},
+    **{
+        f"f{c}": _f(None, "force", doc=f"total force F_{c} spread uniformly (N; N/m in 2D)")
+        for c in "xyz"
+    },
+}
+
 # [interface.initial_gap]: an initial normal gap g0(x) added to g_n (a curved body on a flat one,
 # a measured profile). docs/theory.md §4.12.
 GAP_SHAPES = ("sphere", "cylinder", "csv")
@@ -368,6 +383,11 @@ STEP_SCHEMA: dict[str, Key] = {
     "voltage": _f(None, "voltage", doc="applied cell voltage"),
     "soc": _f(None, lo=0.0, hi=1.0, doc="electrode state of charge c/c_max at the end"),
     "displacement": _f(None, "length", doc="top-face displacement at the end (displacement mode)"),
+    "load_factor": _f(
+        None,
+        doc="factor on the [[loading.boundary]] values at the end of the step, ramped linearly "
+        "from the previous step's (0 at the start; default 1)",
+    ),
     "profile": Key(
         None,
         "path",
@@ -382,7 +402,15 @@ _STEP_KEYS = {
     "voltage": ("voltage",),
     "lithiate": ("soc",),
 }
-_STEP_COMMON = ("kind", "duration", "n_steps", "stack_pressure", "temperature", "displacement")
+_STEP_COMMON = (
+    "kind",
+    "duration",
+    "n_steps",
+    "stack_pressure",
+    "temperature",
+    "displacement",
+    "load_factor",
+)
 
 MATERIAL_TEXT_KEYS = ("preset", "kind", "description", "source")
 # Which preset kinds each role accepts; the first is the kind of a table without preset/kind.
@@ -539,6 +567,9 @@ class _Resolver:
         out["solver"]["petsc_options"] = self.petsc(sections["solver"].get("petsc_options", {}))
         out["interface"]["debonded"] = self.debonded(
             sections["interface"].get("debonded", []), out["geometry"]
+        )
+        out["loading"]["boundary"] = self.boundary(
+            sections["loading"].get("boundary", []), out["geometry"]
         )
         out["interface"]["initial_gap"] = self.initial_gap(
             sections["interface"].get("initial_gap"), out["geometry"]
@@ -876,6 +907,13 @@ class _Resolver:
                 )
             if step["stack_pressure"] is None:
                 step["stack_pressure"] = loading["stack_pressure"]
+            if step["load_factor"] is not None and not self.raw.get("loading", {}).get("boundary"):
+                self.bad(
+                    f"{where}.load_factor: got {step['load_factor']:g}, allowed only with "
+                    "[[loading.boundary]] loads to scale"
+                )
+            if step["load_factor"] is None:
+                step["load_factor"] = 1.0
             if step["temperature"] is None:
                 step["temperature"] = loading["temperature"]
             if step["displacement"] is not None and loading["pressure_mode"] != "displacement":
@@ -953,6 +991,53 @@ class _Resolver:
                             f"{where}.{key}: missing, required by shape = 'random', allowed "
                             f"{DEBONDED_SCHEMA[key].range_text()}"
                         )
+            out.append(item)
+        return out
+
+    def boundary(self, entries: Any, g: dict) -> list[dict]:
+        """[[loading.boundary]] entries, checked (SI values)."""
+        where0 = "loading.boundary"
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            self.bad(
+                f"{where0}: got {_show(entries)}, allowed an array of tables "
+                '([[loading.boundary]] face = "left", uy = "1 um")'
+            )
+            return []
+        dim = g.get("dim", 2)
+        comps = "xyz"[:dim]
+        out = []
+        for i, e in enumerate(entries):
+            where = f"{where0}[{i}]"
+            for key in e:
+                if key not in BOUNDARY_SCHEMA:
+                    self.unknown(f"{where}.{key}", key, BOUNDARY_SCHEMA)
+            item: dict[str, Any] = {}
+            for key, spec in BOUNDARY_SCHEMA.items():
+                if spec.kind == "floats":
+                    item[key] = (
+                        None if e.get(key) is None else self.lengths(f"{where}.{key}", e[key], dim)
+                    )
+                else:
+                    item[key] = self.value(f"{where}.{key}", spec, e.get(key))
+            if (item["face"] is None) == (item["point"] is None):
+                self.bad(f"{where}: got {'both' if item['face'] else 'neither'} face and point, "
+                         "allowed exactly one of them")  # fmt: skip
+            for c in "xyz":
+                if c not in comps and any(item[f"{k}{c}"] is not None for k in "utf"):
+                    self.bad(f"{where}.u{c}: got a {c} component, allowed {', '.join(comps)} "
+                             f"in {dim}D")  # fmt: skip
+                kinds = [k for k in "utf" if item[f"{k}{c}"] is not None]
+                if len(kinds) > 1:
+                    self.bad(f"{where}.{kinds[0]}{c}: got {' and '.join(k + c for k in kinds)}, "
+                             "allowed one condition per component")  # fmt: skip
+            if not any(item[f"{k}{c}"] is not None for k in "utf" for c in comps):
+                self.bad(f"{where}: got no load, allowed at least one of "
+                         f"{', '.join(k + c for k in 'utf' for c in comps)}")  # fmt: skip
+            if item["point"] is not None and any(
+                item[f"{k}{c}"] is not None for k in "tf" for c in comps
+            ):
+                self.bad(f"{where}.point: got a traction or force at a point, allowed "
+                         "displacements (ux, uy, uz) only")  # fmt: skip
             out.append(item)
         return out
 
@@ -1110,6 +1195,14 @@ class _Resolver:
 
     def cross_checks(self, r: dict) -> None:
         ph, mats, itf, ld = r["physics"], r["materials"], r["interface"], r["loading"]
+        for i, b in enumerate(ld.get("boundary") or []):
+            if b["region"] is not None and mats and b["region"] not in mats:
+                self.bad(
+                    f"loading.boundary[{i}].region: got {_show(b['region'])}, allowed a role of "
+                    f"this geometry: {', '.join(mats)}{_suggest(b['region'], list(mats))}"
+                )
+        if ld.get("boundary") and not ph["mechanics"]:
+            self.bad("loading.boundary: mechanical loads, allowed only with physics.mechanics")
         switches = ("mechanics", "electrochemistry", "transport", "thermal", "ageing")
         if not any(ph[s] for s in switches):
             self.bad(
@@ -1311,6 +1404,14 @@ def to_toml(resolved: dict, path: Path | None = None) -> str:
                 continue
             if sec == "loading" and key == "protocol":
                 nested += _protocol_toml(v)
+            elif sec == "loading" and key == "boundary":
+                for b in v:
+                    nested += ["", "[[loading.boundary]]"]
+                    for k, x in b.items():
+                        if x is not None:
+                            spec = BOUNDARY_SCHEMA[k]
+                            dim = spec.dim if spec.kind in ("float", "floats") else None
+                            nested.append(_line(k, x, dim))
             elif sec == "interface" and key == "initial_gap":
                 nested += ["", "[interface.initial_gap]"]
                 for k, x in v.items():
@@ -1399,7 +1500,20 @@ def format_case(case: Case) -> str:
             continue
         lines += ["", f"[{sec}]"]
         for key, v in table.items():
-            if sec == "loading" and key == "protocol":
+            if sec == "loading" and key == "boundary":
+                for i, b in enumerate(v):
+                    parts = []
+                    for k, x in b.items():
+                        if x is None:
+                            continue
+                        spec = BOUNDARY_SCHEMA[k]
+                        if spec.kind == "floats":
+                            x = "[" + ", ".join(format_si(e, "length") for e in x) + "]"
+                        elif spec.kind == "float":
+                            x = format_si(x, spec.dim)
+                        parts.append(f"{k}={x}")
+                    lines.append(row(f"boundary[{i}]", ", ".join(parts), None))
+            elif sec == "loading" and key == "protocol":
                 if not v:
                     lines.append(row("protocol", "[] (one static load step)", None))
                 for i, st in enumerate(v):

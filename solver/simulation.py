@@ -389,6 +389,7 @@ class Simulation:
                 c_field=c_field,
                 temperature=self.T,
                 temperature_fields=self.heat.field_of if self.heat else None,
+                boundary=loading["boundary"],
             )
             self.h_int = h
             free = self.mech.unsupported_modes()
@@ -608,6 +609,7 @@ class Simulation:
             L = self.mech.loads
             L.pressure.value = st.get("pressure", 0.0)
             L.top_displacement.value = st.get("displacement", 0.0)
+            self.mech.set_load_factor(st.get("load_factor", 0.0))
         if self.c_prescribed is not None:
             self.c_prescribed.value = st.get("soc", 0.0) * self.c_max
         self.T.value = st.get("temperature", self.T_ref)

@@ -21,7 +21,7 @@ from solver.runlog import Progress
 
 log = logging.getLogger(__name__)
 
-LOAD_KEYS = ("pressure", "soc", "temperature", "displacement")  # ramped over a segment
+LOAD_KEYS = ("pressure", "soc", "temperature", "displacement", "load_factor")  # ramped
 STEP_KEYS = ("current_density", "voltage", "V_min", "V_max")  # constant over a segment
 
 

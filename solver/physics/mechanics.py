@@ -34,6 +34,7 @@ from solver.physics.elasticity import Kinematics, stress
 log = logging.getLogger(__name__)
 
 COHESIVE_TAGS = (T.INTERFACE, T.INTERFACE_COATING)
+_FACE_TAGS = {name: tag for tag, name in T.FACET_NAMES.items()}
 
 
 @dataclass
@@ -133,6 +134,7 @@ class Mechanics:
         auto_bcs: bool = True,
         temperature=None,
         temperature_fields=None,
+        boundary: list[dict] | None = None,
     ):
         self.dom = dom
         self.msh = dom.mesh
@@ -178,6 +180,10 @@ class Mechanics:
             c=c_field if c_field is not None else fem.Constant(self.msh, 0.0),
             T=temperature if temperature is not None else fem.Constant(self.msh, float(T_ref)),
         )
+        # [[loading.boundary]] loads, scaled by the protocol's load factor
+        self.boundary = list(boundary or [])
+        self.load_factor = fem.Constant(self.msh, 0.0)
+        self._boundary_values: list[tuple[fem.Constant, float]] = []
         # interfaces (cohesive)
         self.interfaces: list[InterfaceMech] = []
         for tag in COHESIVE_TAGS:
@@ -212,6 +218,7 @@ class Mechanics:
         self._build_states()
         self._build_forms()
         self.bcs = self._bcs() if auto_bcs else []
+        self.bcs += self._boundary_bcs()
 
     # ------------------------------------------------------------------ helpers
     def _region_of(self, tag: int) -> Region:
@@ -346,7 +353,97 @@ class Mechanics:
         if self.pressure_mode == "traction":
             # traction −P n on the top face: external virtual work −∫ P n·v
             F += self.loads.pressure * ufl.dot(self.n, v_top) * self.r() * self.dom.ds(T.TOP)
+        for b in self.boundary:  # tractions / forces of [[loading.boundary]]: −∫ λ t·v
+            if b["face"] is None:
+                continue
+            tag = _FACE_TAGS[b["face"]]
+            for reg, v in zip(self.regions, vs):
+                if v is None or not self._loaded(b, reg, tag):
+                    continue
+                area = None
+                for k in range(self.dom.gdim):
+                    c = "xyz"[k]
+                    t = b[f"t{c}"]
+                    if t is None and b[f"f{c}"] is not None:
+                        area = area or self._face_area(reg, tag)
+                        t = b[f"f{c}"] / area
+                    if t:
+                        F -= self.load_factor * t * v[k] * self.r() * self.dom.ds(tag)
         return F
+
+    def _loaded(self, b: dict, reg: Region, tag: int) -> bool:
+        """Whether the [[loading.boundary]] entry ``b`` acts on region ``reg``'s face ``tag``."""
+        if b["region"] is not None and b["region"] not in (T.cell_name(t) for t in reg.tags):
+            return False
+        return _has_facets(self.dom, reg, tag)
+
+    def _face_area(self, reg: Region, tag: int) -> float:
+        """|face ``tag`` of region ``reg``| (m²; m per unit depth in 2D; ∫ 2πr in axisymmetry)."""
+        msh = reg.sub.mesh
+        ds = ufl.Measure("ds", domain=msh, subdomain_data=reg.facet_tags)
+        w = 2.0 * np.pi * ufl.SpatialCoordinate(msh)[0] if self.dom.axisymmetric else 1.0
+        one = fem.Constant(msh, 1.0)
+        a = fem.assemble_scalar(fem.form(one * w * ds(tag)))
+        return self.dom.comm.allreduce(a, op=MPI.SUM)
+
+    def set_load_factor(self, value: float) -> None:
+        """The protocol's load factor λ: tractions and prescribed displacements of
+        [[loading.boundary]] are λ times their values."""
+        self.load_factor.value = value
+        for const, v in self._boundary_values:
+            const.value = value * v
+
+    def _boundary_bcs(self) -> list[fem.DirichletBC]:
+        """Prescribed displacements of [[loading.boundary]] on faces, or at the vertex nearest a
+        point (the nearest over all ranks and the chosen regions)."""
+        bcs = []
+        fdim = self.dom.tdim - 1
+        comm = self.dom.comm
+        for i, b in enumerate(self.boundary):
+            for k in range(self.dom.gdim):
+                v = b[f"u{'xyz'[k]}"]
+                if v is None:
+                    continue
+                const = fem.Constant(self.msh, 0.0)
+                self._boundary_values.append((const, float(v)))
+                if b["face"] is not None:
+                    tag = _FACE_TAGS[b["face"]]
+                    for reg in self.regions:
+                        if not self._loaded(b, reg, tag):
+                            continue
+                        Vi = reg.V.sub(k)
+                        dofs = fem.locate_dofs_topological(Vi, fdim, reg.facet_tags.find(tag))
+                        bcs.append(fem.dirichletbc(const, dofs, Vi))
+                    continue
+                p = np.zeros(3)
+                p[: self.dom.gdim] = b["point"]
+                cand = []
+                for reg in self.regions:
+                    if b["region"] is not None and b["region"] not in (
+                        T.cell_name(t) for t in reg.tags
+                    ):
+                        continue
+                    Vi, _ = reg.V.sub(k).collapse()
+                    X = Vi.tabulate_dof_coordinates()
+                    d = np.linalg.norm(X - p, axis=1)
+                    cand.append((reg, float(d.min(initial=np.inf))))
+                best = comm.allreduce(min((c[1] for c in cand), default=np.inf), op=MPI.MIN)
+                if not np.isfinite(best):
+                    from solver.errors import InputError
+
+                    raise InputError(
+                        f"loading.boundary[{i}].point: no vertex of the chosen regions"
+                    )
+                for reg, _dmin in cand:
+                    sub = reg.V.sub(k)
+                    dofs = fem.locate_dofs_geometrical(
+                        (sub, sub.collapse()[0]),
+                        lambda x, p=p, best=best: (
+                            np.linalg.norm(x.T - p, axis=1) <= best * (1 + 1e-9) + 1e-300
+                        ),
+                    )
+                    bcs.append(fem.dirichletbc(const, dofs[0], sub))
+        return bcs
 
     @property
     def spaces(self) -> list:
@@ -396,7 +493,7 @@ class Mechanics:
                 bcs.append(fix(T.TOP, up, self.loads.top_displacement))
                 if self.lateral == "free":
                     bcs.append(fix(T.TOP, 0, self.loads.top_shear))
-        if self.lateral == "free" and not self.dom.axisymmetric:
+        if self.lateral == "free" and not self.dom.axisymmetric and not self.boundary:
             # remove the lateral rigid motions: pin the in-plane components at the bottom-left
             reg = self.regions[0]
             for comp in range(gdim - 1):
@@ -652,21 +749,29 @@ class Mechanics:
         internal virtual work of the fields against a test field equal to the unit vector on the
         top-face nodes (N; per unit depth in 2D). Positive = force applied upward."""
         comp = self.dom.gdim - 1 if component is None else component
+        return self.face_reaction(self.top_region().name, T.TOP, comp)
+
+    def face_reaction(self, region: str, tag: int, component: int) -> float:
+        """Consistent reaction on the facets ``tag`` of ``region`` along ``component``: the
+        internal virtual work against a test field equal to the unit vector on those nodes
+        (N; per unit depth in 2D; the whole ring in axisymmetry), positive along +component:
+        the force the support applies to the body."""
         if not hasattr(self, "_reaction_forms"):
             self._reaction_forms = {}
-        if comp not in self._reaction_forms:
-            top = self.top_region()
-            w = fem.Function(top.V)
-            Vi = top.V.sub(comp)
-            dofs = fem.locate_dofs_topological(Vi, self.dom.tdim - 1, top.facet_tags.find(T.TOP))
+        key = (region, tag, component)
+        if key not in self._reaction_forms:
+            reg = next(r for r in self.regions if r.name == region)
+            w = fem.Function(reg.V)
+            Vi = reg.V.sub(component)
+            dofs = fem.locate_dofs_topological(Vi, self.dom.tdim - 1, reg.facet_tags.find(tag))
             w.x.array[dofs] = 1.0
             w.x.scatter_forward()
-            vs = [w if r is top else None for r in self.regions]
-            self._reaction_forms[comp] = (
+            vs = [w if r is reg else None for r in self.regions]
+            self._reaction_forms[key] = (
                 fem.form(self.internal_residual(vs), entity_maps=self.entity_maps),
                 w,
             )
-        form = self._reaction_forms[comp][0]
+        form = self._reaction_forms[key][0]
         return self.msh.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
 
     def top_mean_displacement(self, component: int | None = None) -> float:
