@@ -14,10 +14,11 @@ Why it brackets the FE. R(ψ, T) is the FE's resistance: kinetics R_ct/ψ per un
 on the spot of radius a_c, plus the bulk (constriction into the LLZO block, the NMC811 cap).
 * Lower bound R_lo = R_ct/(ψ πa_c²): the dissipation is at least the kinetic part, and
   ∫ j² dΓ ≥ I²/A by Cauchy–Schwarz; the bulk adds a positive amount.
-* Upper bound R_up = [R_ct/(πa_c²) + R_lyte + R_cap]/ψ: Thomson's principle (the true current
-  field minimises the dissipation among all divergence-free fields carrying I from the collector
-  to the counter face: Jeans, The Mathematical Theory of Electricity and Magnetism, 5th ed.
-  1925, §§ 94–95, or Landau & Lifshitz, Electrodynamics of Continuous Media, §21) with a uniform
+* Upper bound R_up = [R_ct/(πa_c²) + R_lyte + R_cap]/ψ: Thomson's theorem (a steady current
+  distributes itself so as to make the heat generated, here in the bulk and in the linear
+  kinetics, a minimum among all divergence-free fields carrying I between the equipotential
+  electrodes; Jeans, The Mathematical Theory of
+  Electricity and Magnetism, 5th ed. 1925, chapter on steady currents) with a uniform
   flux over the spot and self-similar conical trial fields J = J_z(z)(ρ r'/r, 1) inside a cone
   of radius r(z) (divergence-free, tangent to the cone), whose dissipation is
   ∫ (1 + r'²/2)/(σ π r²) dz: in the LLZO a cone from a_c opening to the block radius W, then
@@ -36,7 +37,7 @@ spot's own over-temperature ≈ P/(4k_s a_c) ≈ 0.2 % of it) and to the FE's ba
 (Δt = 1 s ≈ C/(3G)): the currents are chosen ≥ 10 % outside the bracket of I_c, the runaway time is
 compared with one step of slack. At the bounded steady state, the energy balance in lumped form,
 Joule + interfacial heat = h_conv A_conv (T − T_amb) (Biot ≪ 1; Incropera et al., Fundamentals of
-Heat and Mass Transfer, 6th ed. 2007, §5.2), holds for the cell's mean temperature within 5 Bi.
+Heat and Mass Transfer, 6th ed. 2007, §5.1–5.2), holds for the cell's mean temperature within 5 Bi.
 Each run also keeps the heat balances and the charge balance (1e-8) and the electrical check.
 """
 
