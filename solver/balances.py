@@ -64,6 +64,12 @@ Charge (:class:`ChargeBalance`). Three currents per accepted step (A; per unit d
     the electrode stores no Li (no transport, not a metal): then the term is left out. For Li metal
     s is updated from the converged j_n (docs/theory.md §5.6), so (c) only checks that
     bookkeeping; for an intercalation electrode it checks the transport equation's interface flux.
+
+Resolution (docs/theory.md §6.7, §9.1): the checks are exact up to the Newton tolerances or the
+round-off of the stored fields, whichever is larger. Two cases reach the round-off: the flux of
+a stiff contact, h_c (T_e − T_o), resolved to h_c ε T per unit area (≈ 7e-5 W/m² for
+h_c = 1e9 W/m²K), against a tiny heat throughput; and (a) in a metal electrode, whose potential
+drop (~1e-11 V for Li) is resolved to ε V (~1e-6 relative).
 """
 
 from __future__ import annotations
