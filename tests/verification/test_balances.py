@@ -28,10 +28,11 @@ Tolerances: the mean jump and X within 1e-8 (bonded) and 1e-6 (micro-contacts: t
 balances within 1e-8. Wrong models (residual only): h_bonded ×1e-4; the spot conductance ×0.1
 (zero leaves the insulated electrolyte no steady state; zero is used in the transient test).
 
-Heat, the interface balance in a transient coupled run: Γ_int in three parts (open gap, pressed
+Heat, both balances in a transient coupled run: Γ_int in three parts (open gap, pressed
 micro-contacts, bonded), so that h_bonded ×1e-4, h_spot = 0 and h_gap = 0 each change the heat
-crossing Γ_int; the interface balance must catch each (> 1e-3) and hold within 1e-8 for the
-model; the cell's energy balance holds in every case (the interface terms cancel in it).
+crossing Γ_int; the interface balance must catch each (> 1e-3) while the cell's energy balance
+holds (the interface terms cancel in it); the energy balance must catch a bulk Joule heat ×2 or
+a convective coefficient ×2 in the heat residual (> 1e-3); both hold within 1e-8 for the model.
 
 Charge: an NMC811 film with Li transport and Butler–Volmer kinetics; the collector current of
 the electrode bulk, ∫ j_n dΓ and −F dN_Li/dt agree within 1e-9 every step, galvanostatic
@@ -217,21 +218,56 @@ def test_microcontact_interface_jump_closed_form(monkeypatch, model):
     _check_jump(sim, X, h_c, 1e-6, model)
 
 
-WRONG_CONDUCTANCE = {
-    "correct": None,
-    "h_bonded_x1e-4": lambda mp: _scale_h_bonded(mp, 1e-4),
-    "h_spot_0": lambda mp: _scale_spot_conductance(mp, 1e-30),
-    "h_gap_0": lambda mp: _scale_h_gap(mp, 0.0),
+def _scale_bulk_heat_source(monkeypatch, factor: float) -> None:
+    """The bulk Joule heat of the heat residual × factor (the potentials keep theirs)."""
+    from solver.physics.heat import Heat
+
+    orig = Heat.set_sources
+
+    def wrong(self, ec=None):
+        orig(self, ec)
+        bulk, q_itf = self.sources
+        self.sources = ({tag: factor * q for tag, q in bulk.items()}, q_itf)
+
+    monkeypatch.setattr(Heat, "set_sources", wrong)
+
+
+def _scale_h_conv(monkeypatch, factor: float) -> None:
+    """h_conv × factor in the heat residual only."""
+    from solver.physics.heat import Heat
+
+    orig = Heat.residual
+
+    def wrong(self, vs):
+        h = self.h_conv
+        self.h_conv = h * factor
+        try:
+            return orig(self, vs)
+        finally:
+            self.h_conv = h
+
+    monkeypatch.setattr(Heat, "residual", wrong)
+
+
+# wrong law in the heat residual -> the balance that must catch it
+WRONG_HEAT_MODEL = {
+    "correct": (None, None),
+    "h_bonded_x1e-4": (lambda mp: _scale_h_bonded(mp, 1e-4), "interface"),
+    "h_spot_0": (lambda mp: _scale_spot_conductance(mp, 1e-30), "interface"),
+    "h_gap_0": (lambda mp: _scale_h_gap(mp, 0.0), "interface"),
+    "joule_x2": (lambda mp: _scale_bulk_heat_source(mp, 2.0), "energy"),
+    "h_conv_x2": (lambda mp: _scale_h_conv(mp, 2.0), "energy"),
 }
 
 
-@pytest.mark.parametrize("model", list(WRONG_CONDUCTANCE))
-def test_heat_balances_catch_a_wrong_contact_conductance(monkeypatch, model):
+@pytest.mark.parametrize("model", list(WRONG_HEAT_MODEL))
+def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
     """Transient, mechanics + potentials + heat, Γ_int in three parts: open gap (decohered,
     20 nm apart: h_gap), pressed micro-contacts (decohered, no registry: h_spot in series with
     h_bonded) and bonded (h_bonded); fixed bottom, convective top. Every step: both balances
-    within 1e-8 with the model; with a wrong conductance in the residual the interface balance
-    fails (> 1e-3), the cell's energy balance still holds (it cannot see h_c)."""
+    within 1e-8 with the model; with a wrong contact conductance in the residual the interface
+    balance fails (> 1e-3) while the cell's energy balance still holds (it cannot see h_c); with
+    a wrong bulk Joule heat or convective coefficient in the residual the energy balance fails."""
     import numpy as np
 
     Wb, P = 15e-6, 20e6
@@ -257,8 +293,9 @@ def test_heat_balances_catch_a_wrong_contact_conductance(monkeypatch, model):
             },
         }
     )
-    if WRONG_CONDUCTANCE[model] is not None:
-        WRONG_CONDUCTANCE[model](monkeypatch)
+    mutate, caught_by = WRONG_HEAT_MODEL[model]
+    if mutate is not None:
+        mutate(monkeypatch)
 
     def open_gap(sim):  # the first third apart by 20 nm (>> g_open = 1 nm)
         im = sim.mech.interfaces[0]
@@ -267,13 +304,17 @@ def test_heat_balances_catch_a_wrong_contact_conductance(monkeypatch, model):
 
     _, rows = _solve(c, 2, 2e-3, {"voltage": 1.0, "pressure": P}, prepare=open_gap)
     assert len(rows) == 2
-    for r in rows:
-        assert r["energy_balance_error"] < 1e-8, r
-    if model == "correct":
-        for r in rows:
-            assert r["interface_heat_balance_error"] < 1e-8, r
+    worst = {
+        "interface": max(r["interface_heat_balance_error"] for r in rows),
+        "energy": max(r["energy_balance_error"] for r in rows),
+    }
+    if caught_by is None:
+        assert worst["interface"] < 1e-8 and worst["energy"] < 1e-8, worst
+    elif caught_by == "interface":
+        assert worst["interface"] > 1e-3, worst
+        assert worst["energy"] < 1e-8, worst  # the cell's balance cannot see h_c
     else:
-        assert max(r["interface_heat_balance_error"] for r in rows) > 1e-3
+        assert worst["energy"] > 1e-3, worst
 
 
 # ---------------------------------------------------------------------------- charge balance
