@@ -184,15 +184,12 @@ class HeatBalance:
             return sum(self.h_conv * (field[k] - h.T_amb) * w * self.rr * ds(tag) for tag in faces)
 
         self.f_E, self.f_J, self.f_conv, self.f_react = {}, {}, {}, {}
-        self.C = 0.0  # heat capacity ∫ρc_p (J/K), for the floor
-        C_forms = []
         for k in ("e", "o"):
             w = one[k]
             tags = side_tags[k]
             self.f_E[k] = self.s.form(
                 sum(self.rho_cp(t) * (field[k] - self.T0[k]) * w * self.rr * dx(t) for t in tags)
             )
-            C_forms.append(self.s.form(sum(self.rho_cp(t) * w * self.rr * dx(t) for t in tags)))
             src = [q[t] * w * self.rr * dx(t) for t in tags if t in q]
             self.f_J[k] = self.s.form(sum(src)) if src else None
             self.f_conv[k] = self.s.form(conv(k, w))
@@ -217,7 +214,6 @@ class HeatBalance:
                 if c is not None:
                     form += c
                 self.f_react[k] = self.s.form(form)
-        self.C = sum(self.s.value(f) for f in C_forms)
         self.f_Q_itf = (
             self.s.form(self.q_itf * one["e"]("+") * rw * dS) if self.q_itf is not None else None
         )
