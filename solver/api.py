@@ -375,9 +375,13 @@ def _thermal_summary(sim, rows: list[dict], stepper) -> dict:
         "max_energy_balance_error": max(
             (r.get("energy_balance_error") or 0.0 for r in rows), default=None
         ),
+        "max_interface_heat_balance_error": max(
+            (r.get("interface_heat_balance_error") or 0.0 for r in rows), default=None
+        ),
         "heat_joule_total": sim.heat_balance.totals["joule"],
         "heat_interface_total": sim.heat_balance.totals["interface"],
         "heat_out_total": sim.heat_balance.totals["out"],
+        "heat_across_interface_total": sim.heat_balance.totals["across"],
     }
 
 

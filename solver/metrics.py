@@ -53,6 +53,8 @@ EC_COLUMNS = (
     "roughness_ratio",
     "constriction_factor",
     "charge_passed",
+    "current_collector",
+    "current_storage",
     "charge_balance_error",
     "li_balance_error",
     "c_min",
@@ -69,8 +71,10 @@ THERMAL_COLUMNS = (
     "heat_joule",
     "heat_interface",
     "heat_out",
+    "heat_across_interface",
     "heat_stored",
     "energy_balance_error",
+    "interface_heat_balance_error",
     "electrical_heat_balance_error",
     "retention_min",
     "retention_mean",
@@ -83,10 +87,14 @@ def thermal_row(sim) -> dict:
     Per domain: the electrode and "electrolyte" = every other cell (electrolyte layers, coating,
     counter electrode, pad), max over the nodes and volume mean; on Γ_int the max of the mean of
     both sides' temperatures at the interface points. Heat powers (W; per unit depth in 2D) at
-    the end of the step: bulk Joule, interfacial (j_n·(φ_e − φ_s − U)), out through the outer
-    boundaries. ``heat_stored``: change of ∫ρc_p T since the start (J). Balance errors: the
-    cumulative energy balance ΔE_stored = Σ Δt (Q_J + Q_Γ − Q_out) (relative), and the
-    electrical check Q_J + Q_Γ = I V − ∫ j_n U dΓ (relative; the dissipated electrical power).
+    the end of the step, from the integrals of :class:`solver.balances.HeatBalance` (written
+    independently of the residual): bulk Joule, interfacial (j_n·(φ_e − φ_s − U)), out through
+    the outer boundaries, and conducted across Γ_int from the electrode, ∫ h_c (T_e − T_o).
+    ``heat_stored``: change of ∫ρc_p T since the start (J). Balance errors (relative, cumulative):
+    the energy balance of the cell ΔE_stored = Σ Δt (Q_J + Q_Γ − Q_out); the interface balance
+    (the heat that leaves the electrode's budget enters the other side's, at the rate ∫ h_c ΔT);
+    and the electrical check Q_J + Q_Γ = I_c V − ∫ j_n U dΓ with I_c the collector current (the
+    dissipated electrical power; ∫ j_n dΓ for an electrode without a collector face).
     ``retention_*``: the contact retention ψ on Γ_int (contact shrinkage; NaN when off).
     """
     from meshes import tags as T
@@ -119,15 +127,20 @@ def thermal_row(sim) -> dict:
         "heat_joule": p["joule"],
         "heat_interface": p["interface"],
         "heat_out": p["out"],
+        "heat_across_interface": p["across"],
         "heat_stored": bal.stored_change,
         "energy_balance_error": bal.balance_error(),
+        "interface_heat_balance_error": bal.interface_error(),
         "electrical_heat_balance_error": float("nan"),
         "retention_min": float("nan"),
         "retention_mean": float("nan"),
     }
     ec = sim.ec
     if ec is not None:
-        P_el = float(ec.V_cell.value) * ec.current() - ec.interface_integral(ec.j_n * ec.U)
+        I_c = sim.charge_balance.currents["collector"]
+        if not math.isfinite(I_c):  # no collector face: the interface current
+            I_c = ec.current()
+        P_el = float(ec.V_cell.value) * I_c - ec.interface_integral(ec.j_n * ec.U)
         q = p["joule"] + p["interface"]
         scale = max(abs(q), abs(P_el))
         row["electrical_heat_balance_error"] = abs(q - P_el) / scale if scale > 0 else 0.0
@@ -151,9 +164,14 @@ def electrochemistry_row(sim) -> dict:
     Γ_int. ``active_fraction`` = A_active/A_geom = ∫ f dΓ / |Γ_int| ∈ [0, 1] (f = w_b + w_c of
     :mod:`solver.physics.contact`), ``roughness_ratio`` = A_geom/A_app = |Γ_int|/A_app (so
     A_active/A_app = active_fraction · roughness_ratio); ``constriction_factor`` =
-    max(j_n)/j_app over the interface points. Balance errors are relative: the galvanostatic
-    current (∫ j_n dΓ vs j_app A_app), and the Li inventory (electrode Li change + net
-    charge/F, over the charge throughput ∫|I|dt/F).
+    max(j_n)/j_app over the interface points. Charge balance (:class:`solver.balances.
+    ChargeBalance`): ``current_collector`` (the consistent collector flux of the electrode bulk),
+    ``current`` (∫ j_n dΓ), ``current_storage`` (−F dN_Li/dt of the electrode; NaN without Li
+    storage) and ``charge_balance_error`` = the largest difference of the collector and storage
+    currents (and, galvanostatic, j_app A_app) from ∫ j_n dΓ, relative to the largest current
+    (at least the kinetics' current scale of :meth:`Simulation.current_scale`); every step, in
+    both control modes. ``li_balance_error``: the cumulative Li inventory (electrode Li change +
+    net charge/F, over the charge throughput ∫|I|dt/F).
     """
     row: dict = {}
     comm = sim.dom.comm
@@ -201,13 +219,13 @@ def electrochemistry_row(sim) -> dict:
             float(np.max(np.sign(j_app) * jn[:nloc], initial=-np.inf)), op=MPI.MAX
         )
         row["constriction_factor"] = jmax / abs(j_app)
-        if sim.mode == "current":
-            row["charge_balance_error"] = abs(I_now - sim.j_app * sim.A_app) / abs(
-                sim.j_app * sim.A_app
-            )
     else:
         row["asr_total"] = row["asr_interfacial"] = row["constriction_factor"] = float("nan")
-        row["charge_balance_error"] = abs(I_now) / max(sim.A_app * ec.kin.i0, 1e-300)
+    cb = sim.charge_balance
+    target = sim.j_app * sim.A_app if sim.mode == "current" else None
+    row["current_collector"] = cb.currents["collector"]
+    row["current_storage"] = cb.currents["storage"]
+    row["charge_balance_error"] = cb.error(target, sim.current_scale())
     return row
 
 

@@ -25,7 +25,7 @@ from meshes import tags as T
 from solver.physics.cohesive import CohesiveLaw
 from solver.physics.contact import ContactLaw
 from solver.physics.electrochemistry import F_CONST, Electrochemistry, Kinetics
-from solver.physics.heat import Heat, HeatBalance
+from solver.physics.heat import Heat
 from solver.physics.mechanics import Mechanics
 from solver.physics.transport import Transport
 from solver.problem import CoupledProblem, SolveResult
@@ -503,8 +503,11 @@ class Simulation:
         self._bordered = None  # galvanostatic constraint installed in the problem
         self._dt = 0.0
         self.li0 = self._li_inventory()
-        self.heat_balance = HeatBalance(self.heat, self.entity_maps) if self.heat else None
-        self.heat_powers = {"joule": 0.0, "interface": 0.0, "out": 0.0}
+        from solver.balances import ChargeBalance, HeatBalance
+
+        self.heat_balance = HeatBalance(self) if self.heat else None
+        self.heat_powers = {"joule": 0.0, "interface": 0.0, "out": 0.0, "across": 0.0}
+        self.charge_balance = ChargeBalance(self) if self.ec is not None else None
         self._V_slope = None
         self._I_acc = 0.0  # current of the last accepted step
         self.V_cell = float(self.ec.V_cell.value) if self.ec is not None else 0.0
@@ -720,12 +723,7 @@ class Simulation:
         """Secant iteration on V for ∫ j_n dΓ = j_app A_app (the fallback)."""
         target = self.j_app * self.A_app
         kin = self.ec.kin
-        scale = max(
-            abs(target),
-            kin.i0 * self.A_app
-            if kin.kind == "butler_volmer"
-            else self.A_app * 1e-3 / (kin.R_ct or 1.0),
-        )
+        scale = max(abs(target), self.current_scale())
         tol = 1e-10 * scale  # relaxed below to what the inner solves resolve
         its, kits, t = 0, 0, 0.0
         slope = self._V_slope or self._slope_guess()
@@ -769,6 +767,14 @@ class Simulation:
                 V_new = 0.5 * (lo[0] + hi[0])  # safeguard: bisect the bracket
             V = V_new
         return SolveResult(False, -50, its, kits, t)
+
+    def current_scale(self) -> float:
+        """A current that the kinetics resolve (A): i0 A_app (Butler–Volmer), or the current of a
+        1 mV overpotential, 1e-3 A_app/R_ct (linear); the floor of the current tolerances."""
+        kin = self.ec.kin
+        if kin.kind == "butler_volmer":
+            return kin.i0 * self.A_app
+        return self.A_app * 1e-3 / (kin.R_ct or 1.0)
 
     def _slope_guess(self) -> float:
         """dI/dV estimate for the first secant step: linearised kinetics in series."""
@@ -832,6 +838,8 @@ class Simulation:
                 self._strip_pending = (Om / F_CONST * self.ec.point_values(self.ec.j_n), dt)
         if self.transport is not None:
             self.transport.accept()
+        if self.charge_balance is not None:  # (before the retention ψ is committed)
+            self.charge_balance.on_accept(dt)
         if self.heat is not None:
             extra.update(self._accept_heat(dt))
         self.t_acc += dt
@@ -845,7 +853,6 @@ class Simulation:
         self.heat_powers = self.heat_balance.on_accept(dt)
         pv = self.ec.point_values if self.ec is not None else h.point_values
         h.accept(pv)
-        self.heat_balance.E_now = self.heat_balance.stored()
         extra = {}
         T_max = max(h.max_values())
         psi_min = h.retention_min()

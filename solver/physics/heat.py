@@ -13,7 +13,9 @@ with the same (temperature-dependent) conductivities as the potential equations;
 heat q_Γ = j_n·(φ_e⁺ − φ_s⁻ − U), the power dissipated by the kinetics, the interphase film and
 the micro-contact constriction (all irreversible; the reversible entropic heat is not modelled),
 shared equally by the two sides. With these sources Joule + interfacial heat = I·V − ∫ j_n U dΓ
-exactly (the electrical power not stored as chemical energy): the metrics check it.
+exactly (the electrical power not stored as chemical energy). The energy bookkeeping is not
+done here: :mod:`solver.balances` writes the terms of this equation again, independently of
+these forms, so that the balances it reports can fail when this residual is wrong.
 
 Contact conductance across Γ_int, through the same two parallel paths as the current
 (:mod:`solver.physics.contact`: intimate-contact fraction w_b, micro-contact fraction w_c):
@@ -336,91 +338,3 @@ class Heat:
     def reject(self) -> None:
         self.T_e.x.array[:] = self.T_e_old.x.array
         self.T_o.x.array[:] = self.T_o_old.x.array
-
-
-class HeatBalance:
-    """Power terms of the discrete heat equation (W; per unit depth in 2D), evaluated with the
-    residual's own forms, and the cumulative energy balance of a run:
-
-        ΔE_stored = Σ Δt (Q_joule + Q_interface − Q_out)       (backward Euler, exact)
-
-    Q_out = ∫ h_conv (T − T_amb) over the convective faces + the consistent reaction (heat flux)
-    at the fixed-temperature faces: the heat residual tested with the indicator of their dofs."""
-
-    def __init__(self, heat: Heat, entity_maps):
-        self.h = heat
-        self.em = entity_maps
-        h = heat
-        dx = h.dom.dx
-        bulk, q_itf = h.sources if h.sources is not None else ({}, 0.0)
-        f = lambda expr: fem.form(expr, entity_maps=entity_maps)  # noqa: E731
-        self.f_joule = f(sum(q * h.r() * dx(tag) for tag, q in bulk.items())) if bulk else None
-        rw = h.r_itf()
-        self.f_itf = f(q_itf * rw * h.dS(T.INTERFACE)) if not isinstance(q_itf, float) else None
-        self.f_energy = {
-            tag: f(h.rho_cp(tag) * h.field_of(tag) * h.r() * dx(tag))
-            for tag in (T.ELECTRODE, *h.other_tags)
-        }
-        self.f_conv = (
-            f(
-                sum(
-                    h.h_conv * (fld - h.T_amb) * h.r() * h.dom.ds(tag)
-                    for tag, (fld, _) in h.convective.items()
-                )
-            )
-            if h.convective
-            else None
-        )
-        # reaction at fixed faces: residual tested with the indicator of the Dirichlet dofs
-        self.f_react = []
-        if h.fixed:
-            w_e = fem.Function(h.V_e)
-            w_o = fem.Function(h.V_o)
-            for fld, dofs in h.fixed:
-                (w_e if fld is h.T_e else w_o).x.array[dofs] = 1.0
-            w_e.x.scatter_forward()
-            w_o.x.scatter_forward()
-            self.f_react = [f(h.residual([w_e, w_o]))]
-        self.f_max = None
-        self.E0 = self.stored()
-        self.stored_change = 0.0  # ΔE since the start (J)
-        self.integrated = 0.0  # Σ Δt (Q_J + Q_Γ − Q_out)
-        self.totals = {"joule": 0.0, "interface": 0.0, "out": 0.0}
-
-    def _s(self, form) -> float:
-        if form is None:
-            return 0.0
-        return self.h.dom.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
-
-    def stored(self) -> float:
-        return sum(self._s(fm) for fm in self.f_energy.values())
-
-    def powers(self) -> dict:
-        q_j = self._s(self.f_joule)
-        q_i = self._s(self.f_itf)
-        q_out = self._s(self.f_conv)
-        if self.f_react:
-            # the residual at the fixed dofs = heat the boundary must remove (stored + out − in):
-            # R(1_fixed) = −(flux into the fixed face from the body) → outflow = −R
-            q_out += -self._s(self.f_react[0])
-        return {"joule": q_j, "interface": q_i, "out": q_out}
-
-    def on_accept(self, dt: float) -> dict:
-        p = self.powers()
-        E = self.stored()
-        if dt > 0:
-            self.stored_change = E - self.E0
-            self.integrated += dt * (p["joule"] + p["interface"] - p["out"])
-            for k in self.totals:
-                self.totals[k] += dt * p[k]
-        return p
-
-    def balance_error(self) -> float:
-        """|ΔE − Σ Δt(Q_J + Q_Γ − Q_out)| / max(|ΔE|, Σ Δt(Q_J + Q_Γ), Σ Δt Q_out, 1e-12 E_0)."""
-        ref = max(
-            abs(self.stored_change),
-            abs(self.totals["joule"] + self.totals["interface"]),
-            abs(self.totals["out"]),
-            1e-9 * abs(self.E0),  # floor: ~1e-6 K of the initial heat content (no heat yet)
-        )
-        return abs(self.stored_change - self.integrated) / ref

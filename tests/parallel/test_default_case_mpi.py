@@ -24,6 +24,8 @@ FLOORS = {
     "min_pressure": 1e-3,
     # the current at rest is zero up to round-off (1e-19 A against 4e-5 A when cycling)
     "current": 1e-15,
+    "current_collector": 1e-15,
+    "current_storage": 1e-15,
     "charge_passed": 1e-12,
 }
 

@@ -5,8 +5,11 @@ Tolerances:
 - parabola: ΔT_max = κU²/(8k) within 0.5 % (docs/validation.md item 9), the nodal profile within
   0.5 % of ΔT_max; U is the potential drop across the electrolyte read from φ_s (the electrode and
   the interface carry a tiny fraction of the cell voltage).
-- transient energy balance: ΔE_stored = Σ Δt (Q_J + Q_Γ − Q_out) within 1e-6 relative at every
-  step (backward Euler is exactly conservative; the error is the Newton tolerance).
+- transient energy balance: ΔE_stored = Σ Δt (Q_J + Q_Γ − Q_out), and the interface balance
+  (each side's budget against ∫ h_c ΔT across Γ_int), within 1e-8 relative at every step, from
+  the integrals of solver/balances.py written independently of the residual (backward Euler is
+  exactly conservative; the error is the Newton tolerance). tests/verification/test_balances.py
+  shows that these checks fail for a wrong conductance in the residual.
 - electrical check: Q_J + Q_Γ = I V − ∫ j_n U within 1e-8 relative.
 - Arrhenius: ASR ratio between two uniform temperatures equals κ(T2)/κ(T1) within 1e-3.
 """
@@ -103,7 +106,8 @@ def test_transient_energy_balance(tmp_path):
     assert max(stored) > 0
     assert max(r["T_max_electrolyte"] for r in rows) > 298.15 + 0.01
     for r in rows:
-        assert r["energy_balance_error"] < 1e-6, r
+        assert r["energy_balance_error"] < 1e-8, r
+        assert r["interface_heat_balance_error"] < 1e-8, r
         if r["current_density_applied"] != 0:  # (at rest both sides are round-off)
             assert r["electrical_heat_balance_error"] < 1e-8, r
     # after the rest the heat flows out: the last step stores less than the peak
@@ -111,7 +115,8 @@ def test_transient_energy_balance(tmp_path):
     assert rows[-1]["heat_joule"] == pytest.approx(0.0, abs=1e-12)
     th = summary["thermal"]
     assert th["outcome"] in ("bounded", "rising")
-    assert th["max_energy_balance_error"] < 1e-6
+    assert th["max_energy_balance_error"] < 1e-8
+    assert th["max_interface_heat_balance_error"] < 1e-8
 
 
 def test_arrhenius_asr(tmp_path):
