@@ -907,12 +907,13 @@ class _Resolver:
                 )
             if step["stack_pressure"] is None:
                 step["stack_pressure"] = loading["stack_pressure"]
-            if step["load_factor"] is not None and not self.raw.get("loading", {}).get("boundary"):
-                self.bad(
-                    f"{where}.load_factor: got {step['load_factor']:g}, allowed only with "
-                    "[[loading.boundary]] loads to scale"
-                )
-            if step["load_factor"] is None:
+            if not self.raw.get("loading", {}).get("boundary"):
+                if step["load_factor"] is not None:
+                    self.bad(
+                        f"{where}.load_factor: got {step['load_factor']:g}, allowed only with "
+                        "[[loading.boundary]] loads to scale"
+                    )
+            elif step["load_factor"] is None:
                 step["load_factor"] = 1.0
             if step["temperature"] is None:
                 step["temperature"] = loading["temperature"]

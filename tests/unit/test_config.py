@@ -239,6 +239,7 @@ snes_monitor = true
         "stack_pressure": 2e6,
         "temperature": 298.15,
         "displacement": None,
+        "load_factor": None,  # no [[loading.boundary]] to scale
     }
     assert steps[1]["current_density"] == pytest.approx(5.0)
     assert steps[1]["V_max"] == 4.3 and steps[1]["V_min"] is None
