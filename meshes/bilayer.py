@@ -87,8 +87,8 @@ PARAMS: dict[str, Param] = {
     "refine_x": Param(
         None,
         "length",
-        "refine to h_interface only along this x interval of Γ_int [x0, x1] (a crack path), "
-        "the bulk within its length of Γ_int too; beyond, the elements grow at 0.3 to h_max",
+        "refine to h_interface only along this x interval of Γ_int [x0, x1] (a crack path); "
+        "away from it the elements grow at 0.3 (size per distance) to h_max",
         kind="floats",
         lo=0.0,
     ),
@@ -321,7 +321,7 @@ def build(
         x0, x1 = p["refine_x"]
         fld = gmsh.model.mesh.field
         box = fld.add("Box")
-        half = 0.5 * (x1 - x0)
+        half = 2.0 * h_int  # a band of elements along Γ_int, graded at 0.3 around it
         vals = {"XMin": x0 / L, "XMax": x1 / L, "VIn": h_int / L, "VOut": h_max / L,
                 "Thickness": max(h_max - h_int, 0.0) / 0.3 / L}  # fmt: skip
         if dim == 2:

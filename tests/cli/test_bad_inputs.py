@@ -269,6 +269,36 @@ ROWS = [
         False,
     ),
     (
+        "boundary_traction_at_a_point",
+        '[[loading.boundary]]\npoint = ["0 um", "1 um"]\nty = "1 MPa"\n',
+        "loading.boundary[0].point: got a traction or force at a point",
+        False,
+    ),
+    (
+        "boundary_face_and_point",
+        '[[loading.boundary]]\nface = "top"\npoint = ["0 um", "1 um"]\nuy = "1 nm"\n',
+        "loading.boundary[0]: got both face and point, allowed exactly one of them",
+        False,
+    ),
+    (
+        "boundary_unknown_region",
+        '[[loading.boundary]]\nface = "top"\nregion = "electrolite"\nuy = "1 nm"\n',
+        "loading.boundary[0].region: got 'electrolite', allowed a role of this geometry",
+        False,
+    ),
+    (
+        "boundary_two_conditions_one_component",
+        '[[loading.boundary]]\nface = "top"\nuy = "1 nm"\nty = "1 MPa"\n',
+        "loading.boundary[0].uy: got uy and ty, allowed one condition per component",
+        False,
+    ),
+    (
+        "load_factor_without_boundary",
+        '[[loading.protocol]]\nkind = "hold"\nduration = "1 s"\nload_factor = 2\n',
+        "loading.protocol[0].load_factor: got 2, allowed only with [[loading.boundary]]",
+        False,
+    ),
+    (
         "retention_min_out_of_range",
         "[physics]\nthermal = true\n[thermal]\nretention_min = 1.5\n",
         "thermal.retention_min: got 1.5, allowed (0, 1)",

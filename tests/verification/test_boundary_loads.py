@@ -1,0 +1,60 @@
+"""[[loading.boundary]] loads (docs/theory.md §3.4): a total force, a traction and a prescribed
+displacement on a face act as the closed forms of a uniaxially strained stack say."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ec_helpers import case, run
+
+P = 3e6  # Pa
+W = 10e-6  # the BASE bilayer's width (m)
+
+
+def _last(tmp_path, over):
+    base = {
+        "physics": {"mechanics": True, "electrochemistry": False},
+        "loading": {"stack_pressure": 0.0,
+                    "protocol": [{"kind": "hold", "duration": "1 s", "n_steps": 2}]},
+    }  # fmt: skip
+    rows, summary = run(case({**base, **over} if "loading" not in over else
+                             {"physics": base["physics"], **over}), tmp_path)  # fmt: skip
+    assert summary["status"] == "completed"
+    return rows[-1]
+
+
+def test_force_and_traction_on_the_top_face_load_the_stack_like_a_stack_pressure(tmp_path):
+    """fy = −P W (N per m of depth) on the top face and ty = −P both give a mean interface
+    pressure P and a top reaction −P W (the closed form of uniaxial compression), like
+    loading.stack_pressure = P."""
+    proto = [{"kind": "hold", "duration": "1 s", "n_steps": 2}]
+    ref = _last(tmp_path / "p", {"loading": {"stack_pressure": P, "protocol": proto}})
+    assert ref["mean_pressure"] == pytest.approx(P, rel=1e-6)
+    for name, load in (("force", {"fy": -P * W}), ("traction", {"ty": -P})):
+        last = _last(
+            tmp_path / name,
+            {"loading": {"stack_pressure": 0.0, "protocol": proto,
+                         "boundary": [{"face": "top", **load}]}},
+        )  # fmt: skip
+        assert last["mean_pressure"] == pytest.approx(P, rel=1e-6), name
+        assert last["top_displacement"] == pytest.approx(ref["top_displacement"], rel=1e-6)
+
+
+def test_prescribed_face_displacement_with_a_load_factor(tmp_path):
+    """uy = −u0 on the top face, ramped by load_factor 0.5 then 1: the top moves by −u0/2, then
+    −u0, and the stack carries the uniaxial-strain pressure M u0/H (in series with the stiff
+    interface), so the second pressure is twice the first."""
+    u0 = 5e-9
+    proto = [
+        {"kind": "hold", "duration": "1 s", "n_steps": 1, "load_factor": 0.5},
+        {"kind": "hold", "duration": "1 s", "n_steps": 1, "load_factor": 1.0},
+    ]
+    rows, _ = run(
+        case({"physics": {"mechanics": True, "electrochemistry": False},
+              "loading": {"stack_pressure": 0.0, "protocol": proto,
+                          "boundary": [{"face": "top", "uy": -u0}]}}),
+        tmp_path,
+    )  # fmt: skip
+    assert [r["top_displacement"] for r in rows] == pytest.approx([-u0 / 2, -u0], rel=1e-9)
+    assert rows[1]["mean_pressure"] == pytest.approx(2 * rows[0]["mean_pressure"], rel=1e-9)
+    assert rows[1]["mean_pressure"] > 0
