@@ -126,11 +126,26 @@ def test_every_writes_the_last_good_step_of_a_failed_run(tmp_path, monkeypatch):
 
 # point data (P1) and cell data (DG0) of each .bp folder of a mechanics + potentials run
 VTX_FIELDS = {
-    "electrode": ({"u", "phi_e"}, {"von_mises", "sigma_nn", "current_density"}),
-    "electrolyte": ({"u"}, {"von_mises", "sigma_nn"}),
+    "electrode": (
+        {"u", "phi_e"},
+        {"stress", "principal_stress", "von_mises", "sigma_nn", "current_density"},
+    ),
+    "electrolyte": ({"u"}, {"stress", "principal_stress", "von_mises", "sigma_nn"}),
     "ionic": ({"phi_s"}, {"current_density"}),
     "interface": (
-        {"g_n", "g_t", "t_n", "t_t", "damage", "contact_state", "j_n", "active_fraction", "eta"},
+        {
+            "g_n",
+            "g_t",
+            "t_n",
+            "t_t",
+            "damage",
+            "decohesion",
+            "contact_state",
+            "j_n",
+            "active_fraction",
+            "eta",
+            "registry",
+        },
         set(),
     ),
     "tags": (set(), {"cell_tags"}),
