@@ -1031,8 +1031,11 @@ class FieldWriter:
                 exprs.update(
                     {"j_n": ec.j_n, "active_fraction": ec.f * ufl.as_ufl(1.0), "eta": ec.eta}
                 )
-                if ec.contact_path and not isinstance(ec.ion_path.registry, float):
-                    exprs["registry"] = ec.ion_path.registry
+                if ec.contact_path:
+                    rho = ec.ion_path.registry
+                    if isinstance(rho, float):  # no registry (0) or the law "none" (1)
+                        rho = fem.Constant(ec.msh, rho)
+                    exprs["registry"] = rho
             if sim.heat is not None:
                 exprs["T_interface"] = sim.heat.T_itf
                 exprs["contact_conductance"] = sim.heat.contact_conductance() * ufl.as_ufl(1.0)
