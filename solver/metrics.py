@@ -171,7 +171,8 @@ def electrochemistry_row(sim) -> dict:
     currents (and, galvanostatic, j_app A_app) from ∫ j_n dΓ, relative to the largest current
     (at least the kinetics' current scale of :meth:`Simulation.current_scale`); every step, in
     both control modes. ``li_balance_error``: the cumulative Li inventory (electrode Li change +
-    net charge/F, over the charge throughput ∫|I|dt/F).
+    net charge/F, over the charge throughput ∫|I|dt/F); NaN where no inventory is solved for
+    (a prescribed concentration).
     """
     row: dict = {}
     comm = sim.dom.comm
@@ -182,7 +183,10 @@ def electrochemistry_row(sim) -> dict:
     row["charge_passed"] = sim.charge
     # relative to the Li moved so far (the charge throughput), which stays finite over a cycle
     through = sim.throughput / 96485.33212
-    row["li_balance_error"] = abs(dli + q_mol) / through if through > 0 else abs(dli)
+    if tr is not None or sim.metal:  # an inventory exists: intercalated or stripped Li
+        row["li_balance_error"] = abs(dli + q_mol) / through if through > 0 else abs(dli)
+    else:  # a prescribed concentration: no inventory to balance
+        row["li_balance_error"] = float("nan")
     if tr is not None:
         cmin, cmax = tr.bounds()
         row["c_min"], row["c_max_fraction"] = cmin, cmax / tr.c_max

@@ -918,7 +918,27 @@ class Simulation:
             from solver.metrics import thermal_row
 
             row.update(thermal_row(self))
+        if "soc" in row:
+            row["soc"] = self.state_of_charge(info.loads)
         return row
+
+    def state_of_charge(self, loads: dict) -> float:
+        """The electrode's lithiation state: mean c/c_max over the electrode (transport), the
+        prescribed c/c_max (a lithiate protocol: the state is prescribed), NaN for a metal."""
+        if self.metal:
+            return float("nan")
+        if self.transport is not None:
+            if not hasattr(self, "_electrode_volume"):
+                one = fem.Constant(self.dom.mesh, 1.0)
+                self._electrode_volume = self.dom.comm.allreduce(
+                    fem.assemble_scalar(
+                        fem.form(one * self.transport.r() * self.dom.dx(T.ELECTRODE))
+                    ),
+                    op=MPI.SUM,
+                )
+            mean_c = self.transport.inventory(self.entity_maps) / self._electrode_volume
+            return mean_c / self.c_max
+        return float(loads.get("soc", 0.0))
 
 
 FIELD_FORMATS = ("xdmf", "vtx")

@@ -266,3 +266,9 @@ def test_charge_and_li_balance_over_a_cycle(tmp_path):
     # after the symmetric cycle the net charge is zero and the Li is back
     q = {r["time"]: r["charge_passed"] for r in rows}
     assert abs(q[120.0]) < 1e-9 * abs(q[60.0])
+    # soc is the state, mean c/c_max: it moves with the charge passed (Faraday), from c_init
+    c_max, V_e = 51765.0, 10e-6 * 10e-6  # NMC811 preset; the electrode's area (per depth)
+    soc0 = 25000.0 / c_max
+    for r in rows:
+        assert r["soc"] == pytest.approx(soc0 - r["charge_passed"] / (F * V_e * c_max), rel=1e-8)
+    assert min(r["soc"] for r in rows) < soc0 - 1e-3  # it did move
