@@ -82,12 +82,9 @@ class CoupledProblem:
             self.problem, pc_spec, entity_maps, F_blocks, bcs, block_scales
         )
         # --- end of the preconditioner hook
-        self._ksp_its = 0
-
-        def monitor(snes, it, norm):
-            self._ksp_its = snes.getLinearSolveIterations()
-
-        self.snes.setMonitor(monitor)
+        # No callback registered on the SNES may hold ``self``: PETSc keeps the callbacks alive,
+        # so such a cycle (SNES -> callback -> self -> NonlinearProblem -> SNES) is never freed,
+        # and every run would leak its meshes and MPI communicators (MPICH runs out at 2048).
         if field_tolerances is not None:
             self._install_convergence_test(field_tolerances)
         if max_update:
@@ -225,7 +222,6 @@ class CoupledProblem:
 
     def solve(self) -> SolveResult:
         t0 = time.perf_counter()
-        self._ksp_its = 0
         try:
             self.problem.solve()
             reason = self.snes.getConvergedReason()
