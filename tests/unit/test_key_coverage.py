@@ -36,7 +36,6 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.serial
 
-UM = "um"
 OUT = {"fields": False, "preview": False}
 SMALL = {
     "family": "bilayer",
