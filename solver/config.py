@@ -181,7 +181,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "R_ct": _pos(None, "area-specific resistance", "linear-kinetics resistance"),
         "h_sei0": _nonneg(0.0, "length", "initial interphase thickness"),
         "kappa_sei": _pos(1e-6, "conductivity", "interphase ionic conductivity"),
-        "bonded_layers": _bool(True, "electrolyte|electrolyte layer boundaries perfectly bonded"),
+        "bonded_layers": _bool(
+            True,
+            "electrolyte|electrolyte layer boundaries perfectly bonded (false is refused: those "
+            "boundaries have no interface law, the layers would not touch)",
+        ),
     },
     "loading": {
         "stack_pressure": _nonneg(1e6, "pressure", "applied stack pressure"),
@@ -190,7 +194,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
             ("traction", "displacement"),
             "traction on top, or a prescribed displacement through the pad",
         ),
-        "pad_strain": _f(0.05, lo=0.0, hi=1.0, hi_open=True, doc="pad compressive strain ε0"),
+        "pad_strain": _f(
+            0.05,
+            lo=0.0,
+            hi=1.0,
+            hi_open=True,
+            doc="pad compressive strain ε0 (needs a pad): in displacement mode the platen "
+            "displacement of a step without `displacement` is −ε0 t_pad; also the strain of the "
+            "screen's SLS pad relaxation",
+        ),
         "temperature": _pos(298.15, "temperature", "initial / uniform temperature"),
         "T_ref": _pos(298.15, "temperature", "stress-free temperature"),
         "current_density": _f(10.0, "current density", doc="applied current density j_app"),
@@ -209,18 +221,35 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "electrochemistry": _bool(False, "potentials and interface kinetics"),
         "transport": _bool(False, "Li diffusion in the electrode"),
         "thermal": _bool(False, "heat equation"),
-        "ageing": _bool(False, "interphase growth and pad relaxation"),
+        "ageing": _bool(
+            False,
+            "reserved: the FE model has no ageing yet, true is refused (`ssbx screen` gives the "
+            "reduced ageing models from [ageing])",
+        ),
         "degree": _int(1, choices=(1, 2), doc="Lagrange degree of the fields"),
     },
+    # [ageing]: screen-only (`ssbx screen`, solver/reduced): the FE model has no ageing yet.
     "ageing": {
-        "sei_D": _pos(1e-19, "diffusivity", "interphase growth diffusivity"),
-        "sei_Ea": _nonneg(0.0, "energy/mol", "Arrhenius activation energy of sei_D"),
-        "sei_molar_volume": _pos(1e-5, "molar volume", "Ω of the interphase"),
-        "sei_c_inf": _pos(1e3, "concentration", "reactant concentration c∞"),
-        "sei_E": _pos(10e9, "pressure", "interphase modulus E'"),
-        "stack_displacement": _pos(1e-9, "length", "fixed stack displacement δ"),
-        "p_min": _pos(0.1e6, "pressure", "interface pressure below which contact is lost"),
-        "p_c": _pos(0.1e6, "pressure", "critical pad pressure (SLS)"),
+        "sei_D": _pos(1e-19, "diffusivity", "screen-only: interphase growth diffusivity at T_ref"),
+        "sei_Ea": _nonneg(
+            0.0,
+            "energy/mol",
+            "screen-only: Arrhenius activation energy of sei_D (at loading.temperature)",
+        ),
+        "sei_molar_volume": _pos(1e-5, "molar volume", "screen-only: Ω of the interphase"),
+        "sei_c_inf": _pos(1e3, "concentration", "screen-only: reactant concentration c∞"),
+        "sei_E": _pos(10e9, "pressure", "screen-only: interphase modulus E'"),
+        "stack_displacement": _pos(
+            1e-9, "length", "screen-only: fixed stack displacement δ carried by the interphase"
+        ),
+        "p_min": _pos(
+            0.1e6, "pressure", "screen-only: interface pressure below which contact is lost"
+        ),
+        "p_c": _pos(
+            0.1e6,
+            "pressure",
+            "screen-only: critical pad pressure (SLS pad relaxation); needs a pad with E1, E2, tau",
+        ),
     },
     "thermal": {
         "h_conv": _nonneg(
@@ -267,13 +296,29 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "Ea_soft": _nonneg(30e3, "energy/mol", "activation energy of contact softening (creep)"),
         "spot_conductance": _pos(
-            None, "thermal conductance", "runaway model: heat conductance of one contact spot"
+            None,
+            "thermal conductance",
+            "screen-only (`ssbx screen`, runaway model): heat conductance of one contact spot",
         ),
     },
     "solver": {
         "max_newton_iterations": _int(25, lo=1, hi=1000),
-        "rtol": _f(1e-9, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="Newton rtol"),
-        "atol": _f(1e-10, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="Newton atol"),
+        "rtol": _f(
+            None,
+            lo=0.0,
+            hi=1.0,
+            lo_open=True,
+            hi_open=True,
+            doc="refused: Newton converges on a per-field update test, not on a residual rtol",
+        ),
+        "atol": _f(
+            None,
+            lo=0.0,
+            hi=1.0,
+            lo_open=True,
+            hi_open=True,
+            doc="refused: Newton converges on a per-field update test, not on a residual atol",
+        ),
         "max_cuts": _int(8, lo=0, hi=50, doc="step cut-backs before giving up"),
         "max_decohesion_increment": _f(
             0.05,
@@ -1204,7 +1249,7 @@ class _Resolver:
                 )
         if ld.get("boundary") and not ph["mechanics"]:
             self.bad("loading.boundary: mechanical loads, allowed only with physics.mechanics")
-        switches = ("mechanics", "electrochemistry", "transport", "thermal", "ageing")
+        switches = ("mechanics", "electrochemistry", "transport", "thermal")
         if not any(ph[s] for s in switches):
             self.bad(
                 f"physics: got all of {', '.join(switches)} false, allowed at least one switched on"
@@ -1271,6 +1316,178 @@ class _Resolver:
                 )
         if any(s["kind"] == "lithiate" for s in ld["protocol"]) and el is not None:
             need("electrode", "c_max", "a 'lithiate' step in loading.protocol")
+        self.unused_keys(r)
+
+    # ---------------------------------------------------------------- keys without effect
+
+    def unused_keys(self, r: dict) -> None:
+        """A key that changes nothing is refused (one line: the key, what it needs, the allowed
+        values): switches and keys of models the FE solver does not have, keys of a physics
+        that is switched off, screen-only keys with nothing to act on. A key at its default
+        (also as written by ``to_toml``) is never refused."""
+        ph, itf, ld, sol, out = r["physics"], r["interface"], r["loading"], r["solver"], r["output"]
+        if ph["ageing"]:
+            self.bad(
+                "physics.ageing: got true, allowed false: the FE model has no ageing yet "
+                "(interphase growth, pad relaxation); `ssbx screen` gives the reduced ageing "
+                "models from the [ageing] keys"
+            )
+        for key in ("rtol", "atol"):
+            if sol[key] is not None:
+                self.bad(
+                    f"solver.{key}: got {sol[key]:g}, allowed no value: the Newton solver "
+                    "converges when the update of every field is below its own tolerance (m, V, "
+                    "mol/m^3, K), not on a residual tolerance; remove the key"
+                )
+        if not itf["bonded_layers"]:
+            self.bad(
+                "interface.bonded_layers: got false, allowed true: the electrolyte|electrolyte "
+                "boundaries have no interface law, so with false the layers would not touch "
+                "(nothing would carry the stack pressure across them)"
+            )
+        # pad_strain needs a pad (the FE platen displacement, the screen's SLS model); p_c is
+        # screen-only (SLS pad relaxation) and needs a pad with E1, E2, tau
+        pad = r["materials"].get("pad")
+        sls = pad is not None and all(pad.get(k) is not None for k in ("E1", "E2", "tau"))
+        if pad is None and ld["pad_strain"] != SCHEMA["loading"]["pad_strain"].default:
+            self.bad(
+                f"loading.pad_strain: got {ld['pad_strain']:g}, allowed the default "
+                f"{SCHEMA['loading']['pad_strain'].default:g} here: this geometry has no pad"
+            )
+        if not sls:
+            why = "this geometry has no pad" if pad is None else "its pad has no E1, E2, tau"
+            for sec, key in (("ageing", "p_c"),):
+                spec = SCHEMA[sec][key]
+                if r[sec][key] != spec.default:
+                    self.bad(
+                        f"{sec}.{key}: got {_shown(r[sec][key], spec.dim)}, allowed the default "
+                        f"{_shown(spec.default, spec.dim)} here: the key is used only by "
+                        f"`ssbx screen` (SLS pad relaxation), which needs a pad with E1, E2, tau "
+                        f"({why})"
+                    )
+        # keys of a physics that is switched off
+        for switch, keys in NEEDS_PHYSICS.items():
+            if ph[switch]:
+                continue
+            for sec, key in keys:
+                v = r[sec][key]
+                if sec == "interface" and key == "debonded":
+                    if v:
+                        self.bad(
+                            f"interface.debonded: got {len(v)} region(s), allowed none with "
+                            f"physics.{switch} = false: initial decohesion is a state of the "
+                            "interface law (set physics.mechanics = true)"
+                        )
+                    continue
+                default = _derived_default(r, sec, key)
+                if v != default:
+                    dim = SCHEMA[sec][key].dim
+                    self.bad(
+                        f"{sec}.{key}: got {_shown(v, dim)}, allowed the default "
+                        f"{_shown(default, dim)} with physics.{switch} = false: the key acts only "
+                        f"in the {PHYSICS_LABEL[switch]} (set physics.{switch} = true)"
+                    )
+        for i, st in enumerate(ld["protocol"]):
+            where = f"loading.protocol[{i}]"
+            if st["kind"] in ("current", "voltage") and not ph["electrochemistry"]:
+                self.bad(
+                    f"{where}.kind: got '{st['kind']}' with physics.electrochemistry = false, "
+                    "allowed hold, rest, lithiate: a current or voltage needs the potentials "
+                    "(set physics.electrochemistry = true)"
+                )
+            if st["kind"] == "lithiate" and ph["transport"]:
+                self.bad(
+                    f"{where}.kind: got 'lithiate' with physics.transport = true, allowed hold, "
+                    "rest, current, voltage: a lithiate step prescribes a uniform c, which the "
+                    "transport solves for instead (lithiate with a 'current' step)"
+                )
+            if (
+                ld["pressure_mode"] == "displacement"
+                and st["stack_pressure"] is not None
+                and st["stack_pressure"] != ld["stack_pressure"]
+            ):
+                self.bad(
+                    f"{where}.stack_pressure: got {_shown(st['stack_pressure'], 'pressure')}, "
+                    f"allowed loading.stack_pressure ({_shown(ld['stack_pressure'], 'pressure')}) "
+                    "with loading.pressure_mode = 'displacement': the top face is displaced, not "
+                    "loaded (use the step's displacement)"
+                )
+        if out["every"] != 1 and not out["fields"]:
+            self.bad(
+                f"output.every: got {out['every']}, allowed 1 with output.fields = false: every "
+                "thins the field output, which is off (set output.fields = true)"
+            )
+
+
+# Keys that act only with a physics switch on and that `ssbx screen` does not read: set to a
+# value other than the default while the switch is off, they are refused (_Resolver.unused_keys).
+NEEDS_PHYSICS: dict[str, tuple[tuple[str, str], ...]] = {
+    "mechanics": (
+        *(
+            ("interface", k)
+            for k in (
+                "law",
+                "K_n",
+                "K_t",
+                "K_c",
+                "sigma_c",
+                "tau_c",
+                "G_Ic",
+                "G_IIc",
+                "bk_eta",
+                "friction",
+                "penalty",
+                "viscosity",
+                "g_open",
+                "registry_length",
+                "debonded",
+            )
+        ),
+        ("loading", "pressure_mode"),
+        ("loading", "lateral"),
+        ("loading", "bottom"),
+        ("solver", "max_decohesion_increment"),
+    ),
+    "electrochemistry": (("interface", "Ea_i0"), ("loading", "counter_boundary")),
+    "thermal": tuple(
+        ("thermal", k)
+        for k in (
+            "h_conv",
+            "top",
+            "bottom",
+            "h_bonded",
+            "h_gap",
+            "tau_shrink",
+            "tau_recover",
+            "T_limit",
+            "retention_min",
+        )
+    ),
+}
+PHYSICS_LABEL = {
+    "mechanics": "mechanics (interface law, faces, step control)",
+    "electrochemistry": "potentials and interface kinetics",
+    "thermal": "heat equation",
+}
+
+
+def _derived_default(r: dict, sec: str, key: str) -> Any:
+    """The value a key takes when it is not set (the defaults filled in by the resolver)."""
+    itf = r["interface"]
+    if sec == "interface" and key == "registry_length":
+        return itf["asperity_radius"]
+    if sec == "interface" and key == "asperity_spacing":
+        return 10.0 * itf["asperity_radius"]
+    if sec == "thermal" and key == "T_ambient":
+        return r["loading"]["temperature"]
+    return SCHEMA[sec][key].default
+
+
+def _shown(v: Any, dim: str) -> str:
+    """A value in a message: SI with its unit for quantities."""
+    if isinstance(v, float) and dim != "dimensionless":
+        return format_si(v, dim)
+    return _show(v)
 
 
 def derive_roles(family: str, params: dict) -> list[str]:

@@ -48,7 +48,14 @@ PROPERTY_DIMS: dict[str, tuple[str, float | None, float | None, bool, bool, str]
         True,
         "indentation hardness H (plastic micro-contact fraction φ = p/H)",
     ),
-    "yield_stress": ("pressure", 0.0, None, True, True, "uniaxial yield stress"),
+    "yield_stress": (
+        "pressure",
+        0.0,
+        None,
+        True,
+        True,
+        "screen-only: uniaxial yield stress (Tabor H = 3Y when a material has no hardness)",
+    ),
     "molar_volume": ("molar volume", 0.0, None, True, True, "molar volume Ω"),
     "Ea_kappa": (
         "energy/mol",
@@ -76,9 +83,16 @@ PROPERTY_DIMS: dict[str, tuple[str, float | None, float | None, bool, bool, str]
     ),
     "ocv_slope": ("voltage", None, None, True, True, "dU/d(c/c_max): U = ocv + ocv_slope c/c_max"),
     "Ea_D": ("energy/mol", 0.0, None, False, True, "Arrhenius activation energy of D"),
-    "E1": ("pressure", 0.0, None, True, True, "SLS transient modulus (relaxes with tau)"),
-    "E2": ("pressure", 0.0, None, True, True, "SLS long-term (equilibrium) modulus"),
-    "tau": ("time", 0.0, None, True, True, "SLS relaxation time"),
+    "E1": (
+        "pressure",
+        0.0,
+        None,
+        True,
+        True,
+        "screen-only: SLS transient modulus (relaxes with tau)",
+    ),
+    "E2": ("pressure", 0.0, None, True, True, "screen-only: SLS long-term (equilibrium) modulus"),
+    "tau": ("time", 0.0, None, True, True, "screen-only: SLS relaxation time"),
 }
 
 # Short reference keys -> citation. "est:*" entries are estimates, stated as such.

@@ -313,10 +313,13 @@ class MechanicsMetrics:
         min_p = comm.allreduce(float(p.min(initial=np.inf)), op=MPI.MIN)
         U = self.m.bulk_energy() + self.m.interface_integral(lambda im: im.state.stored)
         loads = info.loads
+        p_app = loads.get("pressure", 0.0)
+        if self.m.pressure_mode == "displacement":  # the platen's mean pressure, −R/A_top
+            p_app = -self._R / self._top_area()
         return {
             "step": info.step,
             "time": info.time,
-            "pressure_applied": loads.get("pressure", 0.0),
+            "pressure_applied": p_app,
             "soc": loads.get("soc", 0.0),
             "temperature": loads.get("temperature", float("nan")),
             "top_displacement": self._ubar,

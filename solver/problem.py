@@ -92,12 +92,9 @@ class CoupledProblem:
             self.problem, pc_spec, entity_maps, F_blocks, bcs, block_scales
         )
         # --- end of the preconditioner hook
-        self._ksp_its = 0
-
-        def monitor(snes, it, norm):
-            self._ksp_its = snes.getLinearSolveIterations()
-
-        self.snes.setMonitor(monitor)
+        # No callback registered on the SNES may hold ``self``: PETSc keeps the callbacks alive,
+        # so such a cycle (SNES -> callback -> self -> NonlinearProblem -> SNES) is never freed,
+        # and every run would leak its meshes and MPI communicators (MPICH runs out at 2048).
         import numpy as np
 
         sizes = [
@@ -115,17 +112,24 @@ class CoupledProblem:
         if max_update:
             self._install_step_cap(max_update)
 
+        import weakref
+
+        ref = weakref.ref(self)  # the SNES keeps its callbacks alive: they must not hold self
+
         def precheck(x, y):
+            me = ref()
+            if me is None:
+                return
             dV = 0.0
-            if self.target is not None and self._V is not None:
-                dV = self._border(self.snes, x, y)
-            ratio = self._cap_ratio(y) if self._caps else 0.0
+            if me.target is not None and me._V is not None:
+                dV = me._border(me.snes, x, y)
+            ratio = me._cap_ratio(y) if me._caps else 0.0
             if ratio > 1.0:
                 y.scale(1.0 / ratio)
                 dV /= ratio
             if dV:
-                self._V.value = float(self._V.value) + dV
-            self._dV_last = dV
+                me._V.value = float(me._V.value) + dV
+            me._dV_last = dV
 
         self.snes.setLineSearchPreCheck(precheck)
         if block_scales is not None:
@@ -201,9 +205,12 @@ class CoupledProblem:
             for u in self.u
         ]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
+        import weakref
+
         max_it = int(self.options.get("snes_max_it", 25))
         comm = self.u[0].function_space.mesh.comm
         state = {"f0": None}
+        ref = weakref.ref(self)  # the SNES keeps its callbacks alive: they must not hold self
 
         def test(snes, it, norms):
             xnorm, ynorm, fnorm = norms
@@ -219,7 +226,8 @@ class CoupledProblem:
                 (np.max(np.abs(dx[offsets[i] : offsets[i + 1]]), initial=0.0) <= tols[i])
                 for i in range(len(tols))
             )
-            if self.target is not None and abs(self._dV_last) > 1e-12:
+            me = ref()
+            if me is not None and me.target is not None and abs(me._dV_last) > 1e-12:
                 ok = False  # the cell voltage is an unknown too (V)
             if comm.allreduce(int(ok), op=MPI.MIN):
                 return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
@@ -326,7 +334,6 @@ class CoupledProblem:
 
     def solve(self) -> SolveResult:
         t0 = time.perf_counter()
-        self._ksp_its = 0
         try:
             self.problem.solve()
             reason = self.snes.getConvergedReason()

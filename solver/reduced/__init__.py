@@ -58,6 +58,7 @@ from .microcontact import (
     gw_pressure,
     gw_separation,
     gw_spot_density,
+    microcontact_spots,
     plastic_contact_fraction,
 )
 from .runaway import (
@@ -125,6 +126,7 @@ __all__ = [
     "local_current_density",
     "mode_mixity",
     "plastic_contact_fraction",
+    "microcontact_spots",
     "screen_case",
     "screen_from_resolved",
     "sei_critical_thickness",

@@ -39,6 +39,33 @@ def plastic_contact_fraction(p, H):
     return out(np.minimum(1.0, p / H))
 
 
+def microcontact_spots(law: str, p, *, radius, spacing=None, hardness=None, E_star=None, W=0.0):
+    """(spot radius a [m], real contact fraction φ [-]) of decohered, pressed contact at the
+    contact pressure p [Pa] — the FE's sub-grid laws (docs/theory.md §4.8,
+    :mod:`solver.physics.contact`), here in NumPy for the screen:
+
+    * ``plastic``: φ = min(1, p/H) (Bowden & Tabor), spots of the load-independent radius
+      ``radius`` (Greenwood–Williamson: the number of spots grows with the load);
+    * ``hertz`` / ``jkr``: a square array of spherical asperities of radius ``radius`` and
+      spacing ``spacing``, each carrying P = p·spacing²; a from Hertz a³ = 3PR/(4E*) or the
+      stable JKR branch, φ = min(1, πa²/spacing²);
+    * ``none``: the decohered, closed interface conducts like a bonded one: φ = 1, a = radius.
+    """
+    p = np.maximum(check("p", p), 0.0)
+    R = check("radius", radius, gt=0)
+    if law == "none":
+        return out(R + 0.0 * p), out(1.0 + 0.0 * p)
+    if law == "plastic":
+        return out(R + 0.0 * p), plastic_contact_fraction(p, hardness)
+    from .hertz import hertz_sphere_radius
+    from .jkr import jkr_radius
+
+    ell = check("spacing", spacing, gt=0)
+    P = p * ell**2
+    a = hertz_sphere_radius(P, R, E_star) if law == "hertz" else jkr_radius(P, R, E_star, W)
+    return out(a), out(np.minimum(1.0, np.pi * np.asarray(a) ** 2 / ell**2))
+
+
 def gw_F(n: float, h):
     """Greenwood–Williamson integral F_n(h) = ∫_h^∞ (s−h)^n ϕ(s) ds for the standard normal ϕ."""
     from scipy.special import pbdv

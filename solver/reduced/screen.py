@@ -9,9 +9,10 @@
 JSON-serialisable (inf and NaN become None with a note). Missing optional inputs take the
 defaults of docs/case-format.md, and each one used is listed in "assumptions". Predictions:
 plastic contact fraction φ = P/H of the softer side; initial interfacial ASR (charge transfer /φ +
-constriction πa/(4κφ) + h_sei0/κ_sei); time to contact loss by interphase growth and by pad
-relaxation (SLS, only with a pad); critical current density of the contact-scale thermal runaway
-model (:mod:`solver.reduced.runaway`). Only NumPy is imported: it runs in milliseconds.
+constriction πa/(4κφ) + h_sei0/κ_sei); time to contact loss by interphase growth (the
+diffusivity sei_D moved from loading.T_ref to loading.temperature by Arrhenius with sei_Ea) and by
+pad relaxation (SLS, only with a pad); critical current density of the contact-scale thermal
+runaway model (:mod:`solver.reduced.runaway`). Only NumPy is imported: it runs in milliseconds.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import math
 from typing import Any
 
 from ._common import FARADAY, GAS_CONSTANT, finite_or_none
+from .arrhenius import arrhenius
 from .constriction import constriction_asr
 from .hertz import effective_modulus
 from .interphase import sei_critical_thickness, sei_time_to_contact_loss
@@ -52,9 +54,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "temperature": 298.15,
         "current_density": 10.0,
         "pad_strain": 0.05,
+        "T_ref": 298.15,
     },
     "ageing": {
         "sei_D": 1e-19,
+        "sei_Ea": 0.0,
         "sei_molar_volume": 1e-5,
         "sei_c_inf": 1e3,
         "sei_E": 10e9,
@@ -199,6 +203,13 @@ def screen_from_resolved(resolved: dict) -> dict:
     p_min = float(inp.get("ageing", "p_min"))
     Omega = float(inp.get("ageing", "sei_molar_volume"))
     D = float(inp.get("ageing", "sei_D"))
+    Ea_sei = float(inp.get("ageing", "sei_Ea"))
+    d_model = "D = sei_D"
+    if Ea_sei > 0:  # Arrhenius (5.9): sei_D is the diffusivity at loading.T_ref
+        T_ref = float(inp.get("loading", "T_ref"))
+        D = float(arrhenius(D, Ea_sei, T, T_ref))
+        d_model = "D = sei_D exp[-(sei_Ea/R)(1/T - 1/T_ref)]"
+    q["sei_diffusivity"] = _entry(D, "m^2/s", d_model + " at loading.temperature")
     c_inf = float(inp.get("ageing", "sei_c_inf"))
     q["sei_critical_thickness"] = _entry(
         sei_critical_thickness(E_sei, delta, p_min), "m", "h* = E' delta/p_min"

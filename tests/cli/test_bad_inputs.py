@@ -304,6 +304,98 @@ ROWS = [
         "thermal.retention_min: got 1.5, allowed (0, 1)",
         False,
     ),
+    # keys that would change nothing (docs/case-format.md, "Keys that change nothing")
+    (
+        "ageing_switch_without_a_model",
+        "[physics]\nageing = true\n",
+        "physics.ageing: got true, allowed false: the FE model has no ageing yet",
+        False,
+    ),
+    (
+        "newton_rtol_not_used",
+        "[solver]\nrtol = 1e-8\n",
+        "solver.rtol: got 1e-08, allowed no value: the Newton solver converges when the update",
+        False,
+    ),
+    (
+        "newton_atol_not_used",
+        "[solver]\natol = 1e-12\n",
+        "solver.atol: got 1e-12, allowed no value",
+        False,
+    ),
+    (
+        "unbonded_electrolyte_layers",
+        '[geometry]\nfamily = "stack"\n[materials]\ncoating = "LiNbO3"\nelectrolyte_2 = "LPSCl"\n'
+        'counter = "In"\npad = "polymer_pad"\n[interface]\nbonded_layers = false\n',
+        "interface.bonded_layers: got false, allowed true",
+        False,
+    ),
+    (
+        "pad_strain_without_a_pad",
+        "[loading]\npad_strain = 0.1\n",
+        "loading.pad_strain: got 0.1, allowed the default 0.05 here: the key is used only by "
+        "`ssbx screen`",
+        False,
+    ),
+    (
+        "critical_pad_pressure_without_a_pad",
+        '[ageing]\np_c = "1 MPa"\n',
+        "ageing.p_c: got 1e+06 Pa, allowed the default 100000 Pa here",
+        False,
+    ),
+    (
+        "friction_without_mechanics",
+        "[physics]\nmechanics = false\nelectrochemistry = true\n[interface]\nfriction = 0.3\n",
+        "interface.friction: got 0.3, allowed the default 0 with physics.mechanics = false",
+        False,
+    ),
+    (
+        "debonded_without_mechanics",
+        "[physics]\nmechanics = false\nelectrochemistry = true\n"
+        '[[interface.debonded]]\nshape = "all"\n',
+        "interface.debonded: got 1 region(s), allowed none with physics.mechanics = false",
+        False,
+    ),
+    (
+        "heat_key_without_heat",
+        '[thermal]\nh_conv = "20 W/(m^2*K)"\n',
+        "thermal.h_conv: got 20 W/m^2/K, allowed the default 10 W/m^2/K with "
+        "physics.thermal = false",
+        False,
+    ),
+    (
+        "kinetics_activation_without_potentials",
+        '[interface]\nEa_i0 = "30 kJ/mol"\n',
+        "interface.Ea_i0: got 30000 J/mol, allowed the default 0 J/mol with "
+        "physics.electrochemistry = false",
+        False,
+    ),
+    (
+        "current_step_without_potentials",
+        '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\n',
+        "loading.protocol[0].kind: got 'current' with physics.electrochemistry = false",
+        False,
+    ),
+    (
+        "lithiate_step_with_transport",
+        "[physics]\nelectrochemistry = true\ntransport = true\n"
+        '[[loading.protocol]]\nkind = "lithiate"\nduration = "1 s"\nsoc = 0.5\n',
+        "loading.protocol[0].kind: got 'lithiate' with physics.transport = true",
+        False,
+    ),
+    (
+        "step_pressure_in_displacement_mode",
+        '[loading]\npressure_mode = "displacement"\n'
+        '[[loading.protocol]]\nkind = "hold"\nduration = "1 s"\nstack_pressure = "3 MPa"\n',
+        "loading.protocol[0].stack_pressure: got 3e+06 Pa, allowed loading.stack_pressure",
+        False,
+    ),
+    (
+        "field_stride_without_fields",
+        "[output]\nfields = false\nevery = 2\n",
+        "output.every: got 2, allowed 1 with output.fields = false",
+        False,
+    ),
 ]
 
 

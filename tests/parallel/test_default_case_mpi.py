@@ -1,5 +1,6 @@
 """The default case gives the same metrics on 2 ranks as on 1 (relative 1e-6), and only rank 0
-writes the run directory's text files."""
+writes the run directory's text files; the run shows what the comment of cases/default.toml
+says (bonded ASR, decohesion during the cycle, the final ASR), on either rank count."""
 
 from __future__ import annotations
 
@@ -70,3 +71,12 @@ def test_default_case_same_metrics_on_1_and_2_ranks(shared_tmp):
     sb = json.loads((par / "summary.json").read_text())
     assert sb["mpi_size"] == world.size and sa["mpi_size"] == 1
     assert np.isclose(sa["final_contact_fraction"], sb["final_contact_fraction"], rtol=1e-6)
+    # the claims of the case file's comment
+    for s in (sa, sb):
+        assert s["status"] == "completed"
+        assert s["asr_total_first"] == pytest.approx(25.4, rel=0.01)  # bonded
+        assert s["asr_total_last"] == pytest.approx(30.4, rel=0.05)
+        assert s["final_debonded_fraction"] == pytest.approx(0.135, rel=0.15)
+        assert s["final_contact_fraction"] == pytest.approx(0.891, abs=0.01)
+    charge_end = max((r for r in a if float(r["time"]) <= 241.0), key=lambda r: float(r["time"]))
+    assert float(charge_end["debonded_fraction"]) == pytest.approx(0.087, rel=0.15)

@@ -197,6 +197,8 @@ def test_protocol_and_petsc_options(tmp_path):
         write(
             tmp_path,
             """
+[physics]
+electrochemistry = true
 [loading]
 stack_pressure = "2 MPa"
 current_density = "0.5 mA/cm^2"
@@ -387,7 +389,6 @@ V_min = "3 V"
 [physics]
 electrochemistry = true
 thermal = true
-ageing = true
 [solver.petsc_options]
 pc_type = "lu"
 "mat_mumps_icntl_14" = 80
@@ -506,9 +507,14 @@ every = 0
         ),
         ("[loading]\nprotocol = 3\n", "loading.protocol: got 3, allowed an array of tables"),
         ("[[loading.protocol]]\nduration = 1\n", "loading.protocol[0].kind: missing"),
-        ("[[loading.protocol]]\nkind = 'voltage'\nduration = 1\n", "[0].voltage: missing"),
         (
-            "[[loading.protocol]]\nkind = 'current'\nduration = 1\nV_min = 4\nV_max = 3\n",
+            "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'voltage'\n"
+            "duration = 1\n",
+            "[0].voltage: missing",
+        ),
+        (
+            "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'current'\n"
+            "duration = 1\nV_min = 4\nV_max = 3\n",
             "loading.protocol[0].V_min: got 4 V, allowed below V_max = 3 V",
         ),
         ("[solver.petsc_options]\n'_pc' = 1\n", "solver.petsc_options._pc: got option name"),
@@ -516,7 +522,7 @@ every = 0
         ("[solver]\npetsc_options = 1\n", "solver.petsc_options: got 1, allowed a table"),
         (
             "[physics]\nmechanics = false\n",
-            "physics: got all of mechanics, electrochemistry, transport, thermal, ageing false",
+            "physics: got all of mechanics, electrochemistry, transport, thermal false",
         ),
         (
             "[physics]\nelectrochemistry = true\n[interface]\nkinetics = 'linear'\n",

@@ -165,3 +165,18 @@ def test_screen_is_fast():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     elapsed, scipy_loaded = out.stdout.split()
     assert float(elapsed) < 1.0 and scipy_loaded == "False"
+
+
+def test_screen_interphase_diffusivity_follows_arrhenius():
+    """ageing.sei_Ea moves sei_D (given at loading.T_ref) to loading.temperature: the time to
+    contact loss by interphase growth scales as 1/D(T)."""
+    base = values(screen_from_resolved(resolved(loading__temperature=333.15)))
+    assert base["sei_diffusivity"] == pytest.approx(1e-19)  # sei_Ea = 0: no dependence
+    r = resolved(loading__temperature=333.15)
+    r["ageing"]["sei_Ea"] = 50e3
+    hot = values(screen_from_resolved(r))
+    factor = math.exp(-50e3 / RGAS * (1 / 333.15 - 1 / 298.15))
+    assert hot["sei_diffusivity"] == pytest.approx(1e-19 * factor, rel=1e-12)
+    assert hot["t_star_interphase"] == pytest.approx(base["t_star_interphase"] / factor, rel=1e-9)
+    r["loading"]["T_ref"] = 333.15  # sei_D given at the run temperature
+    assert values(screen_from_resolved(r))["sei_diffusivity"] == pytest.approx(1e-19, rel=1e-12)

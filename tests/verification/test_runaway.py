@@ -175,6 +175,16 @@ def test_case_file_settles(tmp_path):
     assert raw["loading"]["current_density"] == "150 mA/cm^2"
     rows, summary = _run(tmp_path, "150 mA/cm^2", "20 W/(m^2*K)")
     _check_bounded(rows, summary, 1500.0, 20.0)
+    th = summary["thermal"]
+    assert summary["status"] == "completed"
+    assert th["outcome"] == "bounded"
+    # a real, settled feedback: tens of kelvin, the contact shrank but holds; the numbers the
+    # case file's comment states: peak 322.4 K (within 1 K), retention 0.870 (within 0.01)
+    assert 10.0 < th["T_peak_final"] - 298.15 < 100.0
+    assert 0.5 < th["retention_min"] < 0.99
+    assert th["T_peak_final"] == pytest.approx(322.4, abs=1.0)
+    assert th["retention_min"] == pytest.approx(0.870, abs=0.01)
+    assert th["late_rise_K"] < 0.01 * (th["T_peak_final"] - 298.15)
     _check_balances(rows)
 
 
