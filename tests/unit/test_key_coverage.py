@@ -131,6 +131,28 @@ BASES: dict[str, dict] = {
         "thermal": {"tau_shrink": "1 s"},
         "output": OUT,
     },
+    # a stack with a pad, compressed by the platen (displacement mode): pad_strain sets the
+    # platen displacement −pad_strain t_pad
+    "pad": {
+        "geometry": {
+            "family": "stack",
+            "dim": 2,
+            "W": "4 um",
+            "t_e": "2 um",
+            "t_c": 0,
+            "t_s": ["2 um"],
+            "t_counter": 0,
+            "t_pad": "2 um",
+            "h_max": "1 um",
+        },
+        "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
+        "loading": {
+            "pressure_mode": "displacement",
+            "protocol": [{"kind": "hold", "duration": "1 s", "n_steps": 1}],
+        },
+        "physics": {"mechanics": True},
+        "output": OUT,
+    },
     # the smallest 3D bilayer (pressed), for geometry.dim and 3D-only keys
     "press3d": {
         "geometry": {**SMALL, "dim": 3, "W": "4 um", "t_e": "2 um", "t_s": "2 um", "h_max": "2 um"},
@@ -250,6 +272,32 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         _itf(debonded=[{"shape": "all"}]),
         ("debonded_fraction", "top_displacement"),
     ),
+    "interface.initial_gap": Acts(
+        "press",
+        _itf(initial_gap={"shape": "cylinder", "radius": "1 mm"}),
+        ("mean_pressure", "contact_fraction"),
+        a=_itf(debonded=[{"shape": "all"}]),
+    ),
+    "interface.debonded.fraction": Acts(
+        "press",
+        _itf(debonded=[{"shape": "random", "fraction": 0.5, "correlation_length": "2 um"}]),
+        ("debonded_fraction",),
+        a=_itf(debonded=[{"shape": "random", "fraction": 0.2, "correlation_length": "2 um"}]),
+    ),
+    "interface.debonded.seed": Acts(  # other patches: the current spreads differently
+        "li",
+        _itf(
+            debonded=[{"shape": "random", "fraction": 0.3, "correlation_length": "1 um", "seed": 9}]
+        ),
+        ("asr_total", "constriction_factor"),
+        a=_itf(debonded=[{"shape": "random", "fraction": 0.3, "correlation_length": "1 um"}]),
+    ),
+    "interface.debonded.correlation_length": Acts(
+        "press",
+        _itf(debonded=[{"shape": "random", "fraction": 0.3, "correlation_length": "4 um"}]),
+        ("debonded_fraction", "top_displacement"),
+        a=_itf(debonded=[{"shape": "random", "fraction": 0.3, "correlation_length": "1 um"}]),
+    ),
     "interface.bonded_layers": Refused(
         _itf(bonded_layers=False), "interface.bonded_layers: got false"
     ),
@@ -335,7 +383,7 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "loading.pressure_mode": Acts(
         "press", _ld(pressure_mode="displacement"), ("reaction_force", "top_displacement")
     ),
-    "loading.pad_strain": Screen(_ld(pad_strain=0.1), ("t_star_pad", "pad_pressure_initial")),
+    "loading.pad_strain": Acts("pad", _ld(pad_strain=0.1), ("reaction_force",)),
     "loading.temperature": Acts("press", _ld(temperature="338.15 K"), ("top_displacement",)),
     "loading.T_ref": Acts("press", _ld(T_ref="308.15 K"), ("top_displacement",)),
     "loading.current_density": Acts("li", _ld(current_density="2 mA/cm^2"), ("current", "voltage")),
@@ -383,6 +431,20 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         ("top_displacement",),
         a=_steps({**HOLD, "kind": "lithiate", "soc": 0.3}),
     ),
+    "loading.boundary": Acts(
+        "press", _ld(boundary=[{"face": "top", "ty": "-1 MPa"}]), ("reaction_force",)
+    ),
+    "loading.protocol.load_factor": Acts(
+        "press",
+        {
+            "loading": {
+                "boundary": [{"face": "top", "ty": "-1 MPa"}],
+                "protocol": [{**HOLD, "load_factor": 2.0}],
+            }
+        },
+        ("mean_pressure",),
+        a=_ld(boundary=[{"face": "top", "ty": "-1 MPa"}]),
+    ),
     "loading.protocol.displacement": Acts(
         "press",
         {
@@ -427,6 +489,18 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     ),
     "thermal.top": Acts("heat", {"thermal": {"top": "fixed"}}, ("T_max_electrolyte",)),
     "thermal.bottom": Acts("heat", {"thermal": {"bottom": "insulated"}}, ("T_max_electrode",)),
+    "thermal.T_top": Acts(
+        "heat",
+        {"thermal": {"top": "fixed", "T_top": "310 K"}},
+        ("T_max_electrolyte",),
+        a={"thermal": {"top": "fixed"}},
+    ),
+    "thermal.T_bottom": Acts(
+        "heat",
+        {"thermal": {"bottom": "fixed", "T_bottom": "310 K"}},
+        ("T_max_electrode",),
+        a={"thermal": {"bottom": "fixed"}},
+    ),
     "thermal.h_bonded": Acts(
         "heat", {"thermal": {"h_bonded": "1e4 W/(m^2*K)"}}, ("T_max_electrode",)
     ),
