@@ -223,3 +223,44 @@ def test_unload_reload_follows_the_secant_then_the_softening_line(dom):
         g_max = np.maximum(g_max, g)
     assert on_secant >= 20  # most of the path ran on the secant
     assert np.all(g_max > d0 + 0.65 * (df - d0))  # and the softening branch resumed beyond δ_m
+
+
+def test_decohesion_is_the_dissipated_fraction_whatever_the_stiffness(dom):
+    """docs/validation.md item 3 (e): the decohesion D that gates the ion path (docs/theory.md
+    §4.5) is the dissipated fraction Φ/G_c. Mode I, bilinear law (Camanho & Dávila 2002),
+    δ₀ = σ_c/K, δ_f = 2G_Ic/σ_c: at every point D = (δ_m − δ₀)/(δ_f − δ₀) for the largest
+    opening δ_m reached (1e-6; it keeps that value on unloading). Loaded to δ_m = 0.3 δ_f with K
+    and with 10 K (δ₀/δ_f = 0.05 → 0.005), D converges to δ_m/δ_f like δ₀/δ_f (within 2 % at
+    10 K), while the secant damage d = δ_f(δ_m − δ₀)/(δ_m(δ_f − δ₀)) moves from 0.88 to 0.99:
+    d is a numerical quantity, D a physical one."""
+    from solver.metrics import MechanicsMetrics
+    from solver.physics.cohesive import CohesiveLaw
+
+    out = {}
+    for factor in (1.0, 10.0):
+        Kf = K * factor
+        law = CohesiveLaw(K_n=Kf, K_t=Kf, K_c=100 * Kf, sigma_c=SIG, tau_c=TAU, G_Ic=GI,
+                          G_IIc=GII)  # fmt: skip
+        m, prob = mechanics(
+            dom, MATS, law, pressure_mode="displacement", lateral="free", bottom="clamped"
+        )
+        met = MechanicsMetrics(m, g_open=1e-9)
+        im = m.interfaces[0]
+        d0, df = SIG / Kf, 2 * GI / SIG
+        g_m = None
+        for x in (0.1 * df, 0.3 * df, 0.15 * df):  # load, load, unload
+            m.loads.top_displacement.value = x
+            solve_ok(prob)
+            met.on_accept(m.accept())
+            g = m.interface_point_values(im, im.state.g_n)
+            g_m = g if g_m is None else np.maximum(g_m, g)
+        D = im.D_old.x.array
+        assert np.allclose(D, (g_m - d0) / (df - d0), rtol=1e-6)
+        assert np.allclose(g_m, 0.3 * df, rtol=1e-3)
+        out[factor] = (float(D.mean()), float(im.d_old.x.array.mean()))
+        assert met.row(_info())["debonded_fraction"] == pytest.approx(D.mean(), rel=1e-9)
+    (D1, d1), (D10, d10) = out[1.0], out[10.0]
+    # D converges to δ_m/δ_f = 0.3 like δ₀/δ_f (0.05 → 0.005): within 2 % at 10 K
+    assert D10 == pytest.approx(0.3, rel=0.02)
+    assert abs(D10 - 0.3) < abs(D1 - 0.3) / 5
+    assert d10 - d1 > 0.1  # the secant damage is a numerical quantity
