@@ -257,7 +257,8 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
     writer = None
     if out.get("fields", True):
         writer = FieldWriter(sim, outdir / "fields", out.get("format", "xdmf"))
-    csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm)
+    plane = sim.dom.gdim == 2 and not sim.dom.axisymmetric  # extensive columns per m of depth
+    csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm, per_depth=plane)
     every = int(out.get("every", 1))
     rows: list[dict] = []
     written = {"step": None}  # the step of the last field output
@@ -337,11 +338,40 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
         )
     if sim.heat is not None:
         result["thermal"] = _thermal_summary(sim, rows, stepper)
+    result["units"] = _summary_units(result, plane)
     if failure:
         result["failure"] = str(failure)
         _write_failed_summary(outdir, comm, result)
         raise failure
     return result
+
+
+def _summary_units(result: dict, per_depth: bool) -> dict:
+    """The unit of every number of the physics summary: ``final`` (the time-series columns),
+    the final_* / first / last values, the interface law and the thermal block."""
+    from solver.metrics import column_unit
+
+    u: dict = {"final": {k: column_unit(k, per_depth) for k in result.get("final", {})}}
+    for key, col in (("final_contact_fraction", "contact_fraction"),
+                     ("final_debonded_fraction", "debonded_fraction"),
+                     ("final_active_fraction", "active_fraction"),
+                     ("asr_total_first", "asr_total"), ("asr_total_last", "asr_total"),
+                     ("max_li_balance_error", "li_balance_error")):  # fmt: skip
+        if key in result:
+            u[key] = column_unit(col, per_depth)
+    if "interface_law" in result:
+        u["interface_law"] = {"K_n": "Pa/m", "K_t": "Pa/m", "K_c": "Pa/m", "sigma_c": "Pa",
+                              "tau_c": "Pa", "G_Ic": "J/m^2", "G_IIc": "J/m^2", "eta": "1",
+                              "law": "", "friction": "1"}  # fmt: skip
+    if "thermal" in result:
+        e = "J/m" if per_depth else "J"
+        u["thermal"] = {"T_peak_max": "K", "T_peak_final": "K", "T_limit": "K",
+                        "late_rise_K": "K", "retention_min": "1", "time_end": "s",
+                        "max_energy_balance_error": "1", "max_interface_heat_balance_error": "1",
+                        "heat_joule_total": e, "heat_interface_total": e, "heat_out_total": e,
+                        "heat_across_interface_total": e}  # fmt: skip
+    u["dofs"] = u["steps"] = "1"
+    return u
 
 
 def _thermal_summary(sim, rows: list[dict], stepper) -> dict:

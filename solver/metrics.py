@@ -81,6 +81,54 @@ THERMAL_COLUMNS = (
 )
 
 
+# The unit of every column (SI; the ASRs in Ω·cm² as is customary). Extensive quantities
+# ("/depth") are per metre of depth in 2D plane strain: their unit gets "/m" there.
+COLUMN_UNITS: dict[str, str] = {
+    "step": "1", "time": "s", "pressure_applied": "Pa", "soc": "1", "temperature": "K",
+    "top_displacement": "m", "contact_fraction": "1", "debonded_fraction": "1",
+    "mean_damage": "1", "max_gap": "m", "mean_pressure": "Pa", "min_pressure": "Pa",
+    "reaction_force": "N/depth", "elastic_energy": "J/depth", "cohesive_dissipation": "J/depth",
+    "viscous_dissipation": "J/depth", "external_work": "J/depth", "newton_iterations": "1",
+    "krylov_iterations": "1", "step_cuts": "1", "wall_time": "s", "current": "A/depth",
+    "current_density_applied": "A/m^2", "voltage": "V", "ocv": "V", "asr_total": "Ohm cm^2",
+    "asr_interfacial": "Ohm cm^2", "active_fraction": "1", "roughness_ratio": "1",
+    "constriction_factor": "1", "charge_passed": "C/depth", "current_collector": "A/depth",
+    "current_storage": "A/depth", "charge_balance_error": "1", "li_balance_error": "1",
+    "c_min": "mol/m^3", "c_max_fraction": "1", "T_max_electrode": "K", "T_mean_electrode": "K",
+    "T_max_electrolyte": "K", "T_mean_electrolyte": "K", "T_max_interface": "K",
+    "T_ambient": "K", "heat_joule": "W/depth", "heat_interface": "W/depth",
+    "heat_out": "W/depth", "heat_across_interface": "W/depth", "heat_stored": "J/depth",
+    "energy_balance_error": "1", "interface_heat_balance_error": "1",
+    "electrical_heat_balance_error": "1", "retention_min": "1", "retention_mean": "1",
+}  # fmt: skip
+
+
+def column_unit(name: str, per_depth: bool) -> str:
+    """The unit of a time-series column (``per_depth``: 2D plane strain, extensive quantities
+    per metre of depth)."""
+    u = COLUMN_UNITS[name]
+    if u.endswith("/depth"):
+        u = u[: -len("/depth")] + ("/m" if per_depth else "")
+    return u
+
+
+def header(name: str, per_depth: bool) -> str:
+    """The CSV header of a column: ``name [unit]`` (``[1]``: dimensionless)."""
+    return f"{name} [{column_unit(name, per_depth)}]"
+
+
+def read_timeseries(path) -> list[dict]:
+    """The rows of a ``timeseries.csv`` as dicts keyed by the plain column names (the units of
+    the header stripped), values as floats (empty or "nan": NaN)."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    names = [h.split(" [", 1)[0] for h in rows[0]]
+    out = []
+    for r in rows[1:]:
+        out.append({n: (float(v) if v not in ("", "nan") else math.nan) for n, v in zip(names, r)})
+    return out
+
+
 def thermal_row(sim) -> dict:
     """Temperatures (K) and heat flows of a thermal run.
 
@@ -341,22 +389,31 @@ class MechanicsMetrics:
 
 
 class CsvWriter:
-    """Append rows to a CSV on rank 0 (flushed every row so a crash keeps what was accepted)."""
+    """Append rows to a CSV on rank 0 (flushed every row so a crash keeps what was accepted).
+    The header is ``name [unit]`` per column (:data:`COLUMN_UNITS`; ``per_depth``: 2D plane
+    strain). Times are written to 12 significant digits (the sums of the step increments carry
+    round-off: 181.00000000000003 is 181.0)."""
 
-    def __init__(self, path: Path, columns, comm: MPI.Comm):
+    def __init__(self, path: Path, columns, comm: MPI.Comm, per_depth: bool = False):
         self.comm = comm
         self.columns = list(columns)
         self.f = None
         if comm.rank == 0:
             self.f = open(path, "w", newline="")
             self.w = csv.writer(self.f)
-            self.w.writerow(self.columns)
+            self.w.writerow([header(c, per_depth) for c in self.columns])
             self.f.flush()
 
     def write(self, row: dict) -> None:
         if self.f is None:
             return
-        self.w.writerow([_fmt(row.get(c)) for c in self.columns])
+        vals = []
+        for c in self.columns:
+            v = row.get(c)
+            if c == "time" and isinstance(v, float):
+                v = float(f"{v:.12g}")
+            vals.append(_fmt(v))
+        self.w.writerow(vals)
         self.f.flush()
 
     def close(self) -> None:

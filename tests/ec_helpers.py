@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import csv
 import json
 from pathlib import Path
 
@@ -54,8 +53,9 @@ def run(c, outdir: Path, comm=MPI.COMM_WORLD) -> tuple[list[dict], dict]:
     from solver import api
 
     api.run(c, outdir, comm=comm, overwrite=True)
-    with open(Path(outdir) / "timeseries.csv") as f:
-        rows = [{k: _num(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    from solver.metrics import read_timeseries
+
+    rows = read_timeseries(Path(outdir) / "timeseries.csv")
     summary = json.loads((Path(outdir) / "summary.json").read_text())
     return rows, summary
 

@@ -4,8 +4,6 @@ says (bonded ASR, decohesion during the cycle, the final ASR), on either rank co
 
 from __future__ import annotations
 
-import csv
-
 import numpy as np
 import pytest
 from mpi4py import MPI
@@ -32,9 +30,9 @@ FLOORS = {
 
 
 def _read(path):
-    with open(path) as f:
-        rows = list(csv.DictReader(f))
-    return rows
+    from solver.metrics import read_timeseries
+
+    return read_timeseries(path)
 
 
 def test_default_case_same_metrics_on_1_and_2_ranks(shared_tmp):

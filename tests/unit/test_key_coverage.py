@@ -23,7 +23,6 @@ of bases; each distinct run is computed once per module.
 from __future__ import annotations
 
 import copy
-import csv
 import gc
 import json
 import math
@@ -845,10 +844,12 @@ def runner(tmp_path_factory):
             # free the meshes and solvers now: each holds MPI communicators (MPICH has 2048)
             gc.collect()
         where = Path(as_set) if as_set else out
-        with open(where / "timeseries.csv") as f:
-            rows = [
-                {k: _num(v) for k, v in r.items() if k != "wall_time"} for r in csv.DictReader(f)
-            ]
+        from solver.metrics import read_timeseries
+
+        rows = [
+            {k: v for k, v in r.items() if k != "wall_time"}
+            for r in read_timeseries(where / "timeseries.csv")
+        ]
         summary = json.loads((where / "summary.json").read_text())
         files = sorted(str(p.relative_to(where)) for p in where.rglob("*") if p.is_file())
         resolved = (where / "case.resolved.toml").read_text().split("\n", 1)[1]
