@@ -324,3 +324,32 @@ def test_debonded_regions_are_validated_one_line_each():
     assert any(ln.startswith("interface.debonded[2].shape: got 'ring'") for ln in lines)
     assert any(ln.startswith("interface.debonded[3].decohesion: got 1.5") for ln in lines)
     assert any("'box' with dim = 2" in ln for ln in lines)
+
+
+def test_constriction_uses_the_arrhenius_conductivity_without_the_heat_equation(tmp_path):
+    """At a uniform 338.15 K (no heat equation) with Ea_kappa = 40 kJ/mol, the Holm constriction
+    of the micro-contacts uses κ(T) = κ0 exp(−Ea/R (1/T − 1/T_ref)) like the bulk (the old code
+    used κ0 unless the heat equation was on: a 6.7× error). Linear kinetics with a tiny R_ct and
+    large spots, so the constriction dominates: the per-spot ASR to 1e-6."""
+    from solver import materials as M
+    from solver.reduced import flux_tube_correction
+
+    T, Ea, a, R_ct = 338.15, 40e3, 10e-6, 1e-8
+    c = _case(
+        "li_llzo_pressure",
+        {
+            "materials": {"electrolyte": {"preset": "LLZO", "Ea_kappa": "40 kJ/mol"}},
+            "interface": {"kinetics": "linear", "R_ct": R_ct, "asperity_radius": "10 um"},
+            "loading": {"temperature": f"{T} K"},
+        },
+    )
+    rows, _ = run(c, tmp_path / "run")
+    kappa = M.get("LLZO")["kappa"] * math.exp(-Ea / R * (1 / T - 1 / 298.15))
+    H = M.get("Li")["hardness"]
+    sigma_li = M.get("Li")["sigma_e"]
+    for r in [r for r in rows if r["current_density_applied"] > 0]:
+        phi = r["pressure_applied"] / H
+        N = phi / (math.pi * a**2)
+        psi = float(flux_tube_correction(math.sqrt(phi)))
+        per_spot = R_ct / (math.pi * a**2) + psi / (4 * a) * (1 / kappa + 1 / sigma_li)
+        assert r["asr_interfacial"] * 1e-4 == pytest.approx(per_spot / N, rel=1e-6)
