@@ -12,7 +12,7 @@ from tests.ec_helpers import case, run
 
 
 def test_screen_matches_fe_initial_interfacial_asr(tmp_path):
-    from solver.reduced.screen import screen_case
+    from solver.screen import screen_case
 
     c = case(
         {
