@@ -477,9 +477,27 @@ def screen_from_resolved(resolved: dict) -> dict:
     P = float(inp.get("loading", "stack_pressure"))
     T = float(inp.get("loading", "temperature"))
     j_app = float(inp.get("loading", "current_density"))
-    q["stack_pressure"] = _entry(P, "Pa", "input (the contact pressure of the decohered limit)")
-    q["temperature"] = _entry(T, "K", "input")
-    q["current_density"] = _entry(j_app, "A/m^2", "input (j_app, on the collector face A_app)")
+    displaced = inp.get("loading", "pressure_mode") == "displacement"
+    q["stack_pressure"] = _entry(
+        P,
+        "Pa",
+        "loading.stack_pressure: the contact pressure of the decohered limit",
+        "pressure_mode = displacement: the FE's pressure follows from the platen displacement"
+        if displaced
+        else "",
+    )
+    q["temperature"] = _entry(T, "K", "loading.temperature")
+    q["current_density"] = _entry(j_app, "A/m^2", "loading.current_density: j_app on A_app")
+    ld = inp.r["loading"]
+    if any(
+        st.get(k) is not None and st.get(k) != ld.get(k)
+        for st in ld.get("protocol") or []
+        for k in ("stack_pressure", "temperature", "current_density")
+    ):
+        inp.assumptions.append(
+            "the screen takes loading.stack_pressure, temperature and current_density; steps of "
+            "the protocol with other targets are not screened (screen a copy with them)"
+        )
     itf = _interface(inp, q, P, T)
     _asr(inp, q, itf, j_app)
     _ageing(inp, q, T)
