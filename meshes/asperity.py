@@ -131,6 +131,57 @@ def validate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = F
     _setup(params, dim, axisymmetric)
 
 
+def _exact(g: dict, axisymmetric: bool) -> dict:
+    """Exact volumes and areas (per unit depth in plane strain) of the checked parameters."""
+    R, a_c, h, W, ts, zc, b, H = (g[k] for k in ("R", "a_c", "h", "W", "ts", "zc", "b", "H"))
+    if axisymmetric:
+        v_e = math.pi * (R * R * h - ((h - zc) ** 3 + zc**3) / 3.0)
+        return {
+            "cell:1": v_e,
+            "cell:2": math.pi * W * W * ts,
+            f"facet:{T.INTERFACE}": math.pi * a_c * a_c,
+            f"facet:{T.BOTTOM}": math.pi * b * b,
+            f"facet:{T.TOP}": math.pi * W * W,
+            f"facet:{T.LEFT}": 0.0,
+            f"facet:{T.RIGHT}": 2 * math.pi * W * ts,
+            f"facet:{T.FREE}": 2 * math.pi * R * h + math.pi * (W * W - a_c * a_c),
+        }
+
+    def F(u):  # ∫ sqrt(R² - u²) du
+        return 0.5 * (u * math.sqrt(max(R * R - u * u, 0.0)) + R * R * math.asin(u / R))
+
+    flank = R * (math.asin((h - zc) / R) - math.asin(-zc / R))
+    return {
+        "cell:1": F(h - zc) - F(-zc),
+        "cell:2": W * ts,
+        f"facet:{T.INTERFACE}": a_c,
+        f"facet:{T.BOTTOM}": b,
+        f"facet:{T.TOP}": W,
+        f"facet:{T.LEFT}": H,
+        f"facet:{T.RIGHT}": ts,
+        f"facet:{T.FREE}": flank + (W - a_c),
+    }
+
+
+def measures(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> dict:
+    """Exact measures without gmsh (the numbers :func:`build` stores; per unit depth in plane
+    strain, with 2πr when axisymmetric): ``interface`` (the contact disc), ``collector`` (the
+    asperity's back face, the electrode's current collector), ``top`` (the block's top face),
+    ``electrode`` (the asperity's volume), ``electrolyte`` (the block's volume), and the derived
+    lengths ``back_radius`` b and ``sphere_centre_z`` z_c (m)."""
+    g = _setup(params, dim, axisymmetric)
+    ex = _exact(g, axisymmetric)
+    return {
+        "interface": ex[f"facet:{T.INTERFACE}"],
+        "collector": ex[f"facet:{T.BOTTOM}"],
+        "top": ex[f"facet:{T.TOP}"],
+        "electrode": ex["cell:1"],
+        "electrolyte": ex["cell:2"],
+        "back_radius": g["b"],
+        "sphere_centre_z": g["zc"],
+    }
+
+
 def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> GeometryInfo:
     import gmsh
 
@@ -186,38 +237,9 @@ def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = Fals
     scale_mesh(L)
 
     # ---------------------------------------------------------------- exact measures and tol
-    if axisymmetric:
-        v_e = math.pi * (R * R * h - ((h - zc) ** 3 + zc**3) / 3.0)
-        exact = {
-            "cell:1": v_e,
-            "cell:2": math.pi * W * W * ts,
-            f"facet:{T.INTERFACE}": math.pi * a_c * a_c,
-            f"facet:{T.BOTTOM}": math.pi * b * b,
-            f"facet:{T.TOP}": math.pi * W * W,
-            f"facet:{T.LEFT}": 0.0,
-            f"facet:{T.RIGHT}": 2 * math.pi * W * ts,
-            f"facet:{T.FREE}": 2 * math.pi * R * h + math.pi * (W * W - a_c * a_c),
-        }
-        apparent = math.pi * W * W
-        contact = math.pi * a_c * a_c
-    else:
-
-        def F(u):  # ∫ sqrt(R² - u²) du
-            return 0.5 * (u * math.sqrt(max(R * R - u * u, 0.0)) + R * R * math.asin(u / R))
-
-        flank = R * (math.asin((h - zc) / R) - math.asin(-zc / R))
-        exact = {
-            "cell:1": F(h - zc) - F(-zc),
-            "cell:2": W * ts,
-            f"facet:{T.INTERFACE}": a_c,
-            f"facet:{T.BOTTOM}": b,
-            f"facet:{T.TOP}": W,
-            f"facet:{T.LEFT}": H,
-            f"facet:{T.RIGHT}": ts,
-            f"facet:{T.FREE}": flank + (W - a_c),
-        }
-        apparent = W
-        contact = a_c
+    exact = _exact(g, axisymmetric)
+    apparent = math.pi * W * W if axisymmetric else W
+    contact = exact[f"facet:{T.INTERFACE}"]
     tol = {key: TOL_FLOOR for key in exact}
     free = [X for _, X in group_elements(1, T.FREE)]
     flank_segs = [X[X[:, :2, 1].max(axis=1) < h * (1 - 1e-9)] for X in free]

@@ -244,6 +244,53 @@ def validate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = F
     _setup(params, dim, axisymmetric)
 
 
+def _interface_area(g: dict, dim: int, axisymmetric: bool) -> float:
+    """The exact |Γ_int| (arc length, revolved or surface area) of the checked parameters ``g``."""
+    W, D, A, sinus, product = g["W"], g["D"], g["A"], g["sinus"], g["product"]
+    k = 2.0 * math.pi / g["lam"]
+
+    def fp(x):
+        return A * k * np.cos(k * x)
+
+    if dim == 2 and not axisymmetric:
+        return arc_length(fp, 0.0, W) if sinus else W
+    if dim == 2:
+        return (
+            arc_length(fp, 0.0, W, weight=lambda r: 2 * math.pi * r) if sinus else math.pi * W**2
+        )
+    if product:
+
+        def integrand(x, y):
+            gx = A * k * np.cos(k * x) * np.sin(k * y)
+            gy = A * k * np.sin(k * x) * np.cos(k * y)
+            return np.sqrt(1.0 + gx**2 + gy**2)
+
+        panel = g["lam"] / (8.0 * max(1.0, A * k))  # slopes A k: nearby complex singularities
+        a1 = _gauss_2d(integrand, W, D, panel, 16)
+        a2 = _gauss_2d(integrand, W, D, panel / 2, 16)
+        if abs(a1 - a2) > 1e-12 * a2:
+            raise RuntimeError("bilayer: interface area quadrature did not converge")
+        return a2
+    return D * arc_length(fp, 0.0, W) if sinus else W * D
+
+
+def _collector_area(g: dict, dim: int, axisymmetric: bool) -> float:
+    if dim == 3:
+        return g["W"] * g["D"]
+    return math.pi * g["W"] ** 2 if axisymmetric else g["W"]
+
+
+def measures(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> dict:
+    """Exact measures without gmsh: ``interface`` |Γ_int| and ``collector`` (the bottom face,
+    the electrode's current collector) in m² (m per unit depth in plane strain; with 2πr when
+    axisymmetric). The same numbers :func:`build` stores as the exact measures."""
+    g = _setup(params, dim, axisymmetric)
+    return {
+        "interface": _interface_area(g, dim, axisymmetric),
+        "collector": _collector_area(g, dim, axisymmetric),
+    }
+
+
 def build(
     params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False, _name: str = FAMILY
 ) -> GeometryInfo:
@@ -353,7 +400,7 @@ def build(
         sx = (1.0 - math.cos(k * W)) / k if sinus else 0.0
         v_e = W * te + A * sx
         exact.update({"cell:1": v_e, "cell:2": W * H - v_e})
-        exact[f"facet:{T.INTERFACE}"] = arc_length(fp, 0.0, W) if sinus else W
+        exact[f"facet:{T.INTERFACE}"] = _interface_area(g, dim, axisymmetric)
         exact.update(
             {
                 f"facet:{T.BOTTOM}": W,
@@ -368,9 +415,7 @@ def build(
         srs = (math.sin(k * W) / k**2 - W * math.cos(k * W) / k) if sinus else 0.0
         v_e = 2 * math.pi * (te * W**2 / 2 + A * srs)
         exact.update({"cell:1": v_e, "cell:2": math.pi * W**2 * H - v_e})
-        exact[f"facet:{T.INTERFACE}"] = (
-            arc_length(fp, 0.0, W, weight=lambda r: 2 * math.pi * r) if sinus else math.pi * W**2
-        )
+        exact[f"facet:{T.INTERFACE}"] = _interface_area(g, dim, axisymmetric)
         exact.update(
             {
                 f"facet:{T.BOTTOM}": math.pi * W**2,
@@ -384,21 +429,9 @@ def build(
         if product:
             sx, sy = (1 - math.cos(k * W)) / k, (1 - math.cos(k * D)) / k
             v_e = W * D * te + A * sx * sy
-
-            def integrand(x, y):
-                gx = A * k * np.cos(k * x) * np.sin(k * y)
-                gy = A * k * np.sin(k * x) * np.cos(k * y)
-                return np.sqrt(1.0 + gx**2 + gy**2)
-
-            panel = lam / (8.0 * max(1.0, A * k))  # slopes A k: nearby complex singularities
-            a1 = _gauss_2d(integrand, W, D, panel, 16)
-            a2 = _gauss_2d(integrand, W, D, panel / 2, 16)
-            if abs(a1 - a2) > 1e-12 * a2:
-                raise RuntimeError("bilayer: interface area quadrature did not converge")
-            area = a2
         else:
             v_e = D * (W * te + (A * (1.0 - math.cos(k * W)) / k if sinus else 0.0))
-            area = D * arc_length(fp, 0.0, W) if sinus else W * D
+        area = _interface_area(g, dim, axisymmetric)
         exact.update({"cell:1": v_e, "cell:2": W * D * H - v_e, f"facet:{T.INTERFACE}": area})
         exact.update(
             {

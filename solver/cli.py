@@ -109,7 +109,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         if args.command == "screen":
             from solver.config import load_case
-            from solver.reduced.screen import format_screen, screen_case
+            from solver.screen import format_screen, screen_case
 
             result = screen_case(load_case(args.case))
             print(format_screen(result))

@@ -295,11 +295,6 @@ SCHEMA: dict[str, dict[str, Key]] = {
             None, "temperature", "temperature of a 'fixed' bottom face (as T_top; default ambient)"
         ),
         "Ea_soft": _nonneg(30e3, "energy/mol", "activation energy of contact softening (creep)"),
-        "spot_conductance": _pos(
-            None,
-            "thermal conductance",
-            "screen-only (`ssbx screen`, runaway model): heat conductance of one contact spot",
-        ),
     },
     "solver": {
         "max_newton_iterations": _int(25, lo=1, hi=1000),
@@ -1379,7 +1374,7 @@ class _Resolver:
                             "interface law (set physics.mechanics = true)"
                         )
                     continue
-                default = _derived_default(r, sec, key)
+                default = derived_default(r, sec, key)
                 if v != default:
                     dim = SCHEMA[sec][key].dim
                     self.bad(
@@ -1471,7 +1466,7 @@ PHYSICS_LABEL = {
 }
 
 
-def _derived_default(r: dict, sec: str, key: str) -> Any:
+def derived_default(r: dict, sec: str, key: str) -> Any:
     """The value a key takes when it is not set (the defaults filled in by the resolver)."""
     itf = r["interface"]
     if sec == "interface" and key == "registry_length":

@@ -54,7 +54,8 @@ PROPERTY_DIMS: dict[str, tuple[str, float | None, float | None, bool, bool, str]
         None,
         True,
         True,
-        "screen-only: uniaxial yield stress (Tabor H = 3Y when a material has no hardness)",
+        "screen-only: uniaxial yield stress (Tabor H = 3Y when neither side of the interface "
+        "has a hardness)",
     ),
     "molar_volume": ("molar volume", 0.0, None, True, True, "molar volume Ω"),
     "Ea_kappa": (

@@ -2,8 +2,8 @@
 
 One module per concept: :mod:`.hertz`, :mod:`.jkr`, :mod:`.microcontact`, :mod:`.constriction`,
 :mod:`.cohesive`, :mod:`.thinfilm`, :mod:`.interphase`, :mod:`.sls`, :mod:`.runaway`,
-:mod:`.arrhenius`, and :mod:`.screen` (fast screening of a case). They serve as verification
-oracles for the FE solver, sub-grid laws and fast screening (docs/theory.md §8). Every function
+:mod:`.arrhenius`. They serve as verification oracles for the FE solver, sub-grid laws and the
+fast screening of a case (:mod:`solver.screen`, ``ssbx screen``; docs/theory.md §8). Every function
 takes and returns SI values, broadcasts over NumPy arrays and raises ``ValueError`` naming the
 offending parameter. SciPy is imported lazily (only by the GW micro-contact integrals and the
 runaway ODE).
@@ -67,12 +67,12 @@ from .runaway import (
     critical_current,
     equilibrium_current,
     equilibrium_radius,
+    resistance,
     simulate,
     spot_heat_capacity,
     spot_thermal_conductance,
     steady_state,
 )
-from .screen import format_screen, screen_case, screen_from_resolved
 from .sls import sls_pressure, sls_time_to_pressure
 from .thinfilm import biaxial_modulus, film_stress, lithiation_shear_traction, stoney_curvature
 
@@ -96,7 +96,6 @@ __all__ = [
     "film_stress",
     "flux_tube_correction",
     "flux_tube_resistance",
-    "format_screen",
     "greenwood_resistance",
     "greenwood_resistance_spots",
     "gw_F",
@@ -127,8 +126,7 @@ __all__ = [
     "mode_mixity",
     "plastic_contact_fraction",
     "microcontact_spots",
-    "screen_case",
-    "screen_from_resolved",
+    "resistance",
     "sei_critical_thickness",
     "sei_diffusivity",
     "sei_pressure",

@@ -5,12 +5,17 @@ constriction resistance R_con = 1/(4κa); its Joule heat warms the spot; heat so
 interfacial material (Arrhenius), which lets the contact shrink faster; a smaller spot has a
 larger R_con and heats more. The minimal model kept here:
 
-    C_th dT/dt = I² / (4 κ(T) a) − G_th (T − T0)                               (heat)
+    C_th dT/dt = I² R(a, T) − G_th (T − T0)                                    (heat)
     da/dt      = (a0 − a)/τ_r − (a/τ_s) [A(T) − 1]                            (contact radius)
-    κ(T) = κ0 exp[−(E_κ/R)(1/T − 1/T0)],    A(T) = exp[−(E_s/R)(1/T − 1/T0)]
+    R(a, T) = 1/(4 κ(T) a) + Σ_i R_i(T)                                        (resistance)
+    κ(T) = κ0 exp[−(E_κ/R)(1/T − 1/T0)],    A(T) = exp[−(E_s/R)(1/T − 1/T0)],
+    R_i(T) = R_i0 exp[+(E_i/R)(1/T − 1/T0)]
 
 - I [A]: current through the spot; κ0 [S/m] conductivity at T0 [K] with activation E_κ [J/mol];
   C_th [J/K] heat capacity of the spot region; G_th [W/K] its conductance to the heat sink at T0.
+- R_i0 [Ω], E_i [J/mol] (``series``, optional): resistances in series with the spot that do not
+  depend on the contact radius (a bulk path whose conductivity follows Arrhenius with E_i, so
+  R_i falls as T rises); none by default.
 - a0 [m]: contact radius in equilibrium at T0 (e.g. set by the stack pressure, φ = P/H).
   Restoring term: the stack pressure re-closes the contact toward a0 on the time τ_r [s].
   Shrinking term: thermally activated loss of contact (softened interphase creeping away, void
@@ -20,7 +25,7 @@ reaching t_end without either is "bounded".
 
 Fixed points. Setting da/dt = 0 gives a*(T) = a0 / (1 + s (A(T) − 1)), s = τ_r/τ_s; setting
 dT/dt = 0 then gives I² = Φ(T) with
-    Φ(T) = 4 G_th (T − T0) κ(T) a*(T).
+    Φ(T) = G_th (T − T0) / R(a*(T), T)     (= 4 G_th (T − T0) κ(T) a*(T) without series terms).
 Both off-diagonal Jacobian entries are negative (∂Ṫ/∂a < 0, ∂ȧ/∂T < 0), so in the variables
 (T, −a) the system is cooperative (monotone). The initial state is a sub-solution (Ṫ > 0, ȧ = 0),
 hence T(t) rises and a(t) falls monotonically towards the *lowest* fixed point, if any. The
@@ -60,6 +65,8 @@ class RunawayParams:
     tau_shrink: float = 10.0  # s, shrink time scale (rate (A(T)-1)/tau_shrink)
     T_limit: float = 453.65  # K, runaway threshold (default: melting point of Li)
     a_min_fraction: float = 0.1  # contact loss when a <= a_min_fraction * a0
+    # resistances in series with the spot, independent of a: ((R_i0 [Ω] at T0, E_i [J/mol]), ...)
+    series: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self):
         for name in ("kappa0", "a0", "G_th", "C_th", "T0", "tau_recover", "tau_shrink"):
@@ -68,6 +75,16 @@ class RunawayParams:
             float(check(name, getattr(self, name), ge=0))
         check("a_min_fraction", self.a_min_fraction, gt=0, lt=1)
         check("T_limit", self.T_limit, gt=self.T0)
+        try:
+            pairs = [(float(R), float(E)) for R, E in self.series]
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"series must be a sequence of (R0, Ea) pairs, got {self.series!r}"
+            ) from None
+        for R, E in pairs:
+            check("series R0", R, ge=0)
+            check("series Ea", E, ge=0)
+        object.__setattr__(self, "series", tuple(pairs))
 
     @property
     def a_min(self) -> float:
@@ -128,6 +145,21 @@ def _soft(T, p: RunawayParams):
     return np.exp(-(p.Ea_soft / GAS_CONSTANT) * (1.0 / T - 1.0 / p.T0))
 
 
+def _series(T, p: RunawayParams):
+    """Σ R_i(T) [Ω] of the series resistances (0 without any)."""
+    total = 0.0 * np.asarray(T, dtype=float)
+    for R0, E in p.series:
+        total = total + R0 * np.exp((E / GAS_CONSTANT) * (1.0 / T - 1.0 / p.T0))
+    return total
+
+
+def resistance(a, T, params: RunawayParams):
+    """Resistance R(a, T) [Ω] = 1/(4κ(T)a) + Σ R_i(T) heated by the current (module docstring)."""
+    a = check("a", a, gt=0)
+    T = check("T", T, gt=0)
+    return out(1.0 / (4.0 * _kappa(T, params) * a) + _series(T, params))
+
+
 def equilibrium_radius(T, params: RunawayParams):
     """Steady contact radius a*(T) [m] = a0/(1 + s(A(T) − 1)) at temperature T [K]."""
     T = check("T", T, gt=0)
@@ -138,7 +170,8 @@ def equilibrium_current(T, params: RunawayParams):
     """Current [A] whose steady state sits at temperature T ≥ T0 [K]: √Φ(T) (module docstring)."""
     T = check("T", T, ge=params.T0)
     a = np.asarray(equilibrium_radius(T, params))
-    return out(np.sqrt(4.0 * params.G_th * (T - params.T0) * _kappa(T, params) * a))
+    R = 1.0 / (4.0 * _kappa(T, params) * a) + _series(T, params)
+    return out(np.sqrt(params.G_th * (T - params.T0) / R))
 
 
 def _T_cap(p: RunawayParams) -> float:
@@ -229,11 +262,17 @@ def simulate(
     T0, a0 = p.T0, p.a0
     bk, bs = p.Ea_kappa / GAS_CONSTANT, p.Ea_soft / GAS_CONSTANT
 
+    series = [(R0, E / GAS_CONSTANT) for R0, E in p.series]
+
+    def rs(T):  # Σ R_i(T) and its derivative dΣR_i/dT
+        vals = [R0 * math.exp(b * (1.0 / T - 1.0 / T0)) for R0, b in series]
+        return sum(vals), sum(-v * b / T**2 for v, (_, b) in zip(vals, series))
+
     def rhs(t, y):
         T, a = y[0] * T0, y[1] * a0
         kap = p.kappa0 * math.exp(-bk * (1.0 / T - 1.0 / T0))
         A = math.exp(-bs * (1.0 / T - 1.0 / T0))
-        dT = (I2 / (4.0 * kap * a) - p.G_th * (T - T0)) / p.C_th
+        dT = (I2 * (1.0 / (4.0 * kap * a) + rs(T)[0]) - p.G_th * (T - T0)) / p.C_th
         da = (a0 - a) / p.tau_recover - a * (A - 1.0) / p.tau_shrink
         return [dT / T0, da / a0]
 
@@ -242,7 +281,7 @@ def simulate(
         kap = p.kappa0 * math.exp(-bk * (1.0 / T - 1.0 / T0))
         A = math.exp(-bs * (1.0 / T - 1.0 / T0))
         q = I2 / (4.0 * kap * a)
-        dTdT = (-q * bk / T**2 - p.G_th) / p.C_th
+        dTdT = (-q * bk / T**2 + I2 * rs(T)[1] - p.G_th) / p.C_th
         dTda = -q / a / p.C_th
         dadT = -a * A * bs / T**2 / p.tau_shrink
         dada = -1.0 / p.tau_recover - (A - 1.0) / p.tau_shrink
@@ -295,7 +334,8 @@ def critical_current(
     if method == "analytic":
         return _critical_analytic(params)[0]
     p = params
-    # Φ(T) ≤ 4 G (T_limit − T0) κ(T_limit) a0 on [T0, T_limit]: above this nothing is bounded
+    # Φ(T) ≤ 4 G (T_limit − T0) κ(T_limit) a0 on [T0, T_limit] (series terms only lower it):
+    # above this nothing is bounded
     hi = 1.05 * math.sqrt(4.0 * p.G_th * (p.T_limit - p.T0) * float(_kappa(p.T_limit, p)) * p.a0)
     for _ in range(30):
         if simulate(hi, p, t_end=t_end).outcome != "bounded":

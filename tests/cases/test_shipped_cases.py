@@ -199,7 +199,7 @@ def test_stack_coated_bilayer_electrolyte(results):
     strain (rollers): σ = δ / Σ t_i/M_i; the FE pad is elastic (no relaxation). The screen
     gives the SLS pad relaxation from loading.pad_strain and ageing.p_c."""
     from solver.config import load_case
-    from solver.reduced.screen import screen_case
+    from solver.screen import screen_case
 
     rows, summary = results("stack_coated_bilayer_electrolyte.toml")
     case = load_case(CASES / "stack_coated_bilayer_electrolyte.toml")

@@ -11,7 +11,7 @@ works (docs/case-format.md, "Keys that change nothing"). ``COVERAGE`` names, for
   control) list in ``same`` the physics outputs that must *not* move with them (within ``tol``):
   they act through iteration counts, step cuts, error columns or numerical quantities.
 * ``Screen``: a screen-only key (its schema doc says so): it moves a quantity of
-  ``solver.reduced.screen`` and nothing of the FE model reads it.
+  ``solver.screen`` and nothing of the FE model reads it.
 * ``Refused``: the key is refused on load with one line naming it when set to a value that
   would have no effect.
 
@@ -519,9 +519,6 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     ),
     "thermal.T_ambient": Acts("heat", {"thermal": {"T_ambient": "308.15 K"}}, ("T_ambient",)),
     "thermal.Ea_soft": Acts("heat", {"thermal": {"Ea_soft": "60 kJ/mol"}}, ("retention_min",)),
-    "thermal.spot_conductance": Screen(
-        {"thermal": {"spot_conductance": "1e-6 W/K"}}, ("runaway_critical_current",)
-    ),
     # [solver]: numerical keys; the physics must not move with them
     "solver.max_newton_iterations": Acts(
         "tension",
@@ -664,10 +661,15 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         "heat", _mat("electrolyte", preset="LLZO", cp="300 J/(kg*K)"), ("T_max_electrolyte",)
     ),
     "materials.hardness": Acts("li", _mat("electrode", preset="Li", hardness="5 MPa"), EC_PHYSICS),
-    "materials.yield_stress": Screen(  # Tabor H = 3Y for a material without a hardness
+    "materials.yield_stress": Screen(  # Tabor H = 3Y where neither side has a hardness
         _mat("electrode", preset="NMC811", yield_stress="1 MPa"),
-        ("contact_fraction",),
-        a={"materials": {"electrode": "NMC811"}},
+        ("hardness", "microcontact_fraction"),
+        a={
+            "materials": {
+                "electrode": "NMC811",
+                "electrolyte": {"kind": "electrolyte", "E": "150 GPa", "nu": 0.26, "kappa": 0.05},
+            }
+        },
     ),
     "materials.molar_volume": Acts(  # the stripped thickness Ω j t/F
         "li",
@@ -914,7 +916,7 @@ def test_screen_only_key_moves_the_screen(key):
     from solver import config as C
     from solver import materials as M
     from solver.config import case_from_dict
-    from solver.reduced.screen import screen_case
+    from solver.screen import screen_case
 
     e = COVERAGE[key]
     ref = screen_case(case_from_dict(_merge(SCREEN_BASE, e.a)))["quantities"]

@@ -107,6 +107,11 @@ def test_measures_tags_and_partition(case):
                 assert np.asarray(xyz).reshape(-1, 3)[:, 0].min() == 0.0
     assert info.family == fam and info.gdim == dim and info.axisymmetric == ax
     assert info.apparent_area and info.apparent_area > 0
+    mod = importlib.import_module(f"meshes.{fam}")
+    if hasattr(mod, "measures"):  # the same exact numbers without gmsh (ssbx screen)
+        m = mod.measures(p, dim=dim, axisymmetric=ax)
+        assert m["interface"] == info.exact[f"facet:{T.INTERFACE}"]
+        assert m["collector"] == info.exact[f"facet:{T.BOTTOM}"]
     pickle.loads(pickle.dumps(info))  # broadcast by the solver
     json.dumps(info.meta)  # plain values only
 

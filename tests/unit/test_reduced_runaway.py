@@ -121,3 +121,43 @@ def test_spot_thermal_helpers():
     a = 1e-6
     assert rd.spot_thermal_conductance(a, 2.0, 2.0) == pytest.approx(4 * a * 1.0)
     assert rd.spot_heat_capacity(a, 2e6) == pytest.approx(2e6 * 4 / 3 * math.pi * a**3)
+
+
+# A spot in series with a bulk path whose conductivity rises with T (its resistance falls).
+SERIES = replace(FOLD, series=((2.0e6, 30e3), (0.5e6, 0.0)))
+
+
+def test_series_resistance_threshold_by_hand():
+    """No feedback (Ea_soft = Ea_kappa = 0) and temperature-independent series resistances: the
+    steady state is I² (1/(4κ0 a0) + ΣR) = G ΔT, so the threshold at T_limit is
+    I_c² = G (T_limit − T0)/(1/(4κ0 a0) + ΣR)."""
+    p = replace(FOLD, Ea_soft=0.0, series=((1e6, 0.0), (3e6, 0.0)))
+    R = 1 / (4 * p.kappa0 * p.a0) + 4e6
+    assert rd.resistance(p.a0, 350.0, p) == pytest.approx(R, rel=1e-12)
+    assert rd.critical_current(p) == pytest.approx(
+        math.sqrt(p.G_th * (p.T_limit - p.T0) / R), rel=1e-12
+    )
+    Ts, a = rd.steady_state(0.5 * rd.critical_current(p), p)
+    assert Ts - p.T0 == pytest.approx((0.5 * rd.critical_current(p)) ** 2 * R / p.G_th, rel=1e-9)
+
+
+def test_series_resistance_follows_arrhenius_and_lowers_the_critical_current():
+    T = 360.0
+    spot = 1 / (4 * SERIES.kappa0 * 0.5e-6)
+    bulk = 2.0e6 * math.exp(30e3 / 8.314462618 * (1 / T - 1 / SERIES.T0)) + 0.5e6
+    assert rd.resistance(0.5e-6, T, SERIES) == pytest.approx(spot + bulk, rel=1e-12)
+    assert rd.critical_current(SERIES) < rd.critical_current(FOLD)
+    Ia = rd.critical_current(SERIES, method="analytic")
+    Ib = rd.critical_current(SERIES, method="bisection", rtol=1e-3)
+    assert Ib == pytest.approx(Ia, rel=2e-3)
+    below = rd.simulate(0.95 * Ia, SERIES)
+    assert below.outcome == "bounded"
+    assert below.T_final == pytest.approx(rd.steady_state(0.95 * Ia, SERIES)[0], rel=1e-6)
+    assert rd.simulate(1.05 * Ia, SERIES).outcome in ("runaway", "contact_loss")
+
+
+def test_series_validation():
+    with pytest.raises(ValueError, match="series must be a sequence of"):
+        replace(FOLD, series=(1.0,))
+    with pytest.raises(ValueError, match="series R0 must be >= 0"):
+        replace(FOLD, series=((-1.0, 0.0),))

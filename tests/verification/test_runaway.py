@@ -10,23 +10,25 @@ asperity's back-face radius). The FE retention ψ obeys the lumped contact equat
 ψ = a/a0 (docs/theory.md §6.5), driven by the (uniform) temperature. The heat is the electrical
 power I² R(ψ, T) of the galvanostatic current I = j_app πb².
 
-Why it brackets the FE. R(ψ, T) is the FE's resistance: kinetics R_ct/ψ per unit contact area
-on the spot of radius a_c, plus the bulk (constriction into the LLZO block, the NMC811 cap).
+Why it brackets the FE (the construction is the product's, solver.screen.asperity_runaway, which
+``ssbx screen`` reports as its runaway bracket; docs/theory.md §8.9). R(ψ, T) is the FE's
+resistance: kinetics R_ct/ψ per unit contact area on the spot of radius a_c, plus the bulk
+(constriction into the LLZO block, the NMC811 cap).
 * Lower bound R_lo = R_ct/(ψ πa_c²): the dissipation is at least the kinetic part, and
   ∫ j² dΓ ≥ I²/A by Cauchy–Schwarz; the bulk adds a positive amount.
-* Upper bound R_up = [R_ct/(πa_c²) + R_lyte + R_cap]/ψ: Thomson's theorem (a steady current
+* Upper bound R_up = R_ct/(ψ πa_c²) + R_lyte(T) + R_cap(T): Thomson's theorem (a steady current
   distributes itself so as to make the heat generated, here in the bulk and in the linear
   kinetics, a minimum among all divergence-free fields carrying I between the equipotential
-  electrodes; Jeans, The Mathematical Theory of
-  Electricity and Magnetism, 5th ed. 1925, chapter on steady currents) with a uniform
-  flux over the spot and self-similar conical trial fields J = J_z(z)(ρ r'/r, 1) inside a cone
-  of radius r(z) (divergence-free, tangent to the cone), whose dissipation is
-  ∫ (1 + r'²/2)/(σ π r²) dz: in the LLZO a cone from a_c opening to the block radius W, then
-  the cylinder, in the cap a cone from the back face to the spot lying inside the cap (a chord of
-  its concave section); each slope minimised. The conductivities at T0 bound those at T ≥ T0
-  (activation energies ≥ 0); the 1/ψ on the bulk part only adds. The FE's discrete bulk
-  resistance exceeds the continuum one by its discretisation error (a few % for the spot,
-  test_holm_constriction_resistance), far inside the ≈ 50 % margin of the trial fields.
+  electrodes; Jeans, The Mathematical Theory of Electricity and Magnetism, 5th ed. 1925, chapter
+  on steady currents) with a uniform flux over the spot and self-similar conical trial fields
+  J = J_z(z)(ρ r'/r, 1) inside a cone of radius r(z) (divergence-free, tangent to the cone),
+  whose dissipation is ∫ (1 + r'²/2)/(σ π r²) dz: in the LLZO a cone from a_c opening to the
+  block radius W, then the cylinder, in the cap a cone from the back face to the spot lying
+  inside the cap (a chord of its concave section); each slope minimised. The trial field does
+  not depend on ψ; the conductivities follow their Arrhenius laws at the (uniform, lumped)
+  temperature, no higher than the FE's near the spot, which is hotter than the mean. The FE's
+  discrete bulk resistance differs from the continuum one by its discretisation error (a few %
+  for the spot, test_holm_constriction_resistance), inside the margin of the trial fields.
 The lumped system is cooperative (monotone, solver.reduced.runaway), so more heating gives a
 higher temperature and a smaller contact at every time: the FE lies between the two models, its
 critical current I_c between I_c(R_up) and I_c(R_lo), its steady state (when bounded) between
@@ -43,7 +45,6 @@ Each run also keeps the heat balances and the charge balance (1e-8) and the elec
 
 from __future__ import annotations
 
-import math
 import tomllib
 
 import pytest
@@ -72,72 +73,16 @@ def _run(tmp_path, j: str, h: str):
     return run(case_from_dict(_raw(j, h)), tmp_path / name)
 
 
-def _cone(cond: float, r0: float, r1: float, L: float) -> float:
-    """Dissipation resistance of the self-similar conical field, radius r0 → r1 over L."""
-    if abs(r1 - r0) < 1e-12 * r0:
-        return L / (cond * math.pi * r0**2)
-    t = (r1 - r0) / L
-    return (1 + t * t / 2) / (cond * math.pi * abs(t)) * abs(1 / r0 - 1 / r1)
-
-
-def _golden_min(f, lo: float, hi: float) -> float:
-    g = (math.sqrt(5) - 1) / 2
-    for _ in range(100):
-        x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
-        if f(x1) < f(x2):
-            hi = x2
-        else:
-            lo = x1
-    return f(0.5 * (lo + hi))
-
-
 def reference(j_app: float, h_conv: float):
     """(I, A_app, G, lower-bound model, upper-bound model, Bi) for the case at j_app (A/m²) and
-    h_conv (W/m²K), from its resolved keys and closed forms only."""
+    h_conv (W/m²K): the product's construction, solver.screen.asperity_runaway (what
+    ``ssbx screen`` reports as its bracket), from the resolved keys and closed forms only."""
     from solver.config import case_from_dict
-    from solver.reduced.runaway import RunawayParams
+    from solver.screen import asperity_runaway
 
     r = case_from_dict(_raw(f"{j_app} A/m^2", f"{h_conv} W/(m^2*K)")).resolved
-    g, lyte, el = r["geometry"], r["materials"]["electrolyte"], r["materials"]["electrode"]
-    th = r["thermal"]
-    R, a, h, W, ts = g["R"], g["a_c"], g["h_cap"], g["W"], g["t_s"]
-    zc = h - math.sqrt(R * R - a * a)  # sphere centre (≤ 0)
-    b = math.sqrt(R * R - zc * zc)  # back-face radius
-    A_app = math.pi * b * b
-    kappa, sigma = lyte["kappa"], el["sigma_e"]
-    assert (lyte.get("Ea_kappa") or 0) >= 0 and (el.get("Ea_sigma_e") or 0) >= 0
-    R_kin = r["interface"]["R_ct"] / (math.pi * a * a)
-
-    def lyte_cone(t):  # cone from a with slope t to W (or to the top), then the cylinder
-        zW = (W - a) / t
-        if zW >= ts:
-            return _cone(kappa, a, a + t * ts, ts)
-        return _cone(kappa, a, W, zW) + (ts - zW) / (kappa * math.pi * W * W)
-
-    R_lyte = _golden_min(lyte_cone, 1e-3, 1e2)
-    R_cap = _golden_min(lambda r0: _cone(sigma, r0, a, h), a, b)  # back face r0 ≤ b → spot
-    V_cap = math.pi * (R * R * h - ((h - zc) ** 3 + zc**3) / 3)  # spherical zone
-    C = lyte["density"] * lyte["cp"] * math.pi * W * W * ts + el["density"] * el["cp"] * V_cap
-    G = h_conv * (math.pi * W * W + A_app)
-    T0 = th["T_ambient"]
-
-    def model(R0):  # the lumped spot model with R(ψ) = R0/ψ: 1/(4κ0 a) with a = ψ a_c
-        return RunawayParams(
-            kappa0=1 / (4 * a * R0),
-            a0=a,
-            G_th=G,
-            C_th=C,
-            T0=T0,
-            Ea_kappa=0.0,
-            Ea_soft=th["Ea_soft"],
-            tau_recover=th["tau_recover"],
-            tau_shrink=th["tau_shrink"],
-            T_limit=th["T_limit"],
-            a_min_fraction=th["retention_min"],
-        )
-
-    Bi = h_conv * ts / lyte["k_th"]
-    return j_app * A_app, A_app, G, model(R_kin), model(R_kin + R_lyte + R_cap), Bi
+    m = asperity_runaway(r)
+    return j_app * m.A_app, m.A_app, m.G, m.cool, m.hot, m.Bi
 
 
 def _check_balances(rows):
