@@ -663,13 +663,21 @@ class Mechanics:
     def accept(self) -> float:
         """Commit the step: damage, dissipation, decohesion and separation history at the
         interface points (none ever decreases); return the cohesive energy dissipated in the
-        step: Σ w (Φ_new − Φ_old) for the rate-independent law (the closed form (4.9)), and
-        Σ w f̄ (d_new − d_old) with the viscous regularisation, f̄ the mean over the step (trapezoid,
-        like the external work of the metrics) of f = −∂Ψ_Γ/∂d, the energy released per unit
-        damage: a viscous damage lags the separation, so Φ(δ) is not what it dissipated."""
+        step (J; J/m in 2D): Σ w (Φ_new − Φ_old) for the rate-independent law (the closed form
+        (4.9)); with the viscous regularisation Σ w ∫ f dd, f = −∂Ψ_Γ/∂d the energy released
+        per unit damage, integrated along the step by
+        :func:`solver.physics.cohesive.viscous_dissipation` (δ, B and f linear in time over the
+        step, the Duvaut–Lions ODE solved exactly on sub-intervals) and scaled to the damage
+        increment the backward-Euler step committed: a viscous damage lags the separation, so
+        Φ(δ) is not what it dissipated, and f at the step's ends over-counts a step that crosses
+        the softening range (docs/theory.md (10.1))."""
+        from solver.physics.cohesive import viscous_dissipation
+
+        dt = float(self.damage_dt.value)
         dissipated = 0.0
         for im in self.interfaces:
-            d_new = np.maximum(im.d_old.x.array, self._project_interface(im, im.state.damage))
+            d_prev = im.d_old.x.array.copy()
+            d_new = np.maximum(d_prev, self._project_interface(im, im.state.damage))
             phi_new = np.maximum(
                 im.Phi_old.x.array, self._project_interface(im, im.state.dissipation)
             )
@@ -679,10 +687,24 @@ class Mechanics:
             nloc = im.Q.dofmap.index_map.size_local * im.Q.dofmap.index_map_bs
             if im.law.viscosity > 0:
                 f = self._project_interface(im, im.state.damage_force)
-                f_old = getattr(im, "_damage_force_old", None)
-                f_mid = f if f_old is None else 0.5 * (f + f_old)
-                inc = f_mid * (d_new - im.d_old.x.array)
-                im._damage_force_old = f
+                delta = self._project_interface(im, im.state.delta)
+                B = np.clip(self._project_interface(im, im.state.mixity), 0.0, 1.0)
+                r = f - 0.5 * im.law.K_n * delta**2
+                zero = np.zeros_like(f)
+                old = getattr(im, "_viscous_old", None) or (zero, zero, zero, zero)
+                f_old, delta_old, B_old, r_old = old
+                committed = d_new - d_prev
+                if dt > 0:
+                    ode, d_ode = viscous_dissipation(
+                        im.law, dt, d_prev, delta_old, delta, B_old, B, r_old, r
+                    )
+                    grown = d_ode - d_prev
+                    ok = grown > 1e-12
+                    scale = np.where(ok, committed / np.where(ok, grown, 1.0), 0.0)
+                    inc = np.where(ok, ode * scale, 0.5 * (f + f_old) * committed)
+                else:  # no time passes: a viscous damage cannot grow
+                    inc = 0.5 * (f + f_old) * committed
+                im._viscous_old = (f, delta, B, r)
             else:
                 inc = phi_new - im.Phi_old.x.array
             dissipated += float(np.sum((inc * w)[:nloc]))

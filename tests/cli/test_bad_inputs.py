@@ -333,8 +333,7 @@ ROWS = [
     (
         "pad_strain_without_a_pad",
         "[loading]\npad_strain = 0.1\n",
-        "loading.pad_strain: got 0.1, allowed the default 0.05 here: the key is used only by "
-        "`ssbx screen`",
+        "loading.pad_strain: got 0.1, allowed the default 0.05 here: this geometry has no pad",
         False,
     ),
     (
