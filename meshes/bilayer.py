@@ -255,9 +255,7 @@ def _interface_area(g: dict, dim: int, axisymmetric: bool) -> float:
     if dim == 2 and not axisymmetric:
         return arc_length(fp, 0.0, W) if sinus else W
     if dim == 2:
-        return (
-            arc_length(fp, 0.0, W, weight=lambda r: 2 * math.pi * r) if sinus else math.pi * W**2
-        )
+        return arc_length(fp, 0.0, W, weight=lambda r: 2 * math.pi * r) if sinus else math.pi * W**2
     if product:
 
         def integrand(x, y):
