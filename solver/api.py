@@ -20,8 +20,8 @@ from pathlib import Path
 
 from mpi4py import MPI
 
-from solver import __version__, runlog
-from solver.errors import InputError
+from solver import __version__, rundir, runlog
+from solver.errors import InputError, SolverFailure
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +39,44 @@ def _outdir(case, output: str | os.PathLike | None, default_root: str) -> Path:
     return Path(out) if out else Path(default_root) / case.name
 
 
-def _prepare_dir(path: Path, comm: MPI.Comm, overwrite: bool) -> None:
+def _prepare_dir(path: Path, comm: MPI.Comm, overwrite: bool, case_path=None) -> None:
+    """Refuse early (rank 0 checks, all ranks raise the same one-line :class:`InputError`) a run
+    directory that :func:`solver.rundir.check_target` refuses or another run is writing. Touches
+    nothing; :func:`_open_run_dir` checks again under the lock."""
     err = None
     if comm.rank == 0:
-        if path.exists() and not overwrite:
-            err = f"output: run directory '{path}' exists (use --overwrite or another -o)"
-        elif path.exists() and path.is_file():
-            err = f"output: '{path}' is a file, not a directory"
+        try:
+            rundir.check_target(path, overwrite=overwrite, case_path=case_path)
+            rundir.refuse_if_locked(path)
+        except InputError as e:
+            err = e.problems
     err = comm.bcast(err, root=0)
     if err:
         raise InputError(err)
+
+
+def _open_run_dir(path: Path, comm: MPI.Comm, overwrite: bool, case, subdirs=()):
+    """Lock the run directory ``path`` (rank 0), check it again and create where the run writes:
+    ``path`` itself if new, else a sibling temporary directory (:class:`solver.rundir.Plan`),
+    with ``subdirs`` and the marker. Returns (plan, lock; the lock is None on ranks > 0).
+    Collective; raises the same one-line :class:`InputError` on all ranks."""
+    err, plan, lock = None, None, None
+    if comm.rank == 0:
+        lock = rundir.RunLock(path)
+        try:
+            lock.acquire()
+            plan = rundir.check_target(path, overwrite=overwrite, case_path=case.path)
+            rundir.create(plan, case.name, subdirs)
+        except InputError as e:
+            lock.release()
+            err = e.problems
+        except OSError as e:
+            lock.release()
+            err = [f"{rundir.OPTION}: cannot create the run directory '{path}' ({e.strerror})"]
+    err, plan = comm.bcast((err, plan), root=0)
+    if err:
+        raise InputError(err)
+    return plan, lock
 
 
 def _create_dir(path: Path, comm: MPI.Comm, subdirs=()) -> None:
@@ -119,18 +147,29 @@ def run(
     (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
     and ``fields/``: the mesh tags and, when ``output.fields``, the fields of every
     ``output.every``-th accepted step and of the last one, as XDMF (``output.format = "xdmf"``,
-    for any ParaView) or ADIOS2 VTX ``.bp`` folders (``"vtx"``). Input errors (case, geometry,
-    mesh) are raised before the directory is created.
+    for any ParaView) or ADIOS2 VTX ``.bp`` folders (``"vtx"``), and the marker ``.ssbx-run``
+    that identifies it as an ssbx run directory. Input errors (case, geometry, mesh) are raised
+    before the directory is created.
+
+    The directory is checked by :func:`solver.rundir.check_target` and locked
+    (:class:`solver.rundir.RunLock`) while it is written; :class:`InputError` (one line) when it
+    is /, the home or working directory or a parent of it, the case file's directory or a parent,
+    a symbolic link, a file, another run is writing it, or it exists and ``overwrite`` is false.
+    ``overwrite`` replaces only an ssbx run directory (marker) or an empty directory: the new run
+    is written into the sibling ``.<name>.ssbx-new-<pid>`` and replaces the old one only once it
+    has completed. If it fails (:class:`SolverFailure`, whose message then names the folder) or
+    is interrupted, the old run is untouched and the new output is kept as the sibling
+    ``<name>.failed-<YYYYmmdd-HHMMSS>``. A new run directory is written in place, also when
+    the run fails (the last converged state, ``summary.json`` with status "failed").
     """
-    from solver import geometry, io
+    from solver import geometry
 
     t_start = time.perf_counter()
     case = _load(case_or_path)
     outdir = _outdir(case, output, "runs")
-    _prepare_dir(outdir, comm, overwrite)
+    _prepare_dir(outdir, comm, overwrite, case.path)
     runlog.setup(comm.rank)
     log.info(f"ssbx {__version__}: case '{case.name}' on {comm.size} MPI rank(s) -> {outdir}")
-    fmt = case.output.get("format", "xdmf")
 
     # Everything that can fail on bad input happens before the run directory exists: the
     # preview is rendered (rank 0, while the gmsh model exists) into a temporary folder first.
@@ -155,18 +194,59 @@ def run(
 
             sim = Simulation(case, dom, _petsc_options(case))
 
-        _create_dir(outdir, comm, subdirs=("fields",))
-        if tmp is not None:
-            if (tmp / "mesh.png").exists():
-                shutil.move(tmp / "mesh.png", outdir / "mesh.png")
-            else:  # never expected; a rank-0-only exception here would hang the other ranks
-                log.warning("output.preview: no mesh preview was rendered")
+        plan, lock = _open_run_dir(outdir, comm, overwrite, case, subdirs=("fields",))
+        if plan.replace:
+            log.info(f"  writing into '{plan.write}'; it replaces '{outdir}' once complete")
+        try:
+            if tmp is not None:
+                if (tmp / "mesh.png").exists():
+                    shutil.move(tmp / "mesh.png", plan.write / "mesh.png")
+                else:  # never expected; a rank-0-only exception here would hang the other ranks
+                    log.warning("output.preview: no mesh preview was rendered")
+            summary = _write_run(case, plan.write, outdir, built, stats, exact, sim, comm, t_start)
+        except BaseException as e:
+            # the old run (if replaced) is untouched; the failed output is kept beside it
+            failed = rundir.keep_failed(plan) if comm.rank == 0 else None
+            if lock is not None:
+                lock.release()
+            if failed is not None:
+                note = f"its output is in '{failed}'; the previous run in '{outdir}' is untouched"
+                if isinstance(e, SolverFailure):
+                    raise SolverFailure(f"{e}; {note}") from e
+                log.warning(f"run stopped: {note}")
+            raise
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+    try:  # the run completed: move it into place (replacing the old one) under the lock
+        comm.barrier()
+        err = None
+        if comm.rank == 0:
+            try:
+                for w in rundir.commit(plan):
+                    log.warning(f"output: {w}")
+            except InputError as e:
+                err = e.problems
+        err = comm.bcast(err, root=0)
+        if err:
+            raise InputError(err)
+    finally:
+        if lock is not None:
+            lock.release()
+    comm.barrier()
+    return summary
+
+
+def _write_run(case, outdir: Path, final: Path, built, stats, exact, sim, comm, t_start) -> dict:
+    """Write the run into ``outdir`` (the run directory, or the temporary directory that replaces
+    ``final``) and return the summary."""
+    from solver import io
+
+    dom = built.domain
+    fmt = case.output.get("format", "xdmf")
     if comm.rank == 0:
         runlog.add_file(outdir / "ssbx.log")
-        (outdir / "case.resolved.toml").write_text(case.to_toml())
+        rundir.write_text_atomic(outdir / "case.resolved.toml", case.to_toml())
     try:
         log.info(
             f"  {stats['cells']} cells, {stats['vertices']} vertices, "
@@ -210,10 +290,9 @@ def run(
         summary["wall_time_s"] = comm.allreduce(time.perf_counter() - t_start, op=MPI.MAX)
         if comm.rank == 0:
             io.write_json(outdir / "summary.json", summary)
-            log.info(f"done in {summary['wall_time_s']:.2f} s: {outdir}/summary.json")
+            log.info(f"done in {summary['wall_time_s']:.2f} s: {final}/summary.json")
     finally:
         runlog.close()
-    comm.barrier()
     return summary
 
 

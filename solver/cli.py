@@ -55,7 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace an existing run directory (default: refuse)",
+        help="replace an existing ssbx run directory (one holding the .ssbx-run marker that "
+        "ssbx writes; or an empty directory) once the new run has completed; a failed new run "
+        "leaves the old one untouched and is kept as DIR.failed-<time>. Refused (exit 2): a "
+        "non-empty directory without the marker, /, the home or working directory or a parent "
+        "of it, the case file's directory or a parent, a symbolic link, a directory another "
+        "run is writing (default: refuse any existing directory)",
     )
 
     p = sub.add_parser("screen", help="reduced-order screening of a case (no FE solve, < 1 s)")
