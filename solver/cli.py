@@ -119,8 +119,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             result = screen_case(load_case(args.case))
             print(format_screen(result))
             if args.json:
-                with open(args.json, "w") as f:
-                    json.dump(result, f, indent=2)
+                from solver.rundir import write_text_atomic
+
+                write_text_atomic(args.json, json.dumps(result, indent=2))
             return 0
 
         if args.command == "mesh":

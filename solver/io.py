@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import solver.petsc_env  # noqa: F401  (before dolfinx)
@@ -74,8 +73,8 @@ def _clean(obj):
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically (temp file + rename), call on one rank."""
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(_clean(data), indent=2, sort_keys=False) + "\n")
-    os.replace(tmp, path)
+    """Write JSON atomically (temp file, flush, fsync, ``os.replace``:
+    :func:`solver.rundir.write_text_atomic`); call on one rank. Non-finite floats become null."""
+    from solver.rundir import write_text_atomic
+
+    write_text_atomic(path, json.dumps(_clean(data), indent=2, sort_keys=False) + "\n")

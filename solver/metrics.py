@@ -7,7 +7,9 @@ name says otherwise.
 from __future__ import annotations
 
 import csv
+import io
 import math
+import os
 from pathlib import Path
 
 import solver.petsc_env  # noqa: F401  (before dolfinx)
@@ -389,23 +391,30 @@ class MechanicsMetrics:
 
 
 class CsvWriter:
-    """Append rows to a CSV on rank 0 (flushed every row so a crash keeps what was accepted).
-    The header is ``name [unit]`` per column (:data:`COLUMN_UNITS`; ``per_depth``: 2D plane
-    strain). Times are written to 12 significant digits (the sums of the step increments carry
-    round-off: 181.00000000000003 is 181.0)."""
+    """Append rows to a CSV on rank 0. Each row is written in one ``write`` call, then flushed
+    and fsync'ed, so a crash or a kill keeps every accepted step and only whole lines (never a
+    partial last line). The header is ``name [unit]`` per column (:data:`COLUMN_UNITS`;
+    ``per_depth``: 2D plane strain). Times are written to 12 significant digits (the sums of the
+    step increments carry round-off: 181.00000000000003 is 181.0)."""
 
     def __init__(self, path: Path, columns, comm: MPI.Comm, per_depth: bool = False):
         self.comm = comm
         self.columns = list(columns)
-        self.f = None
+        self.fd: int | None = None
         if comm.rank == 0:
-            self.f = open(path, "w", newline="")
-            self.w = csv.writer(self.f)
-            self.w.writerow([header(c, per_depth) for c in self.columns])
-            self.f.flush()
+            self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            self._line([header(c, per_depth) for c in self.columns])
+
+    def _line(self, values: list) -> None:
+        buf = io.StringIO()
+        csv.writer(buf).writerow(values)
+        data = buf.getvalue().encode()
+        while data:  # one write call; a short write (disk full) is completed
+            data = data[os.write(self.fd, data) :]
+        os.fsync(self.fd)
 
     def write(self, row: dict) -> None:
-        if self.f is None:
+        if self.fd is None:
             return
         vals = []
         for c in self.columns:
@@ -413,13 +422,12 @@ class CsvWriter:
             if c == "time" and isinstance(v, float):
                 v = float(f"{v:.12g}")
             vals.append(_fmt(v))
-        self.w.writerow(vals)
-        self.f.flush()
+        self._line(vals)
 
     def close(self) -> None:
-        if self.f is not None:
-            self.f.close()
-            self.f = None
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _fmt(v):
