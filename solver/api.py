@@ -93,12 +93,19 @@ def mesh(
     case_or_path, output: str | os.PathLike | None = None, comm: MPI.Comm = MPI.COMM_WORLD
 ) -> dict:
     """Build the case geometry and write ``<name>.msh``, ``<name>_tags.xdmf`` (mesh with cell
-    and facet tags, for ParaView) and ``<name>.png`` (preview) into ``output``."""
+    and facet tags, for ParaView) and ``<name>.png`` (preview) into ``output``, which is
+    replaced. :class:`InputError` (one line) when ``output`` is one of the directories
+    :func:`solver.rundir.dangerous` refuses (/, home, working directory, case directory, a
+    parent of one of them, a symbolic link)."""
     from solver import geometry, io
 
     case = _load(case_or_path)
-    runlog.setup(comm.rank)
     out = Path(output) if output else Path("mesh") / case.name
+    err = rundir.dangerous(out, case.path, option="mesh -o") if comm.rank == 0 else None
+    err = comm.bcast(err, root=0)
+    if err:
+        raise InputError(err)
+    runlog.setup(comm.rank)
     tmp = out.with_name(out.name + ".partial")
     _create_dir(tmp, comm)
     try:

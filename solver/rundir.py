@@ -121,15 +121,17 @@ def dangerous(
     *,
     cwd: str | os.PathLike | None = None,
     home: str | os.PathLike | None = None,
+    option: str = OPTION,
 ) -> str | None:
     """The problem line if ``path`` must never be a run directory (it could be replaced), else
     None: ``/``, the home directory, the working directory or one of its parents, the directory
     of the case file ``case_path`` or one of its parents, or a symbolic link (also a dangling
-    one: give its target instead). ``cwd`` and ``home`` default to the process's."""
+    one: give its target instead). ``cwd`` and ``home`` default to the process's; ``option``
+    names the setting in the line."""
     shown = str(path)
     if os.path.islink(path):
         return (
-            f"{OPTION}: got '{shown}', a symbolic link (to '{os.readlink(path)}'), allowed a "
+            f"{option}: got '{shown}', a symbolic link (to '{os.readlink(path)}'), allowed a "
             "directory that is not a link (give the link's target)"
         )
     t = _absolute(path)
@@ -151,7 +153,7 @@ def dangerous(
     if what is None:
         return None
     return (
-        f"{OPTION}: got '{shown}' ({what}), allowed a run directory that is not /, the home "
+        f"{option}: got '{shown}' ({what}), allowed a directory that is not /, the home "
         "directory, the working directory, the case file's directory or a parent of one of them"
     )
 

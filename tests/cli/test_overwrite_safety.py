@@ -225,3 +225,10 @@ def test_good_run_replaces_a_good_run(work):
     csv = (run / "timeseries.csv").read_bytes()
     assert csv.endswith(b"\n") and len(csv.splitlines()) == 2  # header + one step
     assert sorted(p.name for p in work.iterdir()) == ["failing.toml", "run", "tiny.toml"]
+
+
+def test_mesh_refuses_the_working_directory(work):
+    """``ssbx mesh -o DIR`` replaces DIR: the same path checks apply."""
+    before = _tree(work)
+    _refused(_ssbx("mesh", "tiny.toml", "-o", ".", cwd=work), "mesh -o: got '.' (the working")
+    assert _tree(work) == before
