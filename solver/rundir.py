@@ -136,7 +136,12 @@ def dangerous(
         )
     t = _absolute(path)
     cwd = Path(cwd if cwd is not None else os.getcwd()).resolve()
-    home = Path(home if home is not None else Path.home()).resolve()
+    if home is None:
+        try:
+            home = Path.home()
+        except RuntimeError:  # no HOME and no password entry: nothing to protect there
+            home = Path(t.anchor)
+    home = Path(home).resolve()
     what = None
     if t == Path(t.anchor):
         what = "the root directory"
