@@ -29,24 +29,44 @@ def setup(rank: int, logfile: Path | None = None, verbose: bool = False) -> logg
     console = logging.StreamHandler(sys.stdout)
     console.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(console)
+    # what is logged before the run directory exists (the mesh, the model's warnings) is kept
+    # and written first into the log file once it is added
+    log.addHandler(_Pending())
     if logfile is not None:
         add_file(logfile)
     return log
 
 
+class _Pending(logging.Handler):
+    """Keeps the records logged before the run's log file exists."""
+
+    def __init__(self):
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def add_file(logfile: Path) -> None:
+    """Add the run's log file (rank 0): the records logged since :func:`setup` first."""
     log = logging.getLogger(LOGGER)
     if log.level > logging.CRITICAL:
         return
     fh = logging.FileHandler(logfile, mode="w")
     fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for h in [h for h in log.handlers if isinstance(h, _Pending)]:
+        for rec in h.records:
+            if rec.levelno >= fh.level:
+                fh.handle(rec)
+        log.removeHandler(h)
     log.addHandler(fh)
 
 
 def close() -> None:
     log = logging.getLogger(LOGGER)
     for h in list(log.handlers):
-        if isinstance(h, logging.FileHandler):
+        if isinstance(h, (logging.FileHandler, _Pending)):
             log.removeHandler(h)
             h.close()
 

@@ -44,7 +44,18 @@ def case(over: dict | None = None, base: dict = BASE, replace: tuple[str, ...] =
     whole instead of merged."""
     from solver.config import case_from_dict
 
-    raw = merge({k: v for k, v in base.items() if k not in replace}, over or {})
+    over = over or {}
+    raw = merge({k: v for k, v in base.items() if k not in replace}, over)
+    if base is BASE and not raw["physics"].get("electrochemistry", True):
+        # without the potentials the base's current step and keys have no meaning (refused)
+        given = over.get("loading", {})
+        if "protocol" not in given:
+            raw["loading"]["protocol"] = [{"kind": "hold", "duration": "10 s", "n_steps": 2}]
+        if "current_density" not in given:
+            raw["loading"].pop("current_density", None)
+        for key in ("kinetics", "R_ct", "microcontact"):
+            if key not in over.get("interface", {}):
+                raw["interface"].pop(key, None)
     return case_from_dict(raw)
 
 

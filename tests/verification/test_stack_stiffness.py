@@ -66,7 +66,7 @@ def stack_case(pad: bool, protocol_displacement: str | None, pad_strain: float =
             "interface": {"K_c": K_C},
             "loading": {
                 "pressure_mode": "displacement",
-                "pad_strain": pad_strain,
+                **({"pad_strain": pad_strain} if pad else {}),
                 "lateral": "roller",
                 "bottom": "roller",
                 "protocol": [step],
