@@ -6,6 +6,8 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.ssbx-installed
 CASE  ?= cases/default.toml
 NP    ?= 2
+# serial tests run in NJOBS worker processes (pytest-xdist; one test module per worker at a time)
+NJOBS ?= 2
 export OMP_NUM_THREADS ?= 1
 
 # Find a Python >= 3.12 by itself: python3.13, python3.12, python3, then pyenv's installs.
@@ -50,7 +52,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory test-mpi
 
 test-serial: $(STAMP)
-	$(PY) -m pytest -q tests -m "not mpi"
+	$(PY) -m pytest -q tests -m "not mpi" -n $(NJOBS) --dist loadscope
 
 test-mpi: $(STAMP)
 	$(VENV)/bin/mpirun -n $(NP) $(PY) -m pytest -q -p no:cacheprovider tests -m mpi

@@ -294,6 +294,9 @@ class Simulation:
     ``damage_increment``; plus ``row(info)`` for the time series."""
 
     def __init__(self, case, dom, petsc_options: dict | None = None):
+        from solver.pycompat import disable_singledispatch_caches
+
+        disable_singledispatch_caches()  # CPython 3.13.0/3.13.1 would keep every model alive
         r = case.resolved
         self.case, self.dom = case, dom
         mats = r["materials"]

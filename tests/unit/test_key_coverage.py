@@ -676,7 +676,7 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     ),
     "materials.molar_volume": Acts(  # the stripped thickness Ω j t/F
         "li",
-        {**_steps(LI_TWO), **_mat("electrode", preset="Li", molar_volume="2e-5 m^3/mol")},
+        {**_steps(LI_TWO), **_mat("electrode", preset="Li", molar_volume="1.4e-5 m^3/mol")},
         ("top_displacement",),
         a=_steps(LI_TWO),
     ),

@@ -1,0 +1,51 @@
+"""Work-arounds for defects of the Python runtime that ssbx runs on.
+
+CPython 3.13.0 and 3.13.1 (and 3.12.8) cache the bound methods of ``functools.singledispatchmethod``
+in a ``WeakKeyDictionary`` whose values hold their keys: every object whose singledispatch
+method is called once is never freed (CPython issue gh-127750, fixed in 3.13.2 and 3.12.9 by
+removing the cache). UFL's derivative rulesets use such methods, so each form differentiated
+by a run kept its meshes, function spaces and their MPI communicators alive: a process that ran
+a few hundred coupled cases (a parameter sweep through the Python API, the test suite) ran out
+of MPI communicators and died with MPI_ERR_OTHER (exit 15).
+
+:func:`disable_singledispatch_caches` switches the cache off on every such method of the
+FEniCS packages loaded so far, which is what the fixed CPython does; it does nothing where the
+runtime has no such cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+_PACKAGES = ("ufl", "ffcx", "basix", "dolfinx", "solver")
+
+
+def _has_leaky_cache() -> bool:
+    probe = functools.singledispatchmethod(lambda self, x: None)
+    return getattr(probe, "_method_cache", None) is not None
+
+
+def disable_singledispatch_caches() -> int:
+    """Set ``_method_cache = None`` on every ``functools.singledispatchmethod`` defined in a
+    class of the loaded modules of UFL, FFCx, Basix, DOLFINx and ssbx; returns how many were
+    switched off (0 on a runtime without the cache)."""
+    if not _has_leaky_cache():
+        return 0
+    import ufl.algorithms.apply_derivatives  # noqa: F401  (the rulesets, loaded lazily)
+
+    n = 0
+    for name, mod in list(sys.modules.items()):
+        if mod is None or name.split(".", 1)[0] not in _PACKAGES:
+            continue
+        for obj in list(vars(mod).values()):
+            if not isinstance(obj, type):
+                continue
+            for attr in vars(obj).values():
+                if isinstance(attr, functools.singledispatchmethod) and (
+                    getattr(attr, "_method_cache", None) is not None
+                ):
+                    attr._method_cache.clear()
+                    attr._method_cache = None
+                    n += 1
+    return n
