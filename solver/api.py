@@ -182,6 +182,7 @@ def run(
     # preview is rendered (rank 0, while the gmsh model exists) into a temporary folder first.
     log.info("[1/3] geometry and domain")
     tmp = None
+    sim = None
     if comm.rank == 0 and case.output.get("preview", True):
         tmp = Path(tempfile.mkdtemp(prefix="ssbx-preview-"))
     try:
@@ -194,7 +195,6 @@ def run(
         dom = built.domain
         stats = dom.statistics()
         exact = geometry.compare_exact(stats, built.info)
-        sim = None
         if any(case.physics.get(k) for k in PHYSICS_SWITCHES):
             # the model is assembled (and checked: supports, interface law) before any output
             from solver.simulation import Simulation
@@ -225,6 +225,7 @@ def run(
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+        _release(sim)
     try:  # the run completed: move it into place (replacing the old one) under the lock
         comm.barrier()
         err = None
@@ -304,6 +305,18 @@ def _write_run(case, outdir: Path, final: Path, built, stats, exact, sim, comm, 
 
 
 PHYSICS_SWITCHES = ("mechanics", "electrochemistry", "transport", "thermal")
+
+
+def _release(sim) -> None:
+    """Free the model of a run at the same point on every rank: its PETSc objects are destroyed
+    collectively (:meth:`solver.simulation.Simulation.close`) and the garbage collector runs
+    here, not at a moment that differs between ranks (a collective destruction there can
+    deadlock the next run of the same process)."""
+    import gc
+
+    if sim is not None:
+        sim.close()
+    gc.collect()
 
 
 def _petsc_options(case) -> dict:

@@ -229,6 +229,14 @@ class AuxiliarySpace:
     then of block 1, ..., offset by the owned dofs of the lower ranks.
     """
 
+    def close(self) -> None:
+        """Destroy the PETSc objects held (prolongation, coarse operator, inner KSPs), on every
+        rank together (see :meth:`solver.problem.CoupledProblem.close`)."""
+        for name, v in list(vars(self).items()):
+            _destroy_petsc(v)
+            if isinstance(v, PETSc.Object):
+                setattr(self, name, None)
+
     def __init__(
         self,
         msh: dmesh.Mesh,
@@ -552,6 +560,18 @@ class AuxiliarySpace:
             for obj in (r["is"], r["sub"], r["A"], r["ksp"], *r["work"]):
                 obj.destroy()
         self._reg = []
+
+
+def _destroy_petsc(obj, depth: int = 0) -> None:
+    """Destroy the petsc4py objects in ``obj`` (an object, or a list/tuple/dict of them)."""
+    if isinstance(obj, PETSc.Object):
+        obj.destroy()
+    elif depth < 2 and isinstance(obj, list | tuple):
+        for o in obj:
+            _destroy_petsc(o, depth + 1)
+    elif depth < 2 and isinstance(obj, dict):
+        for o in obj.values():
+            _destroy_petsc(o, depth + 1)
 
 
 class _CoarsePC:

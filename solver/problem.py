@@ -135,6 +135,23 @@ class CoupledProblem:
         if block_scales is not None:
             self.equilibrate(block_scales)
 
+    def close(self) -> None:
+        """Destroy the PETSc objects of this problem (SNES, KSP, PC, matrices, vectors and the
+        preconditioner's) now, on every rank together. Their destruction is collective (MUMPS
+        ends its instance on all ranks): left to the garbage collector, which runs at different
+        moments on different ranks, it can deadlock a parallel run. Idempotent."""
+        if getattr(self, "preconditioner", None) is not None:
+            self.preconditioner.close()
+            self.preconditioner = None
+        p = getattr(self, "problem", None)
+        if p is not None:
+            for name in ("_snes", "_A", "_b", "_x", "_P_mat"):
+                obj = getattr(p, name, None)
+                if obj is not None:
+                    obj.destroy()
+                    setattr(p, name, None)
+        self.snes = None
+
     def equilibrate(self, scales: list) -> None:
         """Row-scale the residual blocks so that every diagonal block of the Jacobian has unit
         largest diagonal entry at the current state.

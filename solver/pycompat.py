@@ -1,4 +1,4 @@
-"""Work-arounds for defects of the Python runtime that ssbx runs on.
+"""Work-arounds for defects of the runtime that ssbx runs on (CPython, the DOLFINx JIT cache).
 
 CPython 3.13.0 and 3.13.1 (and 3.12.8) cache the bound methods of ``functools.singledispatchmethod``
 in a ``WeakKeyDictionary`` whose values hold their keys: every object whose singledispatch
@@ -49,3 +49,44 @@ def disable_singledispatch_caches() -> int:
                     attr._method_cache = None
                     n += 1
     return n
+
+
+# a compile that waits longer than this for another process's compile of the same form gives up
+JIT_WAIT_S = 900
+# a form whose compile started longer ago than this and never finished was interrupted
+JIT_STALE_S = 1800
+
+
+def prepare_jit_cache() -> int:
+    """Make the DOLFINx JIT cache safe for concurrent and interrupted runs; returns the number of
+    stale entries removed.
+
+    FFCx marks a compile in progress by creating ``<module>.c`` and its end by
+    ``<module>.c.cached``; another process that needs the same form waits for the marker, by
+    default 10 s, then fails. A big coupled form takes longer than that, so two runs that share
+    the cache (a sweep of ``ssbx run`` jobs on one node, parallel tests) failed; and a run killed
+    during a compile left a ``.c`` without marker that made every later run of that case fail
+    with a TimeoutError. Here the wait is raised to ``JIT_WAIT_S`` and an unmarked ``.c`` older
+    than ``JIT_STALE_S`` (the compile that created it is gone) is removed, so it is compiled
+    again."""
+    import time
+    from pathlib import Path
+
+    from dolfinx import jit
+
+    doc = jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"][1]
+    if jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"][0] < JIT_WAIT_S:
+        jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"] = (JIT_WAIT_S, doc)
+    cache = Path(str(jit.get_options()["cache_dir"])).expanduser()
+    if not cache.is_dir():
+        return 0
+    now = time.time()
+    removed = 0
+    for c in cache.glob("libffcx_*.c"):
+        try:
+            if not c.with_suffix(".c.cached").exists() and now - c.stat().st_mtime > JIT_STALE_S:
+                c.unlink(missing_ok=True)
+                removed += 1
+        except OSError:  # another process removed or completed it meanwhile
+            continue
+    return removed

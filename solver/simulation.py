@@ -293,10 +293,18 @@ class Simulation:
     """The stepper's model: ``set_loads``, ``solve``, ``accept``, ``reject``,
     ``damage_increment``; plus ``row(info)`` for the time series."""
 
+    def close(self) -> None:
+        """Destroy the solvers' PETSc objects now, on every rank together (their destruction
+        is collective; see :meth:`solver.problem.CoupledProblem.close`). Idempotent."""
+        for prob in (getattr(self, "problem", None), getattr(self, "_mech_problem", None)):
+            if prob is not None:
+                prob.close()
+
     def __init__(self, case, dom, petsc_options: dict | None = None):
-        from solver.pycompat import disable_singledispatch_caches
+        from solver.pycompat import disable_singledispatch_caches, prepare_jit_cache
 
         disable_singledispatch_caches()  # CPython 3.13.0/3.13.1 would keep every model alive
+        prepare_jit_cache()  # concurrent runs wait for each other's compiles; no stale entry
         r = case.resolved
         self.case, self.dom = case, dom
         mats = r["materials"]

@@ -20,6 +20,20 @@ def ssbx_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "solver.cli"]
 
 
+if int(os.environ.get("PMI_SIZE", os.environ.get("OMPI_COMM_WORLD_SIZE", "1"))) > 1:
+    # under mpirun the garbage collector runs only between tests, on every rank together: a
+    # model's PETSc objects are destroyed collectively (MUMPS), and a collection at a moment
+    # that differs between ranks could deadlock (solver.api._release does the same per run)
+    import gc
+
+    gc.disable()
+
+    @pytest.fixture(autouse=True)
+    def _collect_between_tests():
+        yield
+        gc.collect()
+
+
 @pytest.fixture
 def comm():
     from mpi4py import MPI
