@@ -35,6 +35,8 @@ import numpy as np
 
 from meshes import tags as T
 from meshes.common import (
+    SizeZone,
+    estimate_cells,
     MESH_PARAMS,
     TOL_FLOOR,
     GeometryError,
@@ -124,6 +126,20 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
         "h_max": h_max,
         "h_int": h_int,
     }
+
+
+def estimate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> dict:
+    """The cells :func:`build` would make, estimated from the sizes alone (no gmsh): the
+    interface W (h_interface) and the flank πR graded at 0.3 (meshes.common.estimate_cells)."""
+    g = _setup(params, dim, axisymmetric)
+    W, H, R = g["W"], g["H"], g["R"]
+    h_flank = min(g["h_max"], 2 * math.pi * R / 96.0)  # as build()
+    zones = [
+        SizeZone("surface", g["h_int"], 0.3, measure=W),
+        SizeZone("surface", h_flank, 0.3, measure=math.pi * R),
+    ]
+    cells = estimate_cells(2, W * H, g["h_max"], zones, extent=max(W, H))
+    return {"cells": cells, "h_max": g["h_max"], "h_interface": g["h_int"]}
 
 
 def validate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> None:
