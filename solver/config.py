@@ -315,6 +315,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
             doc="refused: Newton converges on a per-field update test, not on a residual atol",
         ),
         "max_cuts": _int(8, lo=0, hi=50, doc="step cut-backs before giving up"),
+        "max_cells": _f(
+            5e6,
+            lo=1.0,
+            hi=1e10,
+            doc="largest mesh accepted: a built geometry whose estimated cell count (from the "
+            "sizes, before meshing: meshes.common.estimate_cells, an upper estimate) exceeds it "
+            "is refused before any work (the shipped cases need <= 2e5)",
+        ),
         "max_decohesion_increment": _f(
             0.05,
             lo=0.0,
@@ -567,6 +575,7 @@ class _Resolver:
         self.path = path
         self.base = path.parent if path is not None else Path.cwd()
         self.problems: list[str] = []
+        self.max_cells = SCHEMA["solver"]["max_cells"].default
 
     def bad(self, line: str) -> None:
         self.problems.append(line)
@@ -596,10 +605,13 @@ class _Resolver:
                 f"case.name: got {_show(out['case']['name'])}, allowed letters, digits and "
                 "_ . + - (it names the run directory)"
             )
+        # [solver] first: solver.max_cells bounds the geometry
+        out["solver"] = self.section("solver", sections["solver"])
+        self.max_cells = out["solver"]["max_cells"]
         n0 = len(self.problems)
         out["geometry"], module = self.geometry(sections["geometry"])
         geometry_ok = len(self.problems) == n0
-        for sec in ("interface", "loading", "physics", "ageing", "thermal", "solver", "output"):
+        for sec in ("interface", "loading", "physics", "ageing", "thermal", "output"):
             out[sec] = self.section(sec, sections[sec])
         out["loading"]["protocol"] = self.protocol(
             sections["loading"].get("protocol", []), out["loading"]
@@ -758,12 +770,38 @@ class _Resolver:
             )
         elif g["axisymmetric"] and not axi_ok:
             self.bad(f"geometry.axisymmetric: got true, allowed false for the '{fam}' family")
+        if len(self.problems) == bad_before and not self.cell_limit(module, g, spec):
+            return  # too large: validate may itself be slow (particle placement, height grid)
         validate = getattr(module, "validate", None)
         if validate is not None and len(self.problems) == bad_before:
             try:
                 validate({k: g[k] for k in spec}, dim=g["dim"], axisymmetric=g["axisymmetric"])
             except GeometryError as e:
                 self.bad(_geometry_line(e))
+
+    def cell_limit(self, module, g: dict, spec: dict) -> bool:
+        """Refuse a geometry whose estimated cell count exceeds solver.max_cells (before
+        meshing, before validate). False when refused."""
+        estimate = getattr(module, "estimate", None)
+        if estimate is None or g.get("mesh_file") is not None:
+            return True
+        try:
+            e = estimate({k: g[k] for k in spec}, dim=g["dim"], axisymmetric=g["axisymmetric"])
+        except (GeometryError, ValueError, ZeroDivisionError, OverflowError):
+            return True  # validate reports the parameter problem
+        limit = self.max_cells
+        if limit is None or e["cells"] <= limit:
+            return True
+        raw = self.raw.get("geometry", {}) if isinstance(self.raw.get("geometry"), dict) else {}
+        keys = [k for k in ("h_max", "h_interface") if k in raw] or ["h_max", "h_interface"]
+        names = " / ".join(f"geometry.{k}" for k in keys)
+        self.bad(
+            f"{names}: the mesh would have about {e['cells']:.2g} cells (estimated before "
+            f"meshing from the {g['family']} geometry's extent with h_max = {e['h_max']:.3g} m, "
+            f"h_interface = {e['h_interface']:.3g} m, {g['dim']}D), allowed at most "
+            f"solver.max_cells = {limit:.3g}: coarsen {names} or shrink the geometry"
+        )
+        return False
 
     def mesh_file(self, text: str) -> str | None:
         p = Path(os.path.expanduser(text))
