@@ -30,6 +30,11 @@ class GeometryError(ValueError):
         self.key = key
 
 
+# The largest geometry length accepted (W, thicknesses, radii, sizes): the models are cell- or
+# particle-scale; a longer one is a unit mistake (and the mesh would not fit anyway).
+MAX_LENGTH = 1.0
+
+
 @dataclass(frozen=True)
 class Param:
     """One geometry parameter.
@@ -92,12 +97,22 @@ class Param:
             or not math.isfinite(value)
         ):
             raise GeometryError(key, f"got {value!r}, allowed a number in {self.range_text()}")
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an integer beyond 1.8e308
+            digits = int(value.bit_length() * 0.30103)
+            raise GeometryError(
+                key, f"got an integer of ~{digits} digits, allowed a number in {self.range_text()}"
+            ) from None
         bad_lo = self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo)
         bad_hi = self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi)
         if bad_lo or bad_hi:
             unit = f" ({self.dim}, SI)" if self.dim != "dimensionless" else ""
             raise GeometryError(key, f"got {v:g}, allowed {self.range_text()}{unit}")
+        if self.dim == "length" and abs(v) > MAX_LENGTH:
+            raise GeometryError(
+                key, f"got {v:g} m, allowed at most {MAX_LENGTH:g} m (a cell-scale geometry)"
+            )
         return v
 
 
