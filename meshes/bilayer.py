@@ -36,19 +36,19 @@ import numpy as np
 
 from meshes import tags as T
 from meshes.common import (
-    SizeZone,
-    estimate_cells,
     MESH_PARAMS,
     TOL_FLOOR,
     GeometryError,
     GeometryInfo,
     Param,
+    SizeZone,
     add_graph_curve,
     add_graph_surface,
     assign_groups,
     background,
     box_classifier,
     check_dim,
+    estimate_cells,
     generate,
     grade,
     group_elements,

@@ -30,18 +30,18 @@ import numpy as np
 
 from meshes import tags as T
 from meshes.common import (
-    SizeZone,
-    estimate_cells,
     MESH_PARAMS,
     TOL_FLOOR,
     GeometryError,
     GeometryInfo,
     Param,
+    SizeZone,
     arc_tolerances,
     assign_groups,
     background,
     box_classifier,
     check_dim,
+    estimate_cells,
     generate,
     grade,
     length_unit,

@@ -41,8 +41,6 @@ import numpy as np
 from meshes import bilayer
 from meshes import tags as T
 from meshes.common import (
-    SizeZone,
-    estimate_cells,
     MESH_PARAMS,
     TOL_FLOOR,
     GeometryError,

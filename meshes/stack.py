@@ -27,17 +27,17 @@ import math
 
 from meshes import tags as T
 from meshes.common import (
-    SizeZone,
-    estimate_cells,
     MESH_PARAMS,
     TOL_FLOOR,
     GeometryError,
     GeometryInfo,
     Param,
+    SizeZone,
     assign_groups,
     background,
     box_classifier,
     check_dim,
+    estimate_cells,
     generate,
     grade,
     length_unit,

@@ -1561,15 +1561,15 @@ def _petsc_types(key: str) -> set[str] | None:
     """The type names PETSc knows for an option ``key`` ending in one of the type options above
     (any sub-prefix, e.g. fieldsplit_0_ksp_type), from petsc4py's type tables; None for other
     options (or without petsc4py: then PETSc reports it at the run)."""
-    for suffix, (cls, table) in _PETSC_TYPE_CLASSES.items():
-        if key == suffix or key.endswith("_" + suffix):
-            break
-    else:
+    suffix = next((k for k in _PETSC_TYPE_CLASSES if key == k or key.endswith("_" + k)), None)
+    if suffix is None:
         return None
+    cls, table = _PETSC_TYPE_CLASSES[suffix]
     if suffix == "pc_type" and key.endswith("_factor_mat_solver_type"):
         return None
     try:
         import solver.petsc_env  # noqa: F401  (before petsc4py)
+
         from petsc4py import PETSc
     except ImportError:  # pragma: no cover - petsc4py is a dependency of the run
         return None

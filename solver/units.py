@@ -300,8 +300,9 @@ def to_si(value: object, dimension: str) -> float:
         try:
             v = float(value)
         except OverflowError:  # an integer beyond 1.8e308
+            digits = int(value.bit_length() * 0.30103)
             raise UnitError(
-                f"expected a finite {dimension}, got an integer of ~{int(value.bit_length() * 0.30103)} digits"
+                f"expected a finite {dimension}, got an integer of ~{digits} digits"
             ) from None
         if not math.isfinite(v):
             raise UnitError(f"expected a finite {dimension}, got {value!r}")
