@@ -442,19 +442,19 @@ ROWS = [
     ),
     (
         "integer_of_400_digits_length",
-        "[geometry]\nt_e = 10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000\n",
+        "[geometry]\nt_e = 1" + "0" * 400 + "\n",
         "geometry.t_e: expected a finite length, got an integer of ~400 digits",
         False,
     ),
     (
         "integer_of_400_digits_count",
-        "[solver]\nmax_cuts = 10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000\n",
+        "[solver]\nmax_cuts = 1" + "0" * 400 + "\n",
         "solver.max_cuts: got an integer of ~400 digits, allowed an integer in [0, 50]",
         False,
     ),
     (
         "integer_of_400_digits_pressure",
-        "[loading]\nstack_pressure = 10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000\n",
+        "[loading]\nstack_pressure = 1" + "0" * 400 + "\n",
         "loading.stack_pressure: expected a finite pressure, got an integer of ~400 digits",
         False,
     ),
@@ -490,7 +490,7 @@ ROWS = [
     ),
     (
         "case_name_300_characters",
-        '[case]\nname = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"\n',
+        '[case]\nname = "' + "a" * 300 + '"\n',
         "case.name: got a name of 300 characters, allowed at most 100",
         False,
     ),
@@ -624,3 +624,48 @@ def test_bad_input(outcomes, rid, fragment, at_build):
     assert lines[0].startswith("ssbx: error: ")
     assert fragment in lines[0], lines[0]
     assert not rundir.exists(), "run created its directory for a bad input"
+
+
+def test_run_into_a_non_writable_directory_is_refused_before_work(tmp_path, monkeypatch):
+    """-o under a directory the process cannot write: one line naming -o, nothing written
+    (checked through solver.rundir.not_writable; root may write anywhere, so os.access is
+    stubbed for the directory)."""
+    from solver import rundir
+    from solver.errors import InputError
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if Path(p) == ro else real(p, m))
+    with pytest.raises(InputError) as e:
+        rundir.check_target(ro / "run" / "x", overwrite=False)
+    assert len(e.value.problems) == 1
+    assert "is not writable" in e.value.problems[0]
+    assert e.value.problems[0].startswith(rundir.OPTION)
+    assert not (ro / "run").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only directory")
+def test_cli_run_into_a_read_only_directory(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    case = tmp_path / "case.toml"
+    case.write_text("")
+    r = _ssbx(["run", str(case), "-o", str(ro / "x")], tmp_path)
+    ro.chmod(0o755)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and "is not writable" in r.stderr
+    assert not (ro / "x").exists()
+
+
+def test_cli_run_into_a_dangling_symlink(tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nowhere")
+    case = tmp_path / "case.toml"
+    case.write_text("")
+    r = _ssbx(["run", str(case), "-o", str(link)], tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and "a symbolic link" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "nowhere").exists()
