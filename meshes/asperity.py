@@ -40,11 +40,13 @@ from meshes.common import (
     GeometryError,
     GeometryInfo,
     Param,
+    SizeZone,
     arc_tolerances,
     assign_groups,
     background,
     box_classifier,
     check_dim,
+    estimate_cells,
     generate,
     grade,
     group_elements,
@@ -124,6 +126,20 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
         "h_max": h_max,
         "h_int": h_int,
     }
+
+
+def estimate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> dict:
+    """The cells :func:`build` would make, estimated from the sizes alone (no gmsh): the
+    interface W (h_interface) and the flank πR graded at 0.3 (meshes.common.estimate_cells)."""
+    g = _setup(params, dim, axisymmetric)
+    W, H, R = g["W"], g["H"], g["R"]
+    h_flank = min(g["h_max"], 2 * math.pi * R / 96.0)  # as build()
+    zones = [
+        SizeZone("surface", g["h_int"], 0.3, measure=W),
+        SizeZone("surface", h_flank, 0.3, measure=math.pi * R),
+    ]
+    cells = estimate_cells(2, W * H, g["h_max"], zones, extent=max(W, H))
+    return {"cells": cells, "h_max": g["h_max"], "h_interface": g["h_int"]}
 
 
 def validate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> None:

@@ -41,12 +41,14 @@ from meshes.common import (
     GeometryError,
     GeometryInfo,
     Param,
+    SizeZone,
     add_graph_curve,
     add_graph_surface,
     assign_groups,
     background,
     box_classifier,
     check_dim,
+    estimate_cells,
     generate,
     grade,
     group_elements,
@@ -237,6 +239,36 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
         "h_max": h_max,
         "h_int": h_int,
     }
+
+
+def estimate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> dict:
+    """The cells :func:`build` would make, estimated from the sizes alone (no gmsh, no
+    numerics): ``{"cells", "h_max", "h_interface"}`` (meshes.common.estimate_cells). Raises
+    GeometryError for parameters :func:`validate` refuses too."""
+    p = resolve(PARAMS, params)
+    W, te, ts = p["W"], p["t_e"], p["t_s"]
+    D = p["D"] if p["D"] is not None else W
+    A, lam = p["amplitude"], p["wavelength"]
+    sinus = p["interface"] == "sinusoid" and A > 0.0
+    lengths = [te, ts, W] + ([D] if dim == 3 else [])
+    h_max, h_int = _sizes(p, dim, sinus, lengths)
+    flat = W * D if dim == 3 else W
+    slope = 2.0 * math.pi * A / lam if sinus else 0.0
+    return _estimate_layered(p, dim, flat, te + ts, max(te, ts), h_max, h_int, slope)
+
+
+def _estimate_layered(p, dim, flat, H, extent, h_max, h_int, slope, n_interfaces=1) -> dict:
+    """Cells of a layered box of (W[×D]) × H with ``n_interfaces`` graded interfaces of size
+    h_int (surface slopes up to ``slope``), or the refine_x / refine_radius zone of bilayer."""
+    area = flat * math.sqrt(1.0 + (dim - 1) * slope**2)  # an upper bound of the surface area
+    zones = [SizeZone("surface", h_int, 0.4, measure=area)] * n_interfaces
+    if p.get("refine_x") is not None and len(p["refine_x"]) == 2:
+        x0, x1 = p["refine_x"]
+        zones = [SizeZone("surface", h_int, 0.3, measure=area * abs(x1 - x0) / p["W"])]
+    elif p.get("refine_radius") is not None:
+        zones = [SizeZone("ball", h_int, 0.1, radius=p["refine_radius"])]
+    cells = estimate_cells(dim, flat * H, h_max, zones, extent=extent)
+    return {"cells": cells, "h_max": h_max, "h_interface": h_int}
 
 
 def validate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> None:

@@ -30,6 +30,11 @@ class GeometryError(ValueError):
         self.key = key
 
 
+# The largest geometry length accepted (W, thicknesses, radii, sizes): the models are cell- or
+# particle-scale; a longer one is a unit mistake (and the mesh would not fit anyway).
+MAX_LENGTH = 1.0
+
+
 @dataclass(frozen=True)
 class Param:
     """One geometry parameter.
@@ -92,12 +97,22 @@ class Param:
             or not math.isfinite(value)
         ):
             raise GeometryError(key, f"got {value!r}, allowed a number in {self.range_text()}")
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an integer beyond 1.8e308
+            digits = int(value.bit_length() * 0.30103)
+            raise GeometryError(
+                key, f"got an integer of ~{digits} digits, allowed a number in {self.range_text()}"
+            ) from None
         bad_lo = self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo)
         bad_hi = self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi)
         if bad_lo or bad_hi:
             unit = f" ({self.dim}, SI)" if self.dim != "dimensionless" else ""
             raise GeometryError(key, f"got {v:g}, allowed {self.range_text()}{unit}")
+        if self.dim == "length" and abs(v) > MAX_LENGTH:
+            raise GeometryError(
+                key, f"got {v:g} m, allowed at most {MAX_LENGTH:g} m (a cell-scale geometry)"
+            )
         return v
 
 
@@ -123,6 +138,76 @@ MESH_PARAMS: dict[str, Param] = {
         1, "dimensionless", "geometric order of the elements", kind="int", lo=1, hi=2
     ),
 }
+
+
+# --------------------------------------------------------------------------- cell-count estimate
+
+# Area (2D) / volume (3D) of an equilateral triangle / regular tetrahedron of edge h, over h^dim.
+CELL_MEASURE = {2: math.sqrt(3.0) / 4.0, 3: 1.0 / (6.0 * math.sqrt(2.0))}
+# Gmsh's elements are smaller than the ideal ones of the local size (a Delaunay mesh of size h has
+# ~1.3-1.8x as many cells as volume / ideal cell); the factor keeps the estimate an upper bound.
+ESTIMATE_SAFETY = 2.0
+
+
+@dataclass(frozen=True)
+class SizeZone:
+    """One refined zone of a size field, for :func:`estimate_cells`.
+
+    kind "surface": the entities of measure ``measure`` (a length in 2D, an area in 3D) meshed
+    at size ``h`` on both sides, the size growing with slope ``growth`` (size per distance) up to
+    h_max (meshes.common.grade). kind "ball": size ``h`` within ``radius`` of a point, growing
+    with ``growth`` beyond (a contact zone)."""
+
+    kind: str
+    h: float
+    growth: float
+    measure: float = 0.0
+    radius: float = 0.0
+
+
+def _graded(dim: int, h: float, h_end: float, growth: float) -> float:
+    """∫ ds / h(s)^dim over a layer where h(s) grows linearly from h to h_end with slope growth."""
+    if h_end <= h:
+        return 0.0
+    if dim == 2:
+        return (1.0 / h - 1.0 / h_end) / growth
+    return (1.0 / h**2 - 1.0 / h_end**2) / (2.0 * growth)
+
+
+def estimate_cells(
+    dim: int, volume: float, h_max: float, zones: list[SizeZone] = (), extent: float = math.inf
+) -> float:
+    """An upper estimate of the number of cells gmsh makes, computed before meshing.
+
+    ``volume``: the meshed area (2D, also axisymmetric: the (r, z) section) or volume (3D);
+    ``extent``: the largest distance a graded zone can reach (the box size). The bulk holds
+    volume / (c h_max^dim) cells (c: the measure of an ideal cell of edge 1, CELL_MEASURE); every
+    zone adds the cells of its refined region as if it were meshed on top of the bulk (the
+    overlap is counted twice: conservative). The sum is multiplied by ESTIMATE_SAFETY. Within a
+    factor of ~2-4 of gmsh's count on the shipped cases (tests/unit/test_meshes.py)."""
+    c = CELL_MEASURE[dim]
+    n = volume / (c * h_max**dim)
+    for z in zones:
+        h = min(z.h, h_max)
+        if z.kind == "surface":
+            s_end = max(extent - 0.5 * h, 0.0)
+            h_end = min(h_max, h + z.growth * s_end)
+            per_area = 0.5 * h / h**dim + _graded(dim, h, h_end, z.growth)
+            n += 2.0 * z.measure * per_area / c
+        else:  # ball: ∫ ω ρ^(dim-1) / h(ρ)^dim dρ, h = h inside radius, graded beyond
+            omega = 2.0 * math.pi if dim == 2 else 4.0 * math.pi
+            r = min(z.radius, extent)
+            inner = omega * r**dim / dim / h**dim
+            rho_end = min(extent, r + (h_max - h) / z.growth)
+            outer = 0.0
+            if rho_end > r:  # trapezoid on a geometric grid of the distance beyond r
+                m = 200
+                s = [(rho_end - r) * (1e-6 * (1e6) ** (i / m)) for i in range(m + 1)]
+                s = [0.0, *s]
+                f = [omega * (r + x) ** (dim - 1) / (h + z.growth * x) ** dim for x in s]
+                outer = sum(0.5 * (f[i] + f[i + 1]) * (s[i + 1] - s[i]) for i in range(len(s) - 1))
+            n += (inner + outer) / c
+    return ESTIMATE_SAFETY * n
 
 
 def resolve(params_spec: dict[str, Param], values: dict | None) -> dict[str, Any]:

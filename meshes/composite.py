@@ -35,11 +35,13 @@ from meshes.common import (
     GeometryError,
     GeometryInfo,
     Param,
+    SizeZone,
     arc_tolerances,
     assign_groups,
     background,
     box_classifier,
     check_dim,
+    estimate_cells,
     generate,
     grade,
     length_unit,
@@ -168,6 +170,34 @@ DIMS = (2, 3)
 AXISYMMETRIC_OK = False
 
 
+def _box(p: dict, dim: int) -> np.ndarray:
+    W = p["W"] if p["W"] is not None else (20e-6 if dim == 2 else 12e-6)
+    H = p["H"] if p["H"] is not None else W
+    D = p["D"] if p["D"] is not None else W
+    return np.array([W, H]) if dim == 2 else np.array([W, D, H])
+
+
+def _sizes(p: dict, dim: int, box: np.ndarray) -> tuple[float, float]:
+    h_max = p["h_max"] or min(float(box.min()) / 8.0, p["r_mean"])
+    h_int = p["h_interface"] or min(h_max, p["r_mean"] / (8.0 if dim == 2 else 4.0))
+    if h_int > h_max:
+        raise GeometryError("h_interface", f"got {h_int:g}, allowed (0, h_max = {h_max:g}] m")
+    return h_max, h_int
+
+
+def estimate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> dict:
+    """The cells :func:`build` would make, estimated from the sizes alone (before the particle
+    placement): the particle surfaces, φ V dim / r_mean, graded at 0.5 (common.estimate_cells)."""
+    p = resolve(PARAMS, params)
+    box = _box(p, dim)
+    h_max, h_int = _sizes(p, dim, box)
+    v_box = float(np.prod(box))
+    surface = p["volume_fraction"] * v_box * dim / p["r_mean"] * (1.0 + p["r_std"]) ** 2
+    zone = SizeZone("surface", h_int, 0.5, measure=surface)
+    cells = estimate_cells(dim, v_box, h_max, [zone], extent=p["r_mean"] + float(box.max()))
+    return {"cells": cells, "h_max": h_max, "h_interface": h_int}
+
+
 def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
     """Checked parameters and derived quantities; raises GeometryError (no gmsh needed).
     Includes the particle placement (numpy only, milliseconds)."""
@@ -192,14 +222,11 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
             "must fit in the box)",
         )
     v_box = float(np.prod(box))
+    h_max, h_int = _sizes(p, dim, box)
     rng = np.random.default_rng(p["seed"])
     radii = draw_radii(rng, p, dim, phi * v_box)
     centres = place(rng, radii, box, gap, p["max_attempts"], phi, dim)
     r_min = float(radii.min())
-    h_max = p["h_max"] or min(float(box.min()) / 8.0, p["r_mean"])
-    h_int = p["h_interface"] or min(h_max, p["r_mean"] / (8.0 if dim == 2 else 4.0))
-    if h_int > h_max:
-        raise GeometryError("h_interface", f"got {h_int:g}, allowed (0, h_max = {h_max:g}] m")
     return {
         "p": p,
         "W": W,

@@ -184,10 +184,8 @@ DIMS = (2, 3)
 AXISYMMETRIC_OK = False
 
 
-def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
-    """Checked parameters and derived quantities; raises GeometryError (no gmsh needed)."""
-    check_dim(FAMILY, dim, axisymmetric, axisymmetric_ok=False)
-    p = resolve(PARAMS, params)
+def _sizes(p: dict, dim: int) -> tuple[float, dict, float, float]:
+    """(λ_min, the bilayer parameters of the flat box, h_max, h_interface) of checked ``p``."""
     W, te, ts = p["W"], p["t_e"], p["t_s"]
     D = p["D"] if p["D"] is not None else W
     lam_min = p["min_wavelength"] or p["correlation_length"] / 2.0
@@ -203,6 +201,28 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
         flat["h_interface"] = min(lam_min / (8.0 if dim == 2 else 4.0), h_max0)
     flat_params = {k: v for k, v in flat.items() if v is not None}
     h_max, h_int = bilayer._sizes(resolve(bilayer.PARAMS, flat_params), dim, False, lengths)
+    return lam_min, flat_params, h_max, h_int
+
+
+def estimate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> dict:
+    """The cells :func:`build` would make, estimated from the sizes alone (bilayer.estimate; the
+    surface slope bounded by 2π rms / λ_min per direction)."""
+    p = resolve(PARAMS, params)
+    lam_min, _, h_max, h_int = _sizes(p, dim)
+    W, te, ts = p["W"], p["t_e"], p["t_s"]
+    D = p["D"] if p["D"] is not None else W
+    flat = W * D if dim == 3 else W
+    slope = 2.0 * math.pi * p["rms"] / lam_min
+    return bilayer._estimate_layered({}, dim, flat, te + ts, max(te, ts), h_max, h_int, slope)
+
+
+def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
+    """Checked parameters and derived quantities; raises GeometryError (no gmsh needed)."""
+    check_dim(FAMILY, dim, axisymmetric, axisymmetric_ok=False)
+    p = resolve(PARAMS, params)
+    W, te, ts = p["W"], p["t_e"], p["t_s"]
+    D = p["D"] if p["D"] is not None else W
+    lam_min, flat_params, h_max, h_int = _sizes(p, dim)
     if p["rms"] > 0 and h_int > lam_min / 4.0 * (1 + 1e-12):
         raise GeometryError(
             "h_interface",

@@ -32,10 +32,12 @@ from meshes.common import (
     GeometryError,
     GeometryInfo,
     Param,
+    SizeZone,
     assign_groups,
     background,
     box_classifier,
     check_dim,
+    estimate_cells,
     generate,
     grade,
     length_unit,
@@ -125,6 +127,17 @@ def _setup(params: dict | None, dim: int, axisymmetric: bool) -> dict:
     if h_int > h_max:
         raise GeometryError("h_interface", f"got {h_int:g}, allowed (0, h_max = {h_max:g}] m")
     return {"p": p, "W": W, "D": D, "stack": stack, "H": H, "h_max": h_max, "h_int": h_int}
+
+
+def estimate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> dict:
+    """The cells :func:`build` would make, estimated from the sizes alone (no gmsh):
+    ``{"cells", "h_max", "h_interface"}`` (meshes.common.estimate_cells)."""
+    g = _setup(params, dim, axisymmetric)
+    flat = g["W"] * g["D"] if dim == 3 else g["W"]
+    zone = SizeZone("surface", g["h_int"], 0.4, measure=flat)
+    n_int = max(len(g["stack"]) - 1, 1)
+    cells = estimate_cells(dim, flat * g["H"], g["h_max"], [zone] * n_int, extent=g["H"])
+    return {"cells": cells, "h_max": g["h_max"], "h_interface": g["h_int"]}
 
 
 def validate(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from solver import materials as M
 from solver.errors import ConfigError
-from solver.meshes_bridge import FAMILIES, GeometryError, Param, family_module
+from solver.meshes_bridge import FAMILIES, MAX_LENGTH, GeometryError, Param, family_module
 from solver.units import UnitError, example_unit, format_si, si_unit, to_si
 
 # --------------------------------------------------------------------------------------- schema
@@ -315,6 +315,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
             doc="refused: Newton converges on a per-field update test, not on a residual atol",
         ),
         "max_cuts": _int(8, lo=0, hi=50, doc="step cut-backs before giving up"),
+        "max_cells": _f(
+            5e6,
+            lo=1.0,
+            hi=1e10,
+            doc="largest mesh accepted: a built geometry whose estimated cell count (from the "
+            "sizes, before meshing: meshes.common.estimate_cells, an upper estimate) exceeds it "
+            "is refused before any work (the shipped cases need <= 2e5)",
+        ),
         "max_decohesion_increment": _f(
             0.05,
             lo=0.0,
@@ -462,6 +470,16 @@ ROLE_KINDS: dict[str, tuple[str, ...]] = {
     "pad": ("pad", "collector"),
 }
 DEFAULT_MATERIALS = {"electrode": "NMC811", "electrolyte": "LLZO"}
+# Sanity bounds on the magnitude of every quantity (SI), beyond the per-key ranges: larger values
+# are unit mistakes or junk (t_e = 1e308) and would overflow the geometry or the solvers.
+MAGNITUDE: dict[str | None, float] = {
+    "length": MAX_LENGTH,  # cell- and particle-scale models
+    "temperature": 1e4,
+    "time": 1e10,  # ~300 years
+    "pressure": 1e13,  # 10 TPa, far above any modulus
+    None: 1e30,  # every other quantity
+}
+NAME_MAX = 100  # case.name: it names the run directory
 _PETSC_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
@@ -567,6 +585,7 @@ class _Resolver:
         self.path = path
         self.base = path.parent if path is not None else Path.cwd()
         self.problems: list[str] = []
+        self.max_cells = SCHEMA["solver"]["max_cells"].default
 
     def bad(self, line: str) -> None:
         self.problems.append(line)
@@ -591,15 +610,23 @@ class _Resolver:
         out["case"] = self.section("case", sections["case"])
         if out["case"]["name"] is None:
             out["case"]["name"] = re.sub(r"[^A-Za-z0-9_.+-]", "_", stem).lstrip("_.+-") or "case"
+        elif len(out["case"]["name"]) > NAME_MAX:
+            self.bad(
+                f"case.name: got a name of {len(out['case']['name'])} characters, allowed at most "
+                f"{NAME_MAX} (letters, digits and _ . + -: it names the run directory)"
+            )
         elif not _NAME.match(out["case"]["name"]):
             self.bad(
                 f"case.name: got {_show(out['case']['name'])}, allowed letters, digits and "
                 "_ . + - (it names the run directory)"
             )
+        # [solver] first: solver.max_cells bounds the geometry
+        out["solver"] = self.section("solver", sections["solver"])
+        self.max_cells = out["solver"]["max_cells"]
         n0 = len(self.problems)
         out["geometry"], module = self.geometry(sections["geometry"])
         geometry_ok = len(self.problems) == n0
-        for sec in ("interface", "loading", "physics", "ageing", "thermal", "solver", "output"):
+        for sec in ("interface", "loading", "physics", "ageing", "thermal", "output"):
             out[sec] = self.section(sec, sections[sec])
         out["loading"]["protocol"] = self.protocol(
             sections["loading"].get("protocol", []), out["loading"]
@@ -688,6 +715,14 @@ class _Resolver:
             ex = f" (e.g. {example_unit(dim)})" if dim != "dimensionless" else ""
             self.bad(f"{where}: got {shown}, allowed {allowed}{ex}")
             return default
+        bound = MAGNITUDE.get(dim, MAGNITUDE[None])
+        if abs(x) > bound:
+            shown = _show(v) + (f" (= {format_si(x, dim)})" if isinstance(v, str) else "")
+            self.bad(
+                f"{where}: got {shown}, allowed |value| <= {bound:g} {si_unit(dim)}".rstrip()
+                + " (larger is a unit mistake)"
+            )
+            return default
         return x
 
     # ---------------------------------------------------------------- geometry
@@ -737,7 +772,7 @@ class _Resolver:
         try:
             return p.check(key, x)
         except GeometryError as e:
-            if p.kind == "float" and isinstance(x, float):
+            if p.kind == "float" and isinstance(x, float) and not abs(x) > MAX_LENGTH:
                 shown = _show(v) + (f" (= {format_si(x, p.dim)})" if isinstance(v, str) else "")
                 ex = f" (e.g. {example_unit(p.dim)})" if p.dim != "dimensionless" else ""
                 allowed = f"{p.range_text()} {si_unit(p.dim)}".rstrip()
@@ -758,12 +793,38 @@ class _Resolver:
             )
         elif g["axisymmetric"] and not axi_ok:
             self.bad(f"geometry.axisymmetric: got true, allowed false for the '{fam}' family")
+        if len(self.problems) == bad_before and not self.cell_limit(module, g, spec):
+            return  # too large: validate may itself be slow (particle placement, height grid)
         validate = getattr(module, "validate", None)
         if validate is not None and len(self.problems) == bad_before:
             try:
                 validate({k: g[k] for k in spec}, dim=g["dim"], axisymmetric=g["axisymmetric"])
             except GeometryError as e:
                 self.bad(_geometry_line(e))
+
+    def cell_limit(self, module, g: dict, spec: dict) -> bool:
+        """Refuse a geometry whose estimated cell count exceeds solver.max_cells (before
+        meshing, before validate). False when refused."""
+        estimate = getattr(module, "estimate", None)
+        if estimate is None or g.get("mesh_file") is not None:
+            return True
+        try:
+            e = estimate({k: g[k] for k in spec}, dim=g["dim"], axisymmetric=g["axisymmetric"])
+        except (GeometryError, ValueError, ZeroDivisionError, OverflowError):
+            return True  # validate reports the parameter problem
+        limit = self.max_cells
+        if limit is None or e["cells"] <= limit:
+            return True
+        raw = self.raw.get("geometry", {}) if isinstance(self.raw.get("geometry"), dict) else {}
+        keys = [k for k in ("h_max", "h_interface") if k in raw] or ["h_max", "h_interface"]
+        names = " / ".join(f"geometry.{k}" for k in keys)
+        self.bad(
+            f"{names}: the mesh would have about {e['cells']:.2g} cells (estimated before "
+            f"meshing from the {g['family']} geometry's extent with h_max = {e['h_max']:.3g} m, "
+            f"h_interface = {e['h_interface']:.3g} m, {g['dim']}D), allowed at most "
+            f"solver.max_cells = {limit:.3g}: coarsen {names} or shrink the geometry"
+        )
+        return False
 
     def mesh_file(self, text: str) -> str | None:
         p = Path(os.path.expanduser(text))
@@ -777,6 +838,16 @@ class _Resolver:
                 f"geometry.mesh_file: got {_show(text)}, allowed an existing .msh file "
                 f"('{p}' does not exist)"
             )
+        else:
+            try:
+                with open(p, "rb") as fh:
+                    head = fh.read(64).lstrip()
+            except OSError as e:
+                head = None
+                self.bad(f"geometry.mesh_file: got {_show(text)}: cannot read ({e.strerror})")
+            if head is not None and not head.startswith(b"$MeshFormat"):
+                what = "an empty file" if not head else "not a Gmsh mesh (no $MeshFormat header)"
+                self.bad(f"geometry.mesh_file: got {_show(text)}, {what}, allowed a Gmsh .msh file")
         return str(p)
 
     def roles(self, g: dict, module) -> list[str]:
@@ -1197,6 +1268,9 @@ class _Resolver:
         except (ValueError, IndexError, OSError):
             self.bad(f"{where}: '{path}' is not a CSV of (time s, current density A/m^2) rows")
             return None
+        if not all(math.isfinite(x) for row in data for x in row):
+            self.bad(f"{where}: '{path}' has a non-finite value (nan or inf), allowed finite rows")
+            return None
         if len(data) < 2 or any(b[0] <= a[0] for a, b in zip(data, data[1:])):
             self.bad(f"{where}: '{path}' needs >= 2 rows with strictly increasing time")
             return None
@@ -1227,7 +1301,15 @@ class _Resolver:
             elif isinstance(v, bool | int | float | str) and not (
                 isinstance(v, float) and not math.isfinite(v)
             ):
-                out[key] = v
+                types = _petsc_types(key)
+                if types is not None and (not isinstance(v, str) or v not in types):
+                    self.bad(
+                        f"{where}: got {_show(v)}"
+                        f"{_suggest(v, types) if isinstance(v, str) else ''}, allowed a PETSc "
+                        f"type: {', '.join(sorted(types))}"
+                    )
+                else:
+                    out[key] = v
             else:
                 self.bad(f"{where}: got {_show(v)}, allowed a string, number or boolean")
         return out
@@ -1466,6 +1548,37 @@ PHYSICS_LABEL = {
 }
 
 
+_PETSC_TYPE_CLASSES = {
+    "ksp_type": ("KSP", "Type"),
+    "pc_type": ("PC", "Type"),
+    "snes_type": ("SNES", "Type"),
+    "pc_factor_mat_solver_type": ("Mat", "SolverType"),
+    "snes_linesearch_type": ("SNESLineSearch", "Type"),
+}
+
+
+def _petsc_types(key: str) -> set[str] | None:
+    """The type names PETSc knows for an option ``key`` ending in one of the type options above
+    (any sub-prefix, e.g. fieldsplit_0_ksp_type), from petsc4py's type tables; None for other
+    options (or without petsc4py: then PETSc reports it at the run)."""
+    suffix = next((k for k in _PETSC_TYPE_CLASSES if key == k or key.endswith("_" + k)), None)
+    if suffix is None:
+        return None
+    cls, table = _PETSC_TYPE_CLASSES[suffix]
+    if suffix == "pc_type" and key.endswith("_factor_mat_solver_type"):
+        return None
+    try:
+        import solver.petsc_env  # noqa: F401  (before petsc4py)
+
+        from petsc4py import PETSc
+    except ImportError:  # pragma: no cover - petsc4py is a dependency of the run
+        return None
+    t = getattr(getattr(PETSc, cls, None), table, None)
+    if t is None:
+        return None
+    return {str(v) for k, v in vars(t).items() if k.isupper() and isinstance(v, str)}
+
+
 def derived_default(r: dict, sec: str, key: str) -> Any:
     """The value a key takes when it is not set (the defaults filled in by the resolver)."""
     itf = r["interface"]
@@ -1544,8 +1657,10 @@ def _suggest(word: Any, options, ci: bool = False) -> str:
 def _show(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, int) and abs(v) >= 10**20:
+        return f"an integer of ~{int(v.bit_length() * 0.30103)} digits"
     if isinstance(v, str):
-        return repr(v)
+        return repr(v) if len(v) <= 80 else repr(v[:60]) + f"... ({len(v)} characters)"
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, dict):

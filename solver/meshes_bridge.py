@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from meshes.common import GeometryError, GeometryInfo, Param  # noqa: F401
+from meshes.common import MAX_LENGTH, GeometryError, GeometryInfo, Param  # noqa: F401
 
 FAMILIES = ("bilayer", "rough", "stack", "composite", "asperity")
 

@@ -163,6 +163,22 @@ def dangerous(
     )
 
 
+def not_writable(path: str | os.PathLike, option: str = OPTION) -> str | None:
+    """The problem line if the run directory ``path`` cannot be created or replaced: the
+    nearest existing directory at or above its parent is not writable (or not a directory)."""
+    parent = _absolute(path).parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{option}: got '{path}': '{parent}' is not a directory, allowed a writable place"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return (
+            f"{option}: got '{path}': the directory '{parent}' is not writable, allowed a path "
+            "in a writable directory"
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Plan:
     """Where a run writes: ``final`` is the run directory the user named; ``write`` is where the
@@ -195,6 +211,9 @@ def check_target(
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise InputError(f"{OPTION}: got '{p}', a file, allowed a directory")
+    bad = not_writable(p)
+    if bad:
+        raise InputError(bad)
     if not p.exists():
         return Plan(p, p, False)
     if not overwrite:

@@ -297,7 +297,13 @@ def to_si(value: object, dimension: str) -> float:
     if isinstance(value, bool):
         raise UnitError(f"expected a {dimension}, got a boolean")
     if isinstance(value, int | float):
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an integer beyond 1.8e308
+            digits = int(value.bit_length() * 0.30103)
+            raise UnitError(
+                f"expected a finite {dimension}, got an integer of ~{digits} digits"
+            ) from None
         if not math.isfinite(v):
             raise UnitError(f"expected a finite {dimension}, got {value!r}")
         return v

@@ -395,7 +395,157 @@ ROWS = [
         "output.every: got 2, allowed 1 with output.fields = false",
         False,
     ),
+    # limits before work (issue 16 items 5-6): refused in validation, before any mesh or file
+    (
+        "mesh_too_fine_5nm",
+        '[geometry]\nh_max = "5 nm"\n',
+        "geometry.h_max: the mesh would have about 7.4e+07 cells",
+        False,
+    ),
+    (
+        "mesh_too_fine_1nm_rough",
+        '[geometry]\nfamily = "rough"\nh_max = "1 nm"\n',
+        "allowed at most solver.max_cells = 5e+06",
+        False,
+    ),
+    (
+        "mesh_too_fine_tiny_particles",
+        '[geometry]\nfamily = "composite"\nr_mean = "1 nm"\n',
+        "allowed at most solver.max_cells = 5e+06",
+        False,
+    ),
+    (
+        "mesh_too_fine_rough_3d_wavelength",
+        '[geometry]\nfamily = "rough"\ndim = 3\nmin_wavelength = "1 nm"\n',
+        "allowed at most solver.max_cells = 5e+06",
+        False,
+    ),
+    (
+        "mesh_above_a_lowered_limit",
+        "[solver]\nmax_cells = 100\n",
+        "allowed at most solver.max_cells = 100",
+        False,
+    ),
+    ("max_cells_zero", "[solver]\nmax_cells = 0\n", "solver.max_cells: got 0", False),
+    ("nan_thickness", "[geometry]\nt_e = nan\n", "geometry.t_e: expected a finite length", False),
+    (
+        "inf_pressure",
+        "[loading]\nstack_pressure = inf\n",
+        "loading.stack_pressure: expected a finite pressure, got inf",
+        False,
+    ),
+    (
+        "nan_modulus",
+        '[materials.electrode]\npreset = "NMC811"\nE = nan\n',
+        "materials.electrode.E",
+        False,
+    ),
+    (
+        "integer_of_400_digits_length",
+        "[geometry]\nt_e = 1" + "0" * 400 + "\n",
+        "geometry.t_e: expected a finite length, got an integer of ~400 digits",
+        False,
+    ),
+    (
+        "integer_of_400_digits_count",
+        "[solver]\nmax_cuts = 1" + "0" * 400 + "\n",
+        "solver.max_cuts: got an integer of ~400 digits, allowed an integer in [0, 50]",
+        False,
+    ),
+    (
+        "integer_of_400_digits_pressure",
+        "[loading]\nstack_pressure = 1" + "0" * 400 + "\n",
+        "loading.stack_pressure: expected a finite pressure, got an integer of ~400 digits",
+        False,
+    ),
+    (
+        "thickness_1e308",
+        "[geometry]\nt_e = 1e308\n",
+        "geometry.t_e: got 1e+308 m, allowed at most 1 m",
+        False,
+    ),
+    (
+        "width_2_m",
+        '[geometry]\nW = "2 m"\n',
+        "geometry.W: got 2 m, allowed at most 1 m",
+        False,
+    ),
+    (
+        "interface_length_2_m",
+        '[interface]\ng_open = "2 m"\n',
+        "interface.g_open: got '2 m' (= 2 m), allowed |value| <= 1 m",
+        False,
+    ),
+    (
+        "temperature_1e9",
+        "[loading]\ntemperature = 1e9\n",
+        "loading.temperature: got 1e+09, allowed |value| <= 10000 K",
+        False,
+    ),
+    (
+        "step_duration_1e20_s",
+        '[[loading.protocol]]\nkind = "hold"\nduration = 1e20\n',
+        "loading.protocol[0].duration: got 1e+20, allowed |value| <= 1e+10 s",
+        False,
+    ),
+    (
+        "case_name_300_characters",
+        '[case]\nname = "' + "a" * 300 + '"\n',
+        "case.name: got a name of 300 characters, allowed at most 100",
+        False,
+    ),
+    (
+        "petsc_ksp_type_nonsense",
+        '[solver.petsc_options]\nksp_type = "nonsense"\n',
+        "solver.petsc_options.ksp_type: got 'nonsense'",
+        False,
+    ),
+    (
+        "petsc_solver_type_typo",
+        '[solver.petsc_options]\npc_factor_mat_solver_type = "mumsp"\n',
+        "solver.petsc_options.pc_factor_mat_solver_type: got 'mumsp' (did you mean 'mumps'?)",
+        False,
+    ),
+    (
+        "petsc_pc_type_a_number",
+        "[solver.petsc_options]\nfieldsplit_0_pc_type = 3\n",
+        "solver.petsc_options.fieldsplit_0_pc_type: got 3, allowed a PETSc type",
+        False,
+    ),
+    (
+        "mesh_file_empty",
+        '[geometry]\nmesh_file = "empty.msh"\n',
+        "geometry.mesh_file: got 'empty.msh', an empty file",
+        False,
+    ),
+    (
+        "mesh_file_junk",
+        '[geometry]\nmesh_file = "junk.msh"\n',
+        "geometry.mesh_file: got 'junk.msh', not a Gmsh mesh",
+        False,
+    ),
+    (
+        "current_profile_nan",
+        "[physics]\nelectrochemistry = true\n"
+        '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "nan.csv"\n',
+        "loading.protocol[0].profile: ",
+        False,
+    ),
+    (
+        "gap_profile_inf",
+        '[interface.initial_gap]\nshape = "csv"\nfile = "inf.csv"\n',
+        "interface.initial_gap.file: ",
+        False,
+    ),
 ]
+
+# files some rows refer to (written next to their case file)
+FILES = {
+    "mesh_file_empty": {"empty.msh": ""},
+    "mesh_file_junk": {"junk.msh": "this is not a mesh\n"},
+    "current_profile_nan": {"nan.csv": "time,current\n0,1\n1,nan\n"},
+    "gap_profile_inf": {"inf.csv": "x,g0\n0,0\n1e-5,inf\n"},
+}
 
 
 def _cmd() -> list[str]:
@@ -428,6 +578,8 @@ def outcomes(tmp_path_factory) -> dict:
         case = d / ("missing.toml" if text is MISSING else "case.toml")
         if text is not MISSING:
             case.write_text(text)
+        for name, content in FILES.get(rid, {}).items():
+            (d / name).write_text(content)
         jobs[rid] = (d, case, d / "run")
     workers = max(2, min(8, os.cpu_count() or 2))
     with ThreadPoolExecutor(workers) as pool:
@@ -472,3 +624,48 @@ def test_bad_input(outcomes, rid, fragment, at_build):
     assert lines[0].startswith("ssbx: error: ")
     assert fragment in lines[0], lines[0]
     assert not rundir.exists(), "run created its directory for a bad input"
+
+
+def test_run_into_a_non_writable_directory_is_refused_before_work(tmp_path, monkeypatch):
+    """-o under a directory the process cannot write: one line naming -o, nothing written
+    (checked through solver.rundir.not_writable; root may write anywhere, so os.access is
+    stubbed for the directory)."""
+    from solver import rundir
+    from solver.errors import InputError
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if Path(p) == ro else real(p, m))
+    with pytest.raises(InputError) as e:
+        rundir.check_target(ro / "run" / "x", overwrite=False)
+    assert len(e.value.problems) == 1
+    assert "is not writable" in e.value.problems[0]
+    assert e.value.problems[0].startswith(rundir.OPTION)
+    assert not (ro / "run").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only directory")
+def test_cli_run_into_a_read_only_directory(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    case = tmp_path / "case.toml"
+    case.write_text("")
+    r = _ssbx(["run", str(case), "-o", str(ro / "x")], tmp_path)
+    ro.chmod(0o755)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and "is not writable" in r.stderr
+    assert not (ro / "x").exists()
+
+
+def test_cli_run_into_a_dangling_symlink(tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nowhere")
+    case = tmp_path / "case.toml"
+    case.write_text("")
+    r = _ssbx(["run", str(case), "-o", str(link)], tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and "a symbolic link" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "nowhere").exists()

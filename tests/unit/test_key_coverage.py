@@ -532,6 +532,10 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     ),
     "solver.rtol": Refused({"solver": {"rtol": 1e-8}}, "solver.rtol: got 1e-08, allowed no value"),
     "solver.atol": Refused({"solver": {"atol": 1e-8}}, "solver.atol: got 1e-08, allowed no value"),
+    # a limit: it acts by refusing a geometry whose estimated cell count exceeds it
+    "solver.max_cells": Refused(
+        {"solver": {"max_cells": 100}}, "allowed at most solver.max_cells = 100"
+    ),
     "solver.max_cuts": Acts(
         "tension", {"solver": {"max_cuts": 0}}, ("step_cuts", "rows"), same=MECH_PHYSICS, tol=0.05
     ),
