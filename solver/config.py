@@ -476,7 +476,7 @@ MAGNITUDE: dict[str | None, float] = {
     "length": MAX_LENGTH,  # cell- and particle-scale models
     "temperature": 1e4,
     "time": 1e10,  # ~300 years
-    "pressure": 1e13,  # 10 TPa, far above any modulus
+    "pressure": 1e16,  # far above any modulus, also the 1e14-1e15 Pa of a "rigid" layer
     None: 1e30,  # every other quantity
 }
 NAME_MAX = 100  # case.name: it names the run directory
