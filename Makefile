@@ -21,12 +21,14 @@ for c in "$$SSBX_PYTHON" python3.13 python3.12 python3 \
 done; exit 1
 endef
 
-.PHONY: help venv run test test-serial test-mpi bench lint format clean
+.PHONY: help venv run test test-serial test-mpi bench mutation lint format clean
 
 help:
 	@echo "make run    - set up (if needed) and run the default case ($(CASE)) into runs/default"
 	@echo "make test   - set up (if needed) and run the whole test suite (serial + mpirun -n $(NP))"
 	@echo "make bench  - run the benchmarks in benchmarks/ (JSON into bench-results/)"
+	@echo "make mutation - mutation testing of solver/physics (cosmic-ray; slow, not in make test/CI;"
+	@echo "               MUTATION_ARGS=\"--n 30\" to sample fewer; report in mutation-results/)"
 	@echo "make lint   - ruff check + format check"
 	@echo "make venv   - only create $(VENV) and install ssbx (editable) with the test extra"
 	@echo "make clean  - remove $(VENV), runs/, caches"
@@ -61,14 +63,20 @@ bench: $(STAMP)
 	@mkdir -p bench-results
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b --out bench-results || exit 1; done
 
+# Mutation testing (docs/validation.md): outside `make test` and CI; installs the extra on demand.
+MUTATION_ARGS ?=
+mutation: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[mutation]"
+	$(PY) tools/mutation.py $(MUTATION_ARGS)
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check solver meshes tests benchmarks
-	$(VENV)/bin/ruff format --check solver meshes tests benchmarks
+	$(VENV)/bin/ruff check solver meshes tests benchmarks tools
+	$(VENV)/bin/ruff format --check solver meshes tests benchmarks tools
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format solver meshes tests benchmarks
-	$(VENV)/bin/ruff check --fix solver meshes tests benchmarks
+	$(VENV)/bin/ruff format solver meshes tests benchmarks tools
+	$(VENV)/bin/ruff check --fix solver meshes tests benchmarks tools
 
 clean:
-	rm -rf $(VENV) runs bench-results .pytest_cache .ruff_cache *.egg-info build
+	rm -rf $(VENV) runs bench-results mutation-results .pytest_cache .ruff_cache *.egg-info build
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

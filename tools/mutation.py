@@ -1,0 +1,328 @@
+"""Mutation testing of the physics (`solver/physics/*.py`) with cosmic-ray's operators.
+
+Outside the default CI run: `make mutation` (installs the `mutation` extra on demand).
+
+Sampling (reproducible): every mutant cosmic-ray's core operators can make in a module is
+enumerated (restricted to the operators in ``OPERATOR_PATTERN``: arithmetic swaps among
++ - * / **, comparisons, unary operators, boolean constants and connectives, ``not``
+insertion, number replacement, loops that iterate zero times, break/continue, exception
+replacement, decorator removal; bitwise/shift/floordiv/mod targets and ``is`` comparisons are
+left out, they only make crash mutants). ``--n`` mutants in total (default 200) are shared
+among the modules in proportion to their number of source lines (at least one each), and
+drawn per module with ``random.Random(seed)`` (``--seed``, default 2026).
+
+Each mutant is applied to a private copy of the repository (one per worker, ``--jobs``),
+and the test files mapped to its module in ``TARGETS`` are run with
+``pytest -x -q -p no:cacheprovider`` under a per-mutant timeout. Exit status 0 = survived,
+a test failure or an import/collection error = killed, the timeout = timeout (counted as
+detected). Mutants listed in ``tools/mutation_equivalents.toml`` (module, line, operator,
+reason) are reported but left out of the score.
+
+The JSON report (``--out``, default ``mutation-results/report.json``) holds, per module, the
+counts and the survivors' diffs; a summary with the score is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import datetime as dt
+import difflib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PHYSICS = "solver/physics"
+V = "tests/verification/"
+
+# module -> test files that exercise it (keep these fast: they run once per mutant)
+TARGETS: dict[str, list[str]] = {
+    "cohesive.py": [
+        V + "test_interface_law.py",
+        V + "test_interface_traction.py",
+        V + "test_viscous_damage.py",
+        V + "test_friction.py",
+        "tests/unit/test_viscous_dissipation.py",
+    ],
+    "mechanics.py": [
+        V + "test_hertz.py",
+        V + "test_boundary_loads.py",
+        V + "test_interface_traction.py",
+        V + "test_film_eigenstrain.py",
+        V + "test_stack_stiffness.py",
+        V + "test_interface_law.py",
+        V + "test_viscous_damage.py",
+        V + "test_precond.py",
+    ],
+    "elasticity.py": [V + "test_hertz.py", V + "test_boundary_loads.py"],
+    # test_contact_physics.py takes ~90 s (the slowest file in tests/verification)
+    "contact.py": [
+        V + "test_balances.py",
+        V + "test_thermal_contact.py",
+        V + "test_li_stripping.py",
+        V + "test_contact_physics.py",
+    ],
+    "electrochemistry.py": [
+        V + "test_electrochem.py",
+        V + "test_balances.py",
+        V + "test_li_stripping.py",
+    ],
+    "heat.py": [V + "test_heat.py", V + "test_thermal_contact.py", V + "test_balances.py"],
+    "transport.py": [
+        V + "test_electrochem.py",
+        V + "test_chemomechanics.py",
+        V + "test_balances.py",
+    ],
+}
+
+OPERATOR_PATTERN = re.compile(
+    r"core/("
+    r"ReplaceBinaryOperator_(Add|Sub|Mul|Div|Pow)_(Add|Sub|Mul|Div|Pow)"
+    r"|ReplaceComparisonOperator_(Eq|NotEq|Lt|LtE|Gt|GtE)_(Eq|NotEq|Lt|LtE|Gt|GtE)"
+    r"|ReplaceUnaryOperator_.*|AddNot|ReplaceTrueWithFalse|ReplaceFalseWithTrue"
+    r"|ReplaceAndWithOr|ReplaceOrWithAnd|ReplaceBreakWithContinue|ReplaceContinueWithBreak"
+    r"|ExceptionReplacer|NumberReplacer|RemoveDecorator|ZeroIterationForLoop)$"
+)
+
+
+def enumerate_mutants(path: Path) -> list[dict]:
+    from cosmic_ray.ast import ast_nodes, get_ast_from_path
+    from cosmic_ray.plugins import get_operator, operator_names
+
+    tree = get_ast_from_path(path)
+    nodes = list(ast_nodes(tree))
+    out = []
+    for name in sorted(operator_names()):
+        if not OPERATOR_PATTERN.match(name):
+            continue
+        op = get_operator(name)()
+        occ = 0
+        for node in nodes:
+            for start, _end in op.mutation_positions(node):
+                out.append({"operator": name, "occurrence": occ, "line": start[0]})
+                occ += 1
+    return out
+
+
+def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
+    """n shared in proportion to sizes (largest remainder), at least one per module."""
+    total = sum(sizes.values())
+    raw = {m: n * s / total for m, s in sizes.items()}
+    alloc = {m: max(1, int(r)) for m, r in raw.items()}
+    rest = sorted(sizes, key=lambda m: raw[m] - int(raw[m]), reverse=True)
+    i = 0
+    while sum(alloc.values()) < n:
+        alloc[rest[i % len(rest)]] += 1
+        i += 1
+    return alloc
+
+
+def load_equivalents() -> set[tuple[str, int, str]]:
+    p = ROOT / "tools" / "mutation_equivalents.toml"
+    if not p.exists():
+        return set()
+    data = tomllib.loads(p.read_text())
+    return {(e["module"], int(e["line"]), e["operator"]) for e in data.get("equivalent", [])}
+
+
+def make_copy(dest: Path) -> None:
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    for f in files:
+        src = ROOT / f
+        if src.is_file():
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / f)
+
+
+def _env(work: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(work), "OMP_NUM_THREADS": "1"}
+
+
+def _check_imports_copy(work: Path) -> None:
+    """The tests must import the mutated copy, not the editable install's checkout."""
+    got = subprocess.run(
+        [sys.executable, "-c", "import solver.physics, sys; print(solver.physics.__file__)"],
+        cwd=work,
+        env=_env(work),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(got).resolve().is_relative_to(work.resolve()):
+        raise SystemExit(f"mutation: {work} imports solver from {got}, not from the copy")
+
+
+def run_mutant(work: Path, module: str, m: dict, timeout: float) -> dict:
+    from cosmic_ray.mutating import apply_mutation
+    from cosmic_ray.plugins import get_operator
+
+    path = work / PHYSICS / module
+    original = path.read_text()
+    try:
+        _, mutated = apply_mutation(path, get_operator(m["operator"])(), m["occurrence"])
+        if mutated is None:
+            return {**m, "outcome": "not-applied"}
+        diff = "".join(
+            difflib.unified_diff(
+                original.splitlines(True),
+                mutated.splitlines(True),
+                f"a/{PHYSICS}/{module}",
+                f"b/{PHYSICS}/{module}",
+                n=1,
+            )
+        )
+        env = _env(work)
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not mpi",
+            *TARGETS[module],
+        ]
+        t0 = time.monotonic()
+        try:
+            rc = subprocess.run(
+                cmd, cwd=work, env=env, capture_output=True, timeout=timeout, start_new_session=True
+            ).returncode
+            outcome = {0: "survived", 1: "killed", 2: "killed"}.get(rc, f"error(rc={rc})")
+        except subprocess.TimeoutExpired:
+            outcome = "timeout"
+        return {**m, "outcome": outcome, "seconds": round(time.monotonic() - t0, 1), "diff": diff}
+    finally:
+        path.write_text(original)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=200, help="mutants in total (default 200)")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--jobs", type=int, default=2, help="mutants run in parallel")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
+    ap.add_argument("--modules", nargs="*", help="only these modules (e.g. heat.py)")
+    ap.add_argument("--out", default="mutation-results/report.json")
+    args = ap.parse_args(argv)
+
+    modules = sorted(args.modules or TARGETS)
+    sizes = {m: len((ROOT / PHYSICS / m).read_text().splitlines()) for m in modules}
+    alloc = allocate(sizes, args.n)
+    rng = random.Random(args.seed)
+    equivalents = load_equivalents()
+    jobs = []
+    population = {}
+    for mod in modules:
+        all_m = enumerate_mutants(ROOT / PHYSICS / mod)
+        population[mod] = len(all_m)
+        for m in sorted(
+            rng.sample(all_m, min(alloc[mod], len(all_m))), key=lambda x: (x["line"], x["operator"])
+        ):
+            jobs.append((mod, m))
+    print(
+        f"mutation: {len(jobs)} mutants over {len(modules)} modules, seed {args.seed}, "
+        f"{args.jobs} jobs",
+        flush=True,
+    )
+
+    tmp = Path(tempfile.mkdtemp(prefix="ssbx-mut-"))
+    pool_dirs: list[Path] = []
+    for i in range(args.jobs):
+        d = tmp / f"w{i}"
+        make_copy(d)
+        _check_imports_copy(d)
+        pool_dirs.append(d)
+    free = list(pool_dirs)
+    lock = threading.Lock()
+
+    def task(mod: str, m: dict) -> tuple[str, dict]:
+        with lock:
+            work = free.pop()
+        try:
+            r = run_mutant(work, mod, m, args.timeout)
+        finally:
+            with lock:
+                free.append(work)
+        r["equivalent"] = (mod, r["line"], r["operator"]) in equivalents
+        print(
+            f"  {mod}:{r['line']} {r['operator']} -> {r['outcome']} ({r.get('seconds', 0)} s)",
+            flush=True,
+        )
+        return mod, r
+
+    results: dict[str, list[dict]] = {m: [] for m in modules}
+    t0 = time.monotonic()
+    try:
+        with cf.ThreadPoolExecutor(args.jobs) as ex:
+            for mod, r in (f.result() for f in [ex.submit(task, *j) for j in jobs]):
+                results[mod].append(r)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    report = {
+        "date": dt.date.today().isoformat(),
+        "seed": args.seed,
+        "n": args.n,
+        "wall_seconds": round(time.monotonic() - t0),
+        "modules": {},
+    }
+    tot_k = tot_n = 0
+    print("\nmodule               mutants killed survived timeout equiv  score")
+    for mod in modules:
+        rs = results[mod]
+        scored = [r for r in rs if not r["equivalent"] and r["outcome"] != "not-applied"]
+        k = sum(r["outcome"] == "killed" for r in scored)
+        t = sum(r["outcome"] == "timeout" for r in scored)
+        s = [r for r in scored if r["outcome"] == "survived"]
+        err = [r for r in scored if r["outcome"].startswith("error")]
+        n = len(scored) - len(err)
+        tot_k += k + t
+        tot_n += n
+        report["modules"][mod] = {
+            "population": population[mod],
+            "mutants": len(rs),
+            "killed": k,
+            "survived": len(s),
+            "timeouts": t,
+            "errors": len(err),
+            "equivalent": sum(r["equivalent"] for r in rs),
+            "score": round((k + t) / n, 3) if n else None,
+            "survivors": [
+                {k2: r[k2] for k2 in ("line", "operator", "occurrence", "diff")} for r in s
+            ],
+            "results": [{k2: v for k2, v in r.items() if k2 != "diff"} for r in rs],
+        }
+        sc = f"{(k + t) / n:.0%}" if n else "-"
+        print(
+            f"{mod:20s} {len(rs):7d} {k:6d} {len(s):8d} {t:7d} "
+            f"{report['modules'][mod]['equivalent']:5d}  {sc}"
+        )
+    report["score"] = round(tot_k / tot_n, 3) if tot_n else None
+    print(f"total: {tot_k}/{tot_n} detected = {report['score']}")
+    out = ROOT / args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
+    print(f"report: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
