@@ -42,15 +42,6 @@ class Kinematics:
         return ufl.as_vector(comps[: self.gdim])
 
 
-def lame(E: float, nu: float) -> tuple[float, float]:
-    """(λ, μ) from Young's modulus E [Pa] and Poisson ratio ν (3D / plane strain values)."""
-    if E <= 0:
-        raise ValueError(f"E must be > 0, got {E}")
-    if not -1.0 < nu < 0.5:
-        raise ValueError(f"nu must be in (-1, 0.5), got {nu}")
-    return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
-
-
 def eigenstrain(vegard=0.0, dc=0.0, alpha=0.0, dT=0.0):
     """ε* = β Δc + α ΔT I as a 3×3 UFL tensor; ``vegard`` scalar or 3 principal values."""
     if isinstance(vegard, list | tuple):

@@ -82,3 +82,25 @@ def test_held_opening_dissipates_f_times_the_damage_increment():
     target, _, _ = damage_inviscid(law, a, np.zeros(1))
     assert d[0] == pytest.approx(target[0] + (0.1 - target[0]) * np.exp(-2.0), rel=1e-12)
     assert W[0] == pytest.approx(0.5 * law.K_n * a[0] ** 2 * (d[0] - 0.1), rel=1e-12)
+
+
+def test_mixed_mode_onset_and_toughness_follow_camanho_davila():
+    """d_inv's onset and final separations in mixed mode (Camanho & Dávila 2002, B-K with
+    η = 2): δ₀² = δ₀ₙ² + (δ₀ₜ² − δ₀ₙ²) B^η, G_c = G_Ic + (G_IIc − G_Ic) B^η, δ_f = 2G_c/(K_n δ₀);
+    δ₀ₜ = τ_c/√(K_n K_t). Pure modes give δ₀ₙ and δ₀ₜ."""
+    law = CohesiveLaw(
+        K_n=1e16, K_t=4e15, K_c=1e16, sigma_c=1e7, tau_c=2e7, G_Ic=1.0, G_IIc=3.0,
+        law="bilinear", eta=2.0,
+    )  # fmt: skip
+    d0n, d0t = 1e7 / 1e16, 2e7 / (1e16 * 4e15) ** 0.5
+    for B in (0.0, 0.5, 1.0):
+        Be = B**2
+        _, d0, df = damage_inviscid(law, np.zeros(1), np.full(1, B))
+        assert d0[0] == pytest.approx((d0n**2 + (d0t**2 - d0n**2) * Be) ** 0.5, rel=1e-9)
+        Gc = 1.0 + 2.0 * Be
+        assert df[0] == pytest.approx(2 * Gc / (1e16 * d0[0]), rel=1e-9)
+    # the bilinear damage between them: d = δ_f (δ − δ₀)/(δ (δ_f − δ₀))
+    _, d0, df = damage_inviscid(law, np.zeros(1), np.full(1, 0.5))
+    x = 0.5 * (d0[0] + df[0])
+    d, _, _ = damage_inviscid(law, np.array([x]), np.full(1, 0.5))
+    assert d[0] == pytest.approx(df[0] * (x - d0[0]) / (x * (df[0] - d0[0])), rel=1e-12)
