@@ -63,6 +63,7 @@ TARGETS: dict[str, list[str]] = {
         V + "test_interface_law.py",
         V + "test_viscous_damage.py",
         V + "test_precond.py",
+        V + "test_initial_state.py",
     ],
     "elasticity.py": [V + "test_hertz.py", V + "test_boundary_loads.py"],
     # test_contact_physics.py takes ~90 s (the slowest file in tests/verification)

@@ -66,3 +66,42 @@ def test_initial_gap_profiles(tmp_path):
     sim2, _ = simulation(c2)
     X2, g2, _ = _points(sim2, sim2.mech.interfaces[0].state.g_n)
     np.testing.assert_allclose(g2, np.interp(X2[:, 0], xs, 1e-9 * (xs / 1e-6) ** 1.5), atol=1e-15)
+
+
+@pytest.mark.parametrize("law", ["bilinear", "exponential"])
+def test_partial_decohesion_sets_the_damage_of_its_separation(law):
+    """A region decohered to D = 0.4 starts at the mode-I separation δ where the dissipated
+    energy Φ(δ) = D G_Ic, with the secant damage of that separation (docs/theory.md §4.12).
+    Reference computed here from the traction–separation law alone: Φ(δ) = ∫₀^δ t dδ' − ½ t(δ) δ
+    (work minus recoverable energy, scipy quad), δ from brentq, then d = 1 − t/(K δ);
+    t = K δ below δ₀, then K δ₀ (δ_f − δ)/(δ_f − δ₀) (bilinear) or K δ₀ e^(−(δ−δ₀)/δ_c),
+    δ_c = (δ_f − δ₀)/2 (exponential); δ₀ = σ_c/K, δ_f = 2 G_Ic/(K δ₀)."""
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+
+    D = 0.4
+    c = case({**MECH, "interface": {"law": law,
+                                    "debonded": [{"shape": "all", "decohesion": D}]}})  # fmt: skip
+    sim, _ = simulation(c)
+    im = sim.mech.interfaces[0]
+    K, d0 = im.law.K_n, im.law.delta0_n
+    df = 2 * im.law.G_Ic / (K * d0)
+
+    def t(x):
+        if x <= d0:
+            return K * x
+        if law == "bilinear":
+            return K * d0 * max(df - x, 0.0) / (df - d0)
+        return K * d0 * np.exp(-(x - d0) / (0.5 * (df - d0)))
+
+    def phi(x):
+        w = quad(t, 0.0, d0)[0] + quad(t, d0, x, limit=200)[0]
+        return w - 0.5 * t(x) * x
+
+    delta = brentq(lambda x: phi(x) - D * im.law.G_Ic, d0 * (1 + 1e-9), df if law == "bilinear"
+                   else d0 + 60 * (df - d0), xtol=1e-16 * df, rtol=1e-13)  # fmt: skip
+    d_ref = 1.0 - t(delta) / (K * delta)
+    d = im.d_old.x.array
+    assert d.size > 0
+    np.testing.assert_allclose(d, d_ref, rtol=1e-7)
+    np.testing.assert_allclose(im.D_old.x.array, D, rtol=0, atol=1e-15)
