@@ -74,9 +74,7 @@ def prepare_jit_cache() -> int:
 
     from dolfinx import jit
 
-    doc = jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"][1]
-    if jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"][0] < JIT_WAIT_S:
-        jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"] = (JIT_WAIT_S, doc)
+    _raise_jit_wait()
     cache = Path(str(jit.get_options()["cache_dir"])).expanduser()
     if not cache.is_dir():
         return 0
@@ -90,3 +88,31 @@ def prepare_jit_cache() -> int:
         except OSError:  # another process removed or completed it meanwhile
             continue
     return removed
+
+
+_jit_prepared = False
+
+
+def prepare_jit_cache_once() -> None:
+    """:func:`prepare_jit_cache` once per process, its scan of the cache (thousands of files,
+    on a cluster's shared file system) on rank 0 of the world communicator only: DOLFINx
+    compiles there. Every run calls it; later calls do nothing."""
+    global _jit_prepared
+    if _jit_prepared:
+        return
+    from mpi4py import MPI
+
+    if MPI.COMM_WORLD.rank == 0:
+        prepare_jit_cache()
+    else:  # the wait only
+        _raise_jit_wait()
+    _jit_prepared = True
+
+
+def _raise_jit_wait() -> None:
+    """DOLFINx's wait for another process's compile of the same form: at least JIT_WAIT_S."""
+    from dolfinx import jit
+
+    value, doc = jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"]
+    if value < JIT_WAIT_S:
+        jit.DOLFINX_DEFAULT_JIT_OPTIONS["timeout"] = (JIT_WAIT_S, doc)

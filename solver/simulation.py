@@ -301,10 +301,10 @@ class Simulation:
                 prob.close()
 
     def __init__(self, case, dom, petsc_options: dict | None = None):
-        from solver.pycompat import disable_singledispatch_caches, prepare_jit_cache
+        from solver.pycompat import disable_singledispatch_caches, prepare_jit_cache_once
 
         disable_singledispatch_caches()  # CPython 3.13.0/3.13.1 would keep every model alive
-        prepare_jit_cache()  # concurrent runs wait for each other's compiles; no stale entry
+        prepare_jit_cache_once()  # concurrent runs wait for each other's compiles; no stale entry
         r = case.resolved
         self.case, self.dom = case, dom
         mats = r["materials"]

@@ -694,16 +694,14 @@ class Mechanics:
                 old = getattr(im, "_viscous_old", None) or (zero, zero, zero, zero)
                 f_old, delta_old, B_old, r_old = old
                 committed = d_new - d_prev
-                if dt > 0:
-                    ode, d_ode = viscous_dissipation(
-                        im.law, dt, d_prev, delta_old, delta, B_old, B, r_old, r
-                    )
-                    grown = d_ode - d_prev
-                    ok = grown > 1e-12
-                    scale = np.where(ok, committed / np.where(ok, grown, 1.0), 0.0)
-                    inc = np.where(ok, ode * scale, 0.5 * (f + f_old) * committed)
-                else:  # no time passes: a viscous damage cannot grow
-                    inc = 0.5 * (f + f_old) * committed
+                # (no growth over the step, e.g. dt = 0: the end-point rule on what was committed)
+                ode, d_ode = viscous_dissipation(
+                    im.law, dt, d_prev, delta_old, delta, B_old, B, r_old, r
+                )
+                grown = d_ode - d_prev
+                ok = grown > 1e-12
+                scale = np.where(ok, committed / np.where(ok, grown, 1.0), 0.0)
+                inc = np.where(ok, ode * scale, 0.5 * (f + f_old) * committed)
                 im._viscous_old = (f, delta, B, r)
             else:
                 inc = phi_new - im.Phi_old.x.array
