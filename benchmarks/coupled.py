@@ -6,7 +6,8 @@ Case: the flat bilayer of benchmarks/mechanics.py (20 µm wide, 10 µm NMC811 fi
 LLZO; bonded interface with the case-default cohesive springs, no damage in the step), Butler-Volmer
 kinetics without film (interface microcontact "none": no eta unknowns), Li transport in the film,
 2 MPa stack pressure. From open circuit, the cell voltage is stepped by +20 mV for 1 s
-(potentiostatic: one Newton solve, timed). Fields: u_electrode, u_electrolyte, phi_e, phi_s, c,
+(potentiostatic: one Newton solve, timed). Fields: u_electrode, u_electrolyte, phi_electrode,
+phi_electrolyte, c,
 and (heat, default; ``--no-thermal`` drops it) T_electrode, T: the cell starts 10 K above the
 ambient, the bottom is held at the ambient and the top convects, so T relaxes within the step.
 
@@ -18,8 +19,8 @@ index sets come from the ownership ranges (each rank owns the dofs of field 0, t
   two-level preconditioner of solver/precond.py applied to the sub-block (SSOR composed with
   P GAMG(PᵀAP) Pᵀ; robust in the interface stiffness), ``--mech gamg``: GAMG + rigid-body
   near-nullspace on the two-domain block;
-* ``phi`` (phi_e + phi_s; GAMG with threshold 0.05), ``c`` and ``T`` (T_electrode + T, GAMG with
-  threshold 0.05): one GAMG V-cycle each.
+* ``phi`` (phi_electrode + phi_electrolyte; GAMG with threshold 0.05), ``c`` and ``T``
+  (T_electrode + T, GAMG with threshold 0.05): one GAMG V-cycle each.
 
 Per size: dofs, time per Newton iteration (the step's time over its Newton iterations: assembly,
 preconditioner set-up and Krylov solve), Newton and Krylov iterations, peak memory (ru_maxrss,
@@ -88,8 +89,8 @@ SCALAR_GAMG = {
 }
 # Potentials: one joint split with GAMG dropping weak graph edges (threshold 0.05); without it
 # the aggregates mix across the weak Butler-Volmer coupling and the outer iterations grew
-# 28/39/114 over 1e4/4e4/1.7e5 dofs in 2D (with it: 14 from 4e4 to 6.6e5). Separate phi_e / phi_s
-# splits (SPLIT_PHI = True) were no better (32 at 4e4 dofs).
+# 28/39/114 over 1e4/4e4/1.7e5 dofs in 2D (with it: 14 from 4e4 to 6.6e5). Separate
+# phi_electrode / phi_electrolyte splits (SPLIT_PHI = True) were no better (32 at 4e4 dofs).
 PHI_GAMG = {**SCALAR_GAMG, "pc_gamg_threshold": 0.05}
 SPLIT_PHI = False
 _CTX: dict = {}  # the simulation whose mechanics block the Python PC below preconditions
@@ -220,7 +221,9 @@ def configure(
         "c": [i for i, n in enumerate(names) if n == "c"],
         "T": [i for i, n in enumerate(names) if n in ("T", "T_electrode")],
     }
-    if SPLIT_PHI if phi_split is None else phi_split:  # phi_e and phi_s as two splits
+    if (
+        SPLIT_PHI if phi_split is None else phi_split
+    ):  # the two potentials as two splits
         groups = {
             "mech": groups["mech"],
             **{names[i]: [i] for i in groups["phi"]},

@@ -155,12 +155,12 @@ class HeatBalance:
         if ec is not None:
             me = self.materials["electrode"]
             sig = arrhenius(me["sigma_e"], me.get("Ea_sigma_e"), h.T_e, self.T_ref)
-            q[T.ELECTRODE] = sig * ufl.inner(ufl.grad(ec.phi_e), ufl.grad(ec.phi_e))
+            q[T.ELECTRODE] = sig * ufl.inner(ufl.grad(ec.phi_electrode), ufl.grad(ec.phi_electrode))
             for tag in ec.ionic_tags:
                 m = self.materials[T.cell_name(tag)]
                 kap = arrhenius(m["kappa"], m.get("Ea_kappa"), h.T_o, self.T_ref)
-                q[tag] = kap * ufl.inner(ufl.grad(ec.phi_s), ufl.grad(ec.phi_s))
-            self.q_itf = ec.j_n * (ec.phi_e("+") - ec.phi_s("-") - ec.U)
+                q[tag] = kap * ufl.inner(ufl.grad(ec.phi_electrolyte), ufl.grad(ec.phi_electrolyte))
+            self.q_itf = ec.j_n * (ec.phi_electrode("+") - ec.phi_electrolyte("-") - ec.U)
         self.h_c = self.contact_conductance()
         jump = h.T_e("+") - h.T_o("-")
         sign = {"e": 1.0, "o": -1.0}
@@ -344,7 +344,7 @@ class ChargeBalance:
             wc.x.array[dofs] = 1.0
             wc.x.scatter_forward()
             self._wc = wc
-            form = sig * ufl.inner(ufl.grad(ec.phi_e), ufl.grad(wc)) * rr * dx
+            form = sig * ufl.inner(ufl.grad(ec.phi_electrode), ufl.grad(wc)) * rr * dx
             form += ec.j_n * wc("+") * rw * dS
             self.f_collector = self.s.form(form)
         self.f_current = self.s.form(ec.j_n * rw * dS)

@@ -508,7 +508,7 @@ class Simulation:
                 electrode.get("c_max") or 1.0
             )
             self.ec.V_cell.value = U0
-            self.ec.phi_e.x.array[:] = U0
+            self.ec.phi_electrode.x.array[:] = U0
         self._prev = [f.x.array.copy() for f in self.fields]
         self._mech_problem = None  # the staggered mechanics predictor (Li stripping)
         self._bordered = None  # galvanostatic constraint installed in the problem
@@ -988,13 +988,13 @@ class FieldWriter:
         if ec is not None:
             fe = self._file(folder, "electrode" if m is None else m.regions[0].name, ec.sub_e.mesh)
             fs = self._file(folder, "ionic", ec.sub_s.mesh)
-            for f, phi in ((fe, ec.phi_e), (fs, ec.phi_s)):
+            for f, phi in ((fe, ec.phi_electrode), (fs, ec.phi_electrolyte)):
                 P1 = fem.functionspace(phi.function_space.mesh, ("Lagrange", 1))
                 out = fem.Function(P1, name=phi.name)
                 self.items.append((f, out, (lambda out=out, phi=phi: out.interpolate(phi))))
             gd = ec.dom.gdim
             De = fem.functionspace(ec.sub_e.mesh, ("DG", 0, (gd,)))
-            self._expr(fe, De, "current_density", -ec.sigma_e() * ufl.grad(ec.phi_e))
+            self._expr(fe, De, "current_density", -ec.sigma_e() * ufl.grad(ec.phi_electrode))
             Ds = fem.functionspace(ec.sub_s.mesh, ("DG", 0, (gd,)))
             kappa = ec.kappa(ec.ionic_tags[0])  # κ(T) at the uniform temperature
             if sim.heat is not None:  # κ(T) with the temperature copied onto the ionic submesh
@@ -1005,19 +1005,20 @@ class FieldWriter:
                 from solver.physics.electrochemistry import arrhenius
 
                 kappa = arrhenius(m0["kappa"], m0.get("Ea_kappa", 0.0) or 0.0, T_s, ec.T_ref)
-            self._expr(fs, Ds, "current_density", -kappa * ufl.grad(ec.phi_s))
+            self._expr(fs, Ds, "current_density", -kappa * ufl.grad(ec.phi_electrolyte))
             if sim.heat is not None:
                 self._expr(
                     fe,
                     fem.functionspace(ec.sub_e.mesh, ("DG", 0)),
                     "heat_source",
-                    ec.sigma_e() * ufl.inner(ufl.grad(ec.phi_e), ufl.grad(ec.phi_e)),
+                    ec.sigma_e()
+                    * ufl.inner(ufl.grad(ec.phi_electrode), ufl.grad(ec.phi_electrode)),
                 )
                 self._expr(
                     fs,
                     fem.functionspace(ec.sub_s.mesh, ("DG", 0)),
                     "heat_source",
-                    kappa * ufl.inner(ufl.grad(ec.phi_s), ufl.grad(ec.phi_s)),
+                    kappa * ufl.inner(ufl.grad(ec.phi_electrolyte), ufl.grad(ec.phi_electrolyte)),
                 )
         if sim.transport is not None:
             tr = sim.transport

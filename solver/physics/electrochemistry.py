@@ -114,8 +114,8 @@ class Electrochemistry:
             sub.mesh.topology.create_connectivity(dom.tdim - 1, dom.tdim)
         self.V_e = fem.functionspace(self.sub_e.mesh, ("Lagrange", degree))
         self.V_s = fem.functionspace(self.sub_s.mesh, ("Lagrange", degree))
-        self.phi_e = fem.Function(self.V_e, name="phi_e")
-        self.phi_s = fem.Function(self.V_s, name="phi_s")
+        self.phi_electrode = fem.Function(self.V_e, name="phi_electrode")
+        self.phi_electrolyte = fem.Function(self.V_s, name="phi_electrolyte")
         self.phi_e_prev = fem.Function(self.V_e)
         self.phi_s_prev = fem.Function(self.V_s)
         self.V_cell = fem.Constant(self.msh, 0.0)
@@ -180,7 +180,7 @@ class Electrochemistry:
 
     @property
     def fields(self):
-        return [self.phi_e, self.phi_s] + self.extra
+        return [self.phi_electrode, self.phi_electrolyte] + self.extra
 
     def r(self, restriction=None):
         if not self.dom.axisymmetric:
@@ -218,7 +218,7 @@ class Electrochemistry:
         c_plus = self.c("+") if self.c is not None else None
         U = self.ocv(c_plus) if c_plus is not None else self.ocv(None)
         self.U = U
-        self.dphi = self.phi_e("+") - self.phi_s("-") - U
+        self.dphi = self.phi_electrode("+") - self.phi_electrolyte("-") - U
         FRT = F_CONST / (R_GAS * self.T_itf)
         self.FRT = FRT
         i0 = arrhenius(kin.i0, self.Ea_i0, self.T_itf, self.T_ref)
@@ -265,14 +265,14 @@ class Electrochemistry:
         dx = self.dom.dx
         F = (
             self.sigma_e()
-            * ufl.inner(ufl.grad(self.phi_e), ufl.grad(psi_e))
+            * ufl.inner(ufl.grad(self.phi_electrode), ufl.grad(psi_e))
             * self.r()
             * dx(T.ELECTRODE)
         )
         for tag in self.ionic_tags:
             F += (
                 self.kappa(tag)
-                * ufl.inner(ufl.grad(self.phi_s), ufl.grad(psi_s))
+                * ufl.inner(ufl.grad(self.phi_electrolyte), ufl.grad(psi_s))
                 * self.r()
                 * dx(tag)
             )
@@ -391,4 +391,4 @@ class Electrochemistry:
 
     def current_density_expressions(self):
         """(−σ_e∇φ_e on the electrode submesh, −κ∇φ_s on the ionic submesh) for output."""
-        return -self.sigma_e() * ufl.grad(self.phi_e), None
+        return -self.sigma_e() * ufl.grad(self.phi_electrode), None

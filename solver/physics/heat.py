@@ -203,9 +203,13 @@ class Heat:
         bulk = {}
         q_itf = 0.0
         if ec is not None:
-            bulk[T.ELECTRODE] = ec.sigma_e() * ufl.inner(ufl.grad(ec.phi_e), ufl.grad(ec.phi_e))
+            bulk[T.ELECTRODE] = ec.sigma_e() * ufl.inner(
+                ufl.grad(ec.phi_electrode), ufl.grad(ec.phi_electrode)
+            )
             for tag in ec.ionic_tags:
-                bulk[tag] = ec.kappa(tag) * ufl.inner(ufl.grad(ec.phi_s), ufl.grad(ec.phi_s))
+                bulk[tag] = ec.kappa(tag) * ufl.inner(
+                    ufl.grad(ec.phi_electrolyte), ufl.grad(ec.phi_electrolyte)
+                )
             q_itf = ec.j_n * ec.dphi
             self.dS = ec.dS
             self.r_weight = ec.r_itf()

@@ -127,11 +127,11 @@ def test_every_writes_the_last_good_step_of_a_failed_run(tmp_path, monkeypatch):
 # point data (P1) and cell data (DG0) of each .bp folder of a mechanics + potentials run
 VTX_FIELDS = {
     "electrode": (
-        {"u", "phi_e"},
+        {"u", "phi_electrode"},
         {"stress", "principal_stress", "von_mises", "sigma_nn", "current_density"},
     ),
     "electrolyte": ({"u"}, {"stress", "principal_stress", "von_mises", "sigma_nn"}),
-    "ionic": ({"phi_s"}, {"current_density"}),
+    "ionic": ({"phi_electrolyte"}, {"current_density"}),
     "interface": (
         {
             "g_n",

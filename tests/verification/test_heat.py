@@ -60,7 +60,7 @@ def test_joule_parabola(degree):
     assert res.converged
     h = sim.heat
     z_s = h.T_o.function_space.tabulate_dof_coordinates()[:, 1]
-    phi = sim.ec.phi_s.x.array
+    phi = sim.ec.phi_electrolyte.x.array
     U = float(np.max(phi))  # φ_s at Γ_int (0 at the top)
     lyte = c.materials["electrolyte"]
     kappa, k = lyte["kappa"], lyte["k_th"]
