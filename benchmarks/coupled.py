@@ -221,9 +221,7 @@ def configure(
         "c": [i for i, n in enumerate(names) if n == "c"],
         "T": [i for i, n in enumerate(names) if n in ("T", "T_electrode")],
     }
-    if (
-        SPLIT_PHI if phi_split is None else phi_split
-    ):  # the two potentials as two splits
+    if SPLIT_PHI if phi_split is None else phi_split:  # the two potentials as two splits
         groups = {
             "mech": groups["mech"],
             **{names[i]: [i] for i in groups["phi"]},
