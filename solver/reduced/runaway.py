@@ -238,27 +238,14 @@ def steady_state(I: float, params: RunawayParams) -> tuple[float, float] | None:
     return Ts, float(equilibrium_radius(Ts, params))
 
 
-def simulate(
-    I: float,
-    params: RunawayParams,
-    t_end: float | None = None,
-    rtol: float = 1e-8,
-    method: str = "Radau",
-) -> RunawayResult:
-    """Integrate the spot model at constant current I [A] from (T0, a0) up to t_end [s].
+def spot_ode(I: float, params: RunawayParams):
+    """The spot model as ``(rhs, jac)`` in the scaled variables y = (T/T0, a/a0).
 
-    t_end defaults to 10³·max(C_th/G_th, τ_r). Uses scipy.integrate.solve_ivp (stiff solver,
-    analytic Jacobian) in the scaled variables T/T0, a/a0 with terminal events.
+    ``rhs(t, y)`` returns dy/dt (list of 2), ``jac(t, y)`` the analytic 2×2 Jacobian
+    d(dy/dt)/dy that :func:`simulate` hands to the stiff integrator.
     """
-    from scipy.integrate import solve_ivp
-
-    I = float(check("I", I))
-    check_choice("method", method, ("Radau", "BDF", "LSODA"))
     p = params
-    if t_end is None:
-        t_end = 1e3 * max(p.C_th / p.G_th, p.tau_recover)
-    t_end = float(check("t_end", t_end, gt=0))
-    I2 = I * I
+    I2 = float(I) ** 2
     T0, a0 = p.T0, p.a0
     bk, bs = p.Ea_kappa / GAS_CONSTANT, p.Ea_soft / GAS_CONSTANT
 
@@ -286,6 +273,32 @@ def simulate(
         dadT = -a * A * bs / T**2 / p.tau_shrink
         dada = -1.0 / p.tau_recover - (A - 1.0) / p.tau_shrink
         return [[dTdT, dTda * a0 / T0], [dadT * T0 / a0, dada]]
+
+    return rhs, jac
+
+
+def simulate(
+    I: float,
+    params: RunawayParams,
+    t_end: float | None = None,
+    rtol: float = 1e-8,
+    method: str = "Radau",
+) -> RunawayResult:
+    """Integrate the spot model at constant current I [A] from (T0, a0) up to t_end [s].
+
+    t_end defaults to 10³·max(C_th/G_th, τ_r). Uses scipy.integrate.solve_ivp (stiff solver,
+    analytic Jacobian) in the scaled variables T/T0, a/a0 with terminal events.
+    """
+    from scipy.integrate import solve_ivp
+
+    I = float(check("I", I))
+    check_choice("method", method, ("Radau", "BDF", "LSODA"))
+    p = params
+    if t_end is None:
+        t_end = 1e3 * max(p.C_th / p.G_th, p.tau_recover)
+    t_end = float(check("t_end", t_end, gt=0))
+    rhs, jac = spot_ode(I, p)
+    T0, a0 = p.T0, p.a0
 
     def hot(t, y):
         return y[0] * T0 - p.T_limit
