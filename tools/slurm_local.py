@@ -1,7 +1,7 @@
 """A single-node SLURM on this machine, for the sweep's SLURM test (tests/cli/test_sweep_slurm.py)
 and for trying ``ssbx sweep --backend slurm`` without a cluster.
 
-    python tools/slurm_local.py start [DIR]   # prints: export SLURM_CONF=DIR/slurm.conf
+    python tools/slurm_local.py start [DIR] [--install]   # prints: export SLURM_CONF=DIR/slurm.conf
     python tools/slurm_local.py stop [DIR]
 
 Needs root and Debian's ``slurm-wlm`` and ``munge`` (``apt-get install slurm-wlm munge``).
@@ -77,16 +77,43 @@ def _alive(pidfile: Path) -> bool:
         return False
 
 
-def start(d: str | os.PathLike = DEFAULT_DIR, timeout: float = 60.0) -> dict:
+def _missing() -> list[str]:
+    return [
+        exe
+        for exe in ("munged", "slurmctld", "slurmd", "sbatch", "sinfo")
+        if shutil.which(exe) is None and not Path(f"/usr/sbin/{exe}").exists()
+    ]
+
+
+def install() -> None:
+    """``apt-get install slurm-wlm munge`` (root, Debian); :class:`Unavailable` if it fails."""
+    if shutil.which("apt-get") is None:
+        raise Unavailable("slurm-wlm is not installed and there is no apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q", "slurm-wlm", "munge"]
+    r = _run(cmd, env=env, timeout=900)
+    if r.returncode != 0:
+        _run(["apt-get", "update", "-q"], env=env, timeout=600)
+        r = _run(cmd, env=env, timeout=900)
+    if r.returncode != 0:
+        tail = (r.stderr.strip() or r.stdout.strip()).splitlines()[-1:]
+        raise Unavailable(f"apt-get install slurm-wlm munge failed: {' '.join(tail)}")
+
+
+def start(d: str | os.PathLike = DEFAULT_DIR, timeout: float = 60.0, install_missing=False) -> dict:
     """Start munged, slurmctld and slurmd (reusing those already running from ``d``) and wait
-    until the node is idle. Returns the environment for the SLURM clients (``SLURM_CONF``).
-    Raises :class:`Unavailable` with the reason when SLURM cannot be started."""
+    until the node is idle; with ``install_missing``, install the Debian packages first when
+    they are missing. Returns the environment for the SLURM clients (``SLURM_CONF``). Raises
+    :class:`Unavailable` with the reason when SLURM cannot be started."""
     d = Path(d)
     if os.geteuid() != 0:
         raise Unavailable("not root (slurmd and munged need root here)")
-    for exe in ("munged", "slurmctld", "slurmd", "sbatch", "sinfo"):
-        if shutil.which(exe) is None and not Path(f"/usr/sbin/{exe}").exists():
-            raise Unavailable(f"{exe} not installed (apt-get install slurm-wlm munge)")
+    if _missing() and install_missing:
+        install()
+    if _missing():
+        raise Unavailable(
+            f"{', '.join(_missing())} not installed (apt-get install slurm-wlm munge)"
+        )
     for sub in ("state", "spool"):
         (d / sub).mkdir(parents=True, exist_ok=True)
     conf = d / "slurm.conf"
@@ -132,12 +159,13 @@ def stop(d: str | os.PathLike = DEFAULT_DIR) -> None:
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "start"
-    folder = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_DIR
+    rest = [a for a in sys.argv[2:] if a != "--install"]
+    folder = Path(rest[0]) if rest else DEFAULT_DIR
     if what == "stop":
         stop(folder)
     else:
         try:
-            start(folder)
+            start(folder, install_missing="--install" in sys.argv)
         except Unavailable as e:
             sys.exit(f"slurm_local: {e}")
         print(f"export SLURM_CONF={folder / 'slurm.conf'}")
