@@ -42,8 +42,13 @@ def _check_pressures(df: pd.DataFrame) -> None:
         assert row["final.mean_pressure"] == pytest.approx(row["loading.stack_pressure"], rel=1e-6)
 
 
+E_GRID = '[[parameter]]\nkey = "materials.electrolyte.E"\nvalues = ["100 GPa", "200 GPa"]\n'
+
+
 def test_killed_sweep_resumes_only_the_missing_cases(tmp_path):
-    sweep = _grid(tmp_path)
+    """A 2 x 2 grid (stack pressure x electrolyte modulus) killed after its first case, rerun:
+    only the 3 missing cases run; then the report (table, plots, heat map)."""
+    sweep = _grid(tmp_path, pressures=("1 MPa", "3 MPa"), extra=E_GRID)
     out = tmp_path / "out"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(x for x in (str(ROOT), env.get("PYTHONPATH")) if x)
@@ -67,15 +72,26 @@ def test_killed_sweep_resumes_only_the_missing_cases(tmp_path):
     assert not (out / "results.csv").exists()  # killed before the end
     r = ssbx("sweep", str(sweep), "-o", str(out), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "3 cases, 2 to run, 1 done or failed before" in r.stdout
+    assert "4 cases, 3 to run, 1 done or failed before" in r.stdout
     assert "case-0000" not in r.stdout  # not run again ...
     assert (out / "cases" / "case-0000" / "summary.json").read_text() == summary0  # ... untouched
     log0 = (out / "logs" / "case-0000.log").read_text()
     assert log0.count("$ ") == 1
     df = pd.read_csv(out / "results.csv")
-    assert list(df["status"]) == ["completed"] * 3
+    assert list(df["status"]) == ["completed"] * 4
     _check_pressures(df)
-    assert df["loading.stack_pressure"].tolist() == pytest.approx([1e6, 2e6, 3e6])
+    assert df["loading.stack_pressure"].tolist() == pytest.approx([1e6, 1e6, 3e6, 3e6])
+    assert df["materials.electrolyte.E"].tolist() == pytest.approx([100e9, 200e9] * 2)
+    # a stiffer electrolyte compresses less under the same pressure
+    for p in (1e6, 3e6):
+        d = df[df["loading.stack_pressure"] == p].set_index("materials.electrolyte.E")
+        top = d["final.top_displacement"]
+        assert abs(top.loc[200e9]) < abs(top.loc[100e9])
+    r = ssbx("sweep", "report", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_parquet(out / "results.parquet")) == 4
+    assert (out / "report" / "final_contact_fraction.png").is_file()
+    assert (out / "report" / "heatmap_final_contact_fraction.png").is_file()
     # a third run has nothing to do
     r = ssbx("sweep", str(sweep), "-o", str(out), cwd=tmp_path)
     assert r.returncode == 0 and "0 to run" in r.stdout
@@ -165,27 +181,3 @@ def test_mpi4py_futures_backend_under_mpirun_3(tmp_path):
     # without workers the backend is refused with one line
     r = ssbx("sweep", str(sweep), "-o", str(tmp_path / "o2"), "--backend", "mpi4py", cwd=tmp_path)
     assert r.returncode == 2 and "--backend mpi4py: no workers" in r.stderr
-
-
-def test_report_of_a_two_parameter_grid(tmp_path):
-    sweep = _grid(
-        tmp_path,
-        pressures=("1 MPa", "3 MPa"),
-        extra='[[parameter]]\nkey = "materials.electrolyte.E"\nvalues = ["100 GPa", "200 GPa"]\n',
-    )
-    out = tmp_path / "out"
-    r = ssbx("sweep", str(sweep), "-o", str(out), "-j", "2", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    r = ssbx("sweep", "report", str(out), cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    df = pd.read_parquet(out / "results.parquet")
-    assert len(df) == 4
-    _check_pressures(df)
-    # a stiffer electrolyte compresses less under the same pressure
-    for p in (1e6, 3e6):
-        d = df[df["loading.stack_pressure"] == p].set_index("materials.electrolyte.E")
-        assert abs(d.loc[200e9, "final.top_displacement"]) < abs(
-            d.loc[100e9, "final.top_displacement"]
-        )
-    assert (out / "report" / "final_contact_fraction.png").is_file()
-    assert (out / "report" / "heatmap_final_contact_fraction.png").is_file()
