@@ -672,7 +672,17 @@ def run_mpi4py(sweep: dict, out: Path, todo: list[int], echo=print) -> list[dict
     with MPIPoolExecutor() as pool:
         futs = {pool.submit(run_case_inprocess, str(out), i): i for i in todo}
         for f, i in futs.items():
-            rec = f.result()
+            try:
+                rec = f.result()
+            except Exception as e:  # the worker died (the case is recorded, the sweep goes on)
+                rec = {
+                    "status": "failed",
+                    "exit_code": 1,
+                    "reason": f"{type(e).__name__}: {e}",
+                    "backend": "mpi4py",
+                    "worker": None,
+                }
+                _record(out, sweep["cases"][i]["name"], rec)
             results.append(rec)
             tail = "" if rec["status"] == "completed" else f" (exit {rec['exit_code']})"
             echo(f"  {sweep['cases'][i]['name']}: {rec['status']} on worker {rec['worker']}{tail}")
@@ -736,6 +746,15 @@ def submit_slurm(sweep: dict, out: Path, script: str, wait: bool, echo=print) ->
             "--backend slurm: sbatch not found on PATH (use --dry-run to see the script)"
         )
     (out / "slurm").mkdir(exist_ok=True)
+    job_file = out / "slurm" / "job_id"
+    if job_file.is_file() and shutil.which("squeue"):
+        old = job_file.read_text().strip()
+        q = subprocess.run(["squeue", "-h", "-j", old], capture_output=True, text=True)
+        if q.returncode == 0 and q.stdout.strip():
+            raise InputError(
+                f"--backend slurm: the job array {old} of '{out}' is still queued or running, "
+                "allowed a new submission once it has finished (or scancel it)"
+            )
     path = out / "slurm" / "sweep.sbatch"
     rundir.write_text_atomic(path, script)
     cmd = [sbatch, "--parsable", *(["--wait"] if wait else []), str(path)]
@@ -744,6 +763,7 @@ def submit_slurm(sweep: dict, out: Path, script: str, wait: bool, echo=print) ->
     if proc.returncode != 0 and not (wait and job):
         msg = (proc.stderr.strip().splitlines() or ["no message"])[-1]
         raise InputError(f"--backend slurm: sbatch refused the job: {msg}")
+    rundir.write_text_atomic(job_file, job + "\n")
     echo(f"submitted job array {job} ({path})")
     return job
 
@@ -1081,6 +1101,13 @@ def main(args: argparse.Namespace) -> int:
         f"before (skipped) -> {out}"
     )
     t0 = time.perf_counter()
+    from solver.rundir import RunLock
+
+    with RunLock(out):  # one driver at a time per sweep directory
+        return _drive(args, sweep, out, todo, t0)
+
+
+def _drive(args, sweep: dict, out: Path, todo: list[int], t0: float) -> int:
     if args.backend == "slurm":
         if not todo:
             write_table(out)
