@@ -125,6 +125,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _warn(msg: str) -> None:
+    """Warnings are printed by rank 0 only (also where MPI is not initialised: the launcher's
+    rank from the environment)."""
+    if "mpi4py" in sys.modules:
+        from mpi4py import MPI
+
+        if MPI.COMM_WORLD.rank != 0:
+            return
+    else:
+        from solver.sweep import launcher_size_rank
+
+        if launcher_size_rank()[1] != 0:
+            return
     print(f"ssbx: warning: {msg}", file=sys.stderr)
 
 

@@ -1034,6 +1034,22 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InputError(bad)
 
 
+def launcher_size_rank() -> tuple[int, int]:
+    """(size, rank) of the MPI job this process was started in (MPICH/Open MPI environment),
+    without initialising MPI; (1, 0) outside one."""
+    env = os.environ
+    for size_key, rank_key in (
+        ("PMI_SIZE", "PMI_RANK"),
+        ("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"),
+    ):
+        if size_key in env:
+            try:
+                return int(env[size_key]), int(env.get(rank_key, "0"))
+            except ValueError:
+                break
+    return 1, 0
+
+
 def main(args: argparse.Namespace) -> int:
     """``ssbx sweep``; returns the exit code (0: every case completed, 1: some failed)."""
     if args.file == "report":
@@ -1056,6 +1072,14 @@ def main(args: argparse.Namespace) -> int:
         return 0 if rec["status"] == "completed" else 1
     if args.extra:
         raise InputError(f"sweep: unexpected arguments {' '.join(args.extra)}")
+    size, rank = launcher_size_rank()
+    if size > 1 and args.backend != "mpi4py":
+        if rank != 0:
+            return 2
+        raise InputError(
+            f"sweep: started on {size} MPI ranks, allowed one process with --backend "
+            f"{args.backend} (give the ranks of each case with --ranks)"
+        )
     _check_args(args)
     args.jobs_given = args.jobs is not None
     sweep = load_sweep(args.file)
