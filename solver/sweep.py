@@ -789,6 +789,59 @@ def _flatten(summary: dict) -> dict:
     return row
 
 
+def key_unit(key: str, family: str | None = None) -> str:
+    """The SI unit of the case-file ``key`` (dotted, as in ``--set``): ``"Pa"`` for
+    ``loading.stack_pressure``, ``"A/m^2"`` for ``loading.protocol[1].current_density``; ``""``
+    for a dimensionless or non-numeric key. ``family`` names the geometry family of
+    ``geometry.*`` keys."""
+    from solver import config as C
+    from solver import materials as M
+    from solver.overrides import _split
+    from solver.units import si_unit
+
+    try:
+        names = [n for n, _ in _split(key)]
+    except InputError:
+        return ""
+    spec = None
+    if names[0] == "materials" and len(names) == 3:
+        dim = M.PROPERTY_DIMS.get(names[2], ("",))[0]
+        return si_unit(dim) if dim else ""
+    if names[0] == "geometry" and len(names) == 2 and family:
+        from solver.meshes_bridge import family_module
+
+        try:
+            spec = family_module(family).PARAMS.get(names[1])
+        except Exception:
+            spec = None
+    elif len(names) == 3:
+        sub = {
+            "protocol": C.STEP_SCHEMA,
+            "debonded": C.DEBONDED_SCHEMA,
+            "boundary": C.BOUNDARY_SCHEMA,
+            "initial_gap": C.GAP_SCHEMA,
+        }.get(names[1], {})
+        spec = sub.get(names[2])
+    elif len(names) == 2:
+        spec = C.SCHEMA.get(names[0], {}).get(names[1])
+    dim = getattr(spec, "dim", None)
+    return si_unit(dim) if dim and getattr(spec, "kind", "float") in ("float", "floats") else ""
+
+
+def _metric_unit(units: dict, metric: str) -> str:
+    """The unit of a results-table column from a summary's ``units`` block."""
+    if "." in metric:
+        sec, key = metric.split(".", 1)
+        u = units.get(sec, {})
+        return u.get(key, "") if isinstance(u, dict) else ""
+    u = units.get(metric, "")
+    return u if isinstance(u, str) else ""
+
+
+def _label(name: str, unit: str) -> str:
+    return f"{name} [{unit}]" if unit and unit != "1" else name
+
+
 def table(out: str | os.PathLike):
     """The results of the sweep in ``out`` as a pandas DataFrame: one row per case with its
     name, inputs (one column per parameter, SI), status, exit code, reason, wall time and the
@@ -863,14 +916,22 @@ def report(out: str | os.PathLike, echo=print) -> dict:
     if missing:
         echo(f"  metrics not in the completed summaries (not plotted): {', '.join(missing)}")
     num = [p for p in params if p in done.columns and pd.api.types.is_numeric_dtype(done[p])]
+    family = None
+    units: dict = {}
+    for name in done["case"]:  # units of the metrics: the first completed summary
+        s = json.loads((out / "cases" / name / "summary.json").read_text())
+        units, family = s.get("units", {}), (s.get("mesh") or {}).get("family")
+        break
+    first_key = {p["name"]: p["keys"][0] for p in sweep["parameters"]}
+    xlabel = {p: _label(p, key_unit(first_key.get(p, p), family)) for p in num}
     for m in metrics:
         if not num:
             break
         fig, axes = plt.subplots(1, len(num), figsize=(4 * len(num), 3.4), squeeze=False)
         for ax, p in zip(axes[0], num):
             ax.plot(done[p], done[m], "o")
-            ax.set_xlabel(p)
-            ax.set_ylabel(m)
+            ax.set_xlabel(xlabel[p])
+            ax.set_ylabel(_label(m, _metric_unit(units, m)))
             ax.grid(alpha=0.3)
         fig.suptitle(f"{sweep['name']}: {m}")
         fig.tight_layout()
@@ -886,11 +947,11 @@ def report(out: str | os.PathLike, echo=print) -> dict:
                 im = ax.imshow(piv.values, origin="lower", aspect="auto", cmap="viridis")
                 ax.set_xticks(range(len(piv.columns)), [f"{x:.3g}" for x in piv.columns])
                 ax.set_yticks(range(len(piv.index)), [f"{y:.3g}" for y in piv.index])
-                ax.set_xlabel(a)
-                ax.set_ylabel(b)
+                ax.set_xlabel(xlabel[a])
+                ax.set_ylabel(xlabel[b])
                 others = [p for p in num if p not in (a, b)]
                 ax.set_title(f"mean over {', '.join(others)}" if others else m, fontsize=8)
-                fig.colorbar(im, ax=ax, label=m)
+                fig.colorbar(im, ax=ax, label=_label(m, _metric_unit(units, m)))
             fig.tight_layout()
             f = rep / f"heatmap_{m}.png"
             fig.savefig(f, dpi=100)

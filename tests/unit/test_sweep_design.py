@@ -206,3 +206,15 @@ bounds = [1e7, 2e7]
     df = pd.read_parquet(out / "results.parquet")
     assert len(df) == 256 * 5 and (df["status"] == "completed").all()
     assert (out / "report" / "sobol_final_contact_fraction.png").stat().st_size > 1000
+
+
+def test_units_of_swept_keys():
+    """The plot labels' units: the SI unit of each key's dimension in the schema."""
+    assert sw.key_unit("loading.stack_pressure") == "Pa"
+    assert sw.key_unit("loading.protocol[1].current_density") == "A/m^2"
+    assert sw.key_unit("loading.protocol[*].duration") == "s"
+    assert sw.key_unit("interface.G_Ic") == "J/m^2"
+    assert sw.key_unit("materials.electrolyte.E") == "Pa"
+    assert sw.key_unit("geometry.rms", "rough") == "m"
+    assert sw.key_unit("geometry.seed", "rough") == ""
+    assert sw.key_unit("interface.law") == ""
