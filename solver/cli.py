@@ -145,8 +145,9 @@ def _load_with_set(args: argparse.Namespace):
     from solver import overrides as ov
 
     case, warnings = ov.load_case(args.case, ov.parse_assignments(args.set))
-    for w in warnings:
-        _warn(w)
+    if args.command != "screen":  # the screen reads the loading defaults themselves
+        for w in warnings:
+            _warn(w)
     return case
 
 

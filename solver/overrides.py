@@ -20,7 +20,8 @@ that is not TOML is taken as a string, so ``--set loading.stack_pressure="5 MPa"
 file (:func:`solver.config.case_from_dict`): an unknown key or a bad value raises
 :class:`~solver.errors.InputError` with one line naming the key. An override that cannot act
 because every step that would read it sets its own value (``loading.stack_pressure`` when every
-step has a ``stack_pressure``) is returned as a warning line.
+step has a ``stack_pressure``) is returned as a warning line (for the FE run: ``ssbx screen``
+reads the loading values themselves, so it prints no such warning).
 """
 
 from __future__ import annotations

@@ -116,8 +116,6 @@ def load_sweep(path: str | os.PathLike) -> dict:
     ``name``, ``design``, ``parameters`` (name, keys, factors, SI values or bounds), ``cases``
     (name, overrides, inputs in SI), ``metrics``. Raises :class:`InputError` (one line per
     problem, naming the key) for a bad file, a bad key path or a base case that cannot run."""
-    from solver.units import UnitError  # noqa: F401  (import check: the units module is light)
-
     p = Path(path)
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
@@ -171,6 +169,8 @@ def load_sweep(path: str | os.PathLike) -> dict:
     ):
         bad.append(f"sweep.seeds: got {_show(seeds)}, allowed a non-empty list of integers")
     seed_key = sw.get("seed_key", "geometry.seed")
+    if not isinstance(seed_key, str):
+        bad.append(f"sweep.seed_key: got {_show(seed_key)}, allowed a dotted case-file key")
     second = sw.get("second_order", False)
     if not isinstance(second, bool):
         bad.append(f"sweep.second_order: got {_show(second)}, allowed true or false")
@@ -701,7 +701,7 @@ def _ranges(idx: list[int]) -> str:
 def sbatch_script(sweep: dict, out: Path, todo: list[int], args: argparse.Namespace) -> str:
     """The batch script of a SLURM job array over the cases ``todo`` (one task per case)."""
     out = out.resolve()
-    throttle = f"%{args.jobs}" if args.jobs and args.jobs > 0 and args.jobs_given else ""
+    throttle = f"%{args.jobs}" if args.jobs else ""
     lines = [
         "#!/bin/bash",
         f"#SBATCH --job-name=ssbx-{sweep['name']}",
@@ -1142,7 +1142,6 @@ def main(args: argparse.Namespace) -> int:
             f"{args.backend} (give the ranks of each case with --ranks)"
         )
     _check_args(args)
-    args.jobs_given = args.jobs is not None
     sweep = load_sweep(args.file)
     out = Path(args.output or Path("sweeps") / sweep["name"])
     invalid, warnings = validate_cases(sweep)
