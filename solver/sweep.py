@@ -108,6 +108,9 @@ def _toml_value(v: Any) -> str:
     """``v`` as a TOML value (for ``--set KEY=VALUE``)."""
     import tomli_w
 
+    if isinstance(v, dict):  # an inline table (tomli_w writes a [table] at the top level)
+        items = ", ".join(f"{json.dumps(str(k))} = {_toml_value(x)}" for k, x in v.items())
+        return "{ " + items + " }" if items else "{}"
     return tomli_w.dumps({"v": v}).split("=", 1)[1].strip()
 
 

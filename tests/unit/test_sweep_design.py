@@ -218,3 +218,12 @@ def test_units_of_swept_keys():
     assert sw.key_unit("geometry.rms", "rough") == "m"
     assert sw.key_unit("geometry.seed", "rough") == ""
     assert sw.key_unit("interface.law") == ""
+
+
+def test_override_values_reach_ssbx_run_unchanged():
+    """A case's overrides travel to `ssbx run` as `--set KEY=<TOML>`: every kind of value reads
+    back as itself."""
+    from solver.overrides import parse_value
+
+    for v in ["5 MPa", 4, 2.5e-6, True, [1e-6, 2e-6], {"preset": "Li", "E": "5 GPa"}, 'a "q"']:
+        assert parse_value(sw._toml_value(v)) == v
