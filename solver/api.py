@@ -26,10 +26,22 @@ from solver.errors import InputError, SolverFailure
 log = logging.getLogger(__name__)
 
 
-def _load(case_or_path):
-    from solver.config import load_case
+def _load(case_or_path, overrides=None):
+    """The case and the warning lines of its ``overrides`` (:mod:`solver.overrides`)."""
+    from solver import overrides as ov
 
-    return case_or_path if hasattr(case_or_path, "resolved") else load_case(case_or_path)
+    if hasattr(case_or_path, "resolved"):
+        if overrides:
+            raise InputError("--set: overrides need a case file, got an already loaded case")
+        return case_or_path, []
+    return ov.load_case(case_or_path, overrides)
+
+
+def load_case(path: str | os.PathLike, overrides: dict | None = None):
+    """Read and validate a case file with ``overrides`` ({dotted key: value}, e.g.
+    ``{"loading.stack_pressure": "5 MPa", "loading.protocol[1].current_density": 20}``; see
+    :mod:`solver.overrides`). Returns ``(case, warnings)``; raises :class:`InputError`."""
+    return _load(path, overrides)
 
 
 def _outdir(case, output: str | os.PathLike | None, default_root: str) -> Path:
@@ -90,7 +102,11 @@ def _create_dir(path: Path, comm: MPI.Comm, subdirs=()) -> None:
 
 
 def mesh(
-    case_or_path, output: str | os.PathLike | None = None, comm: MPI.Comm = MPI.COMM_WORLD
+    case_or_path,
+    output: str | os.PathLike | None = None,
+    comm: MPI.Comm = MPI.COMM_WORLD,
+    *,
+    overrides: dict | None = None,
 ) -> dict:
     """Build the case geometry and write ``<name>.msh``, ``<name>_tags.xdmf`` (mesh with cell
     and facet tags, for ParaView) and ``<name>.png`` (preview) into ``output``, which is
@@ -99,13 +115,15 @@ def mesh(
     parent of one of them, a symbolic link)."""
     from solver import geometry, io
 
-    case = _load(case_or_path)
+    case, warnings = _load(case_or_path, overrides)
     out = Path(output) if output else Path("mesh") / case.name
     err = rundir.dangerous(out, case.path, option="mesh -o") if comm.rank == 0 else None
     err = comm.bcast(err, root=0)
     if err:
         raise InputError(err)
     runlog.setup(comm.rank)
+    for w in warnings:
+        log.warning(f"warning: {w}")
     tmp = out.with_name(out.name + ".partial")
     _create_dir(tmp, comm)
     try:
@@ -147,8 +165,13 @@ def run(
     *,
     overwrite: bool = False,
     comm: MPI.Comm = MPI.COMM_WORLD,
+    overrides: dict | None = None,
 ) -> dict:
     """Run a case into a run directory and return the summary dict.
+
+    ``overrides`` ({dotted key: value}, :mod:`solver.overrides`; ``ssbx run --set``) change keys
+    of the case file ``case_or_path`` before it is validated; they are listed in the summary
+    (``overrides``) and the log, with a warning line for one that no step reads.
 
     The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
     (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
@@ -172,11 +195,15 @@ def run(
     from solver import geometry
 
     t_start = time.perf_counter()
-    case = _load(case_or_path)
+    case, warnings = _load(case_or_path, overrides)
     outdir = _outdir(case, output, "runs")
     _prepare_dir(outdir, comm, overwrite, case.path)
     runlog.setup(comm.rank)
     log.info(f"ssbx {__version__}: case '{case.name}' on {comm.size} MPI rank(s) -> {outdir}")
+    for key, value in (overrides or {}).items():
+        log.info(f"  --set {key} = {value!r}")
+    for w in warnings:
+        log.warning(f"warning: {w}")
 
     # Everything that can fail on bad input happens before the run directory exists: the
     # preview is rendered (rank 0, while the gmsh model exists) into a temporary folder first.
@@ -210,7 +237,9 @@ def run(
                     shutil.move(tmp / "mesh.png", plan.write / "mesh.png")
                 else:  # never expected; a rank-0-only exception here would hang the other ranks
                     log.warning("output.preview: no mesh preview was rendered")
-            summary = _write_run(case, plan.write, outdir, built, stats, exact, sim, comm, t_start)
+            summary = _write_run(
+                case, plan.write, outdir, built, stats, exact, sim, comm, t_start, overrides
+            )
         except BaseException as e:
             # the old run (if replaced) is untouched; the failed output is kept beside it
             failed = rundir.keep_failed(plan) if comm.rank == 0 else None
@@ -245,7 +274,9 @@ def run(
     return summary
 
 
-def _write_run(case, outdir: Path, final: Path, built, stats, exact, sim, comm, t_start) -> dict:
+def _write_run(
+    case, outdir: Path, final: Path, built, stats, exact, sim, comm, t_start, overrides=None
+) -> dict:
     """Write the run into ``outdir`` (the run directory, or the temporary directory that replaces
     ``final``) and return the summary."""
     from solver import io
@@ -288,6 +319,8 @@ def _write_run(case, outdir: Path, final: Path, built, stats, exact, sim, comm, 
             "measures_vs_analytic": exact,
             "wall_time_s": None,
         }
+        if overrides:
+            summary["overrides"] = dict(overrides)
         enabled = [k for k in PHYSICS_SWITCHES if case.physics.get(k, False)]
         if enabled:
             log.info(f"[2/3] physics: {', '.join(enabled)} (monolithic Newton)")

@@ -4,6 +4,10 @@
     ssbx mesh  CASE.toml [-o DIR]          build the geometry: .msh, XDMF with tags, PNG preview
     ssbx run   CASE.toml [-o DIR]          run the case into a run directory (also under mpirun)
     ssbx screen CASE.toml [--json FILE]    reduced-order predictions in well under a second
+    ssbx sweep SWEEP.toml -o DIR           run a parameter sweep (local, mpi4py, slurm)
+    ssbx sweep report DIR                  table (CSV, Parquet), plots, Sobol indices
+
+check, mesh, run and screen take ``--set KEY=VALUE`` (repeatable) to override case-file keys.
 
 Bad input prints one line per problem (key, value, allowed range) and exits with code 2.
 DOLFINx/PETSc are imported only by the commands that need them (mesh, run).
@@ -17,6 +21,22 @@ import sys
 
 from solver import __version__
 from solver.errors import InputError, SolverFailure
+
+SET_HELP = (
+    "override a case-file key (repeatable), validated like the file: a dotted key "
+    "(loading.stack_pressure, interface.G_Ic, materials.electrolyte.E; a protocol step by "
+    "index loading.protocol[1].current_density, every step that has the key "
+    "loading.protocol[*].stack_pressure, every step of a kind "
+    "loading.protocol[current].current_density) and a TOML value or a quantity with its unit "
+    "(--set loading.stack_pressure='5 MPa' --set interface.G_Ic=4). A key no step reads is "
+    "reported as a warning"
+)
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="set", help=SET_HELP
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,10 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate a case file and print it resolved in SI units")
     p.add_argument("case", nargs="?", help="case file (TOML)")
     p.add_argument("--materials", action="store_true", help="list the material presets and exit")
+    _add_set(p)
 
     p = sub.add_parser("mesh", help="build the case geometry: .msh, XDMF with tags, PNG preview")
     p.add_argument("case", help="case file (TOML)")
     p.add_argument("-o", "--output", default=None, help="output directory (default: mesh/<name>)")
+    _add_set(p)
 
     p = sub.add_parser(
         "run",
@@ -62,10 +84,16 @@ def _parser() -> argparse.ArgumentParser:
         "of it, the case file's directory or a parent, a symbolic link, a directory another "
         "run is writing (default: refuse any existing directory)",
     )
+    _add_set(p)
 
     p = sub.add_parser("screen", help="reduced-order screening of a case (no FE solve, < 1 s)")
     p.add_argument("case", help="case file (TOML)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the results as JSON")
+    _add_set(p)
+
+    from solver.sweep import add_parser as add_sweep_parser
+
+    add_sweep_parser(sub)
     return ap
 
 
@@ -96,27 +124,58 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _warn(msg: str) -> None:
+    """Warnings are printed by rank 0 only (also where MPI is not initialised: the launcher's
+    rank from the environment)."""
+    if "mpi4py" in sys.modules:
+        from mpi4py import MPI
+
+        if MPI.COMM_WORLD.rank != 0:
+            return
+    else:
+        from solver.sweep import launcher_size_rank
+
+        if launcher_size_rank()[1] != 0:
+            return
+    print(f"ssbx: warning: {msg}", file=sys.stderr)
+
+
+def _load_with_set(args: argparse.Namespace):
+    """The case of ``args.case`` with the ``--set`` overrides; their warnings on stderr."""
+    from solver import overrides as ov
+
+    case, warnings = ov.load_case(args.case, ov.parse_assignments(args.set))
+    if args.command != "screen":  # the screen reads the loading defaults themselves
+        for w in warnings:
+            _warn(w)
+    return case
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from solver.meshes_bridge import GeometryError
 
     try:
         if args.command == "check":
             from solver import materials
-            from solver.config import format_case, load_case
+            from solver.config import format_case
 
             if args.materials:
                 print(materials.format_presets())
                 return 0
             if not args.case:
                 raise InputError("check: a case file is required (or --materials)")
-            print(format_case(load_case(args.case)))
+            print(format_case(_load_with_set(args)))
             return 0
 
+        if args.command == "sweep":
+            from solver.sweep import main as sweep_main
+
+            return sweep_main(args)
+
         if args.command == "screen":
-            from solver.config import load_case
             from solver.screen import format_screen, screen_case
 
-            result = screen_case(load_case(args.case))
+            result = screen_case(_load_with_set(args))
             print(format_screen(result))
             if args.json:
                 from solver.rundir import write_text_atomic
@@ -126,14 +185,21 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         if args.command == "mesh":
             from solver import api
+            from solver import overrides as ov
 
-            api.mesh(args.case, args.output)
+            api.mesh(args.case, args.output, overrides=ov.parse_assignments(args.set))
             return 0
 
         if args.command == "run":
             from solver import api
+            from solver import overrides as ov
 
-            api.run(args.case, args.output, overwrite=args.overwrite)
+            api.run(
+                args.case,
+                args.output,
+                overwrite=args.overwrite,
+                overrides=ov.parse_assignments(args.set),
+            )
             return 0
     except GeometryError as e:
         raise InputError(str(e)) from None

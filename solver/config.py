@@ -550,6 +550,12 @@ class Case:
 
 def load_case(path: str | os.PathLike) -> Case:
     """Read, validate and resolve a case file; raise :class:`ConfigError` listing every problem."""
+    return case_from_dict(read_case_toml(path), Path(path))
+
+
+def read_case_toml(path: str | os.PathLike) -> dict:
+    """The parsed TOML of a case file, not validated (``solver.overrides`` edits it first);
+    :class:`ConfigError` (one line) when it cannot be read or is not TOML."""
     p = Path(path)
     try:
         text = p.read_bytes().decode("utf-8")
@@ -565,7 +571,7 @@ def load_case(path: str | os.PathLike) -> Case:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"case file '{p}': TOML syntax error: {e}") from None
-    return case_from_dict(raw, p)
+    return raw
 
 
 def case_from_dict(raw: dict, path: str | os.PathLike | None = None) -> Case:
