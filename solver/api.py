@@ -251,7 +251,7 @@ def _write_run(case, outdir: Path, final: Path, built, stats, exact, sim, comm, 
     from solver import io
 
     dom = built.domain
-    fmt = case.output.get("format", "xdmf")
+    fmt = case.output["format"]
     if comm.rank == 0:
         runlog.add_file(outdir / "ssbx.log")
         rundir.write_text_atomic(outdir / "case.resolved.toml", case.to_toml())
@@ -266,7 +266,11 @@ def _write_run(case, outdir: Path, final: Path, built, stats, exact, sim, comm, 
                 f"  |{name}| = {e['measured']:.6g} (analytic {e['exact']:.6g}, "
                 f"rel. error {e['rel_error']:.1e})"
             )
-        if fmt == "vtx":
+        if fmt == "pvd":
+            from solver import fieldio
+
+            fieldio.write_tags_vtu(dom, outdir / "fields")
+        elif fmt == "vtx":
             io.write_tags_vtx(dom, outdir / "fields")
         else:
             io.write_tags(dom, outdir / "fields" / "tags.xdmf")
@@ -355,7 +359,7 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
     out = case.output
     writer = None
     if out.get("fields", True):
-        writer = FieldWriter(sim, outdir / "fields", out.get("format", "xdmf"))
+        writer = FieldWriter(sim, outdir / "fields", out["format"])
     plane = sim.dom.gdim == 2 and not sim.dom.axisymmetric  # extensive columns per m of depth
     csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm, per_depth=plane)
     every = int(out.get("every", 1))

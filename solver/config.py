@@ -336,9 +336,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "directory": Key(None, "path", doc="run directory (default runs/<name>; -o overrides)"),
         "fields": _bool(True, "write fields/ for ParaView"),
         "format": _choice(
-            "xdmf",
-            ("xdmf", "vtx"),
-            "field format: xdmf (<region>.xdmf + .h5, read by every ParaView) or vtx (ADIOS2 "
+            "pvd",
+            ("pvd", "xdmf", "vtx"),
+            "field format: pvd (<region>.pvd time index + one .vtu per output step, every array "
+            "of a region in one grid, readable after a kill at any moment, and fields/open.py "
+            "for pvpython), xdmf (<region>.xdmf + .h5, one block per function; a killed run "
+            "leaves the .h5 unreadable) or vtx (ADIOS2 "
             "<region>.bp folders, BP4; Debian's ParaView 5.11 cannot read .bp, a newer ParaView "
             "built with ADIOS2 can)",
         ),
