@@ -336,6 +336,9 @@ if "interface" in readers:
     else:
         shown = itf
     disp = Show(shown, view)
+    if DIM == 2:  # unlit: the tube shows the colour map's own colours, like a thick line
+        disp.Ambient = 1.0
+        disp.Diffuse = 0.0
     if "damage" in itf.PointData.keys():
         ColorBy(disp, ("POINTS", "damage"))
         lut = GetColorTransferFunction("damage")
