@@ -1,7 +1,8 @@
 """The Python API behind the ``ssbx`` commands (the CLI only parses arguments and calls these).
 
     from solver import api
-    summary = api.run("cases/default.toml", "runs/default")
+    res = api.run("cases/default.toml", "runs/default")   # solver.results.Result (a dict)
+    res["asr_total_last"], res.timeseries, res.fields.get("damage")
 
 Every function is collective under MPI (call it on all ranks); only rank 0 writes text files.
 Bad input raises :class:`solver.errors.InputError` before any output is created.
@@ -147,8 +148,10 @@ def run(
     *,
     overwrite: bool = False,
     comm: MPI.Comm = MPI.COMM_WORLD,
-) -> dict:
-    """Run a case into a run directory and return the summary dict.
+):
+    """Run a case into a run directory and return it as a :class:`solver.results.Result`: the
+    summary dict itself (``result["steps"]``, as before) with ``.timeseries``, ``.fields``,
+    ``.plot(...)`` (the same as :func:`solver.load` of the directory).
 
     The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
     (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
@@ -242,7 +245,9 @@ def run(
         if lock is not None:
             lock.release()
     comm.barrier()
-    return summary
+    from solver.results import Result
+
+    return Result(summary, outdir)
 
 
 def _write_run(case, outdir: Path, final: Path, built, stats, exact, sim, comm, t_start) -> dict:
