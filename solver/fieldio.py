@@ -352,6 +352,11 @@ times = list(readers["interface"].TimestepValues) if "interface" in readers else
 if times:
     scene.AnimationTime = times[-1]
 view.InteractionMode = "2D" if DIM == 2 else "3D"
+if DIM == 3:
+    try:
+        view.ApplyIsometricView()
+    except AttributeError:  # older ParaView
+        pass
 ResetCamera(view)
 Render(view)
 
