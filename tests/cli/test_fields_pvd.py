@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,58 +83,89 @@ def test_pvd_layout_named_arrays_and_time_index(tmp_path):
 
 
 KILLS = 4
+MPIRUN = Path(sys.executable).with_name("mpirun")
 
 
-def test_sigkill_leaves_every_indexed_step_readable(tmp_path):
-    """Four runs of 40 steps killed with SIGKILL at random moments once their field output has
-    begun (seeded): every .pvd parses and every step it names opens with its arrays; the
-    number of indexed steps is the same for every region but the one being written, within 1."""
-    import meshio
+def _long_case(tmp_path) -> Path:
     import tomli_w
-
-    from solver.fieldio import read_pvd
 
     raw = merge(
         MECH, {"loading": {"protocol": [{"kind": "hold", "duration": "40 s", "n_steps": 40}]}}
     )
     path = tmp_path / "long.toml"
     path.write_text(tomli_w.dumps(raw))
+    return path
+
+
+def _run_and_kill(cmd: list[str], out: Path, delay: float) -> None:
+    """Start ``cmd`` in a session of its own, wait for its first field step, sleep ``delay`` s
+    and SIGKILL the whole session (mpirun and its ranks alike)."""
+    p = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,
+    )
+    first = out / "fields" / "interface.pvd"
+    t0 = time.monotonic()
+    while not first.exists() and p.poll() is None and time.monotonic() - t0 < 120:
+        time.sleep(0.01)
+    time.sleep(delay)
+    alive = p.poll() is None
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait(timeout=30)
+    assert alive, "the run ended before it was killed"
+    assert not (out / "summary.json").exists()
+
+
+def _check_indexes(out: Path) -> dict[str, int]:
+    """Every .pvd parses and names only complete .vtu files, one per step from step 1 on."""
+    import meshio
+
+    from solver.fieldio import read_pvd
+
+    counts = {}
+    for name in ("electrode", "electrolyte", "interface"):
+        pvd = out / "fields" / f"{name}.pvd"
+        if not pvd.exists():
+            counts[name] = 0
+            continue
+        entries = read_pvd(pvd)
+        counts[name] = len(entries)
+        assert [round(t) for t, _ in entries] == list(range(1, len(entries) + 1))
+        for _, vtu in entries:
+            assert not vtu.name.startswith(".")
+            m = meshio.read(vtu)
+            assert len(m.points) > 0 and m.point_data, vtu
+            for v in m.point_data.values():
+                assert np.all(np.isfinite(v))
+    assert counts["interface"] >= 1
+    assert max(counts.values()) - min(counts.values()) <= 1, counts
+    return counts
+
+
+def test_sigkill_leaves_every_indexed_step_readable(tmp_path):
+    """Four runs of 40 steps killed with SIGKILL at random moments once their field output has
+    begun (seeded): every .pvd parses and every step it names opens with its arrays; the
+    number of indexed steps is the same for every region but the one being written, within 1."""
+    path = _long_case(tmp_path)
     rng = random.Random(18)
     indexed = []
     for k in range(KILLS):
         out = tmp_path / f"run{k}"
-        p = subprocess.Popen(
-            [sys.executable, "-m", "solver.cli", "run", str(path), "-o", str(out)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        first = out / "fields" / "interface.pvd"
-        t0 = time.monotonic()
-        while not first.exists() and p.poll() is None and time.monotonic() - t0 < 120:
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 1.0))
-        p.send_signal(signal.SIGKILL)
-        p.wait(timeout=30)
-        assert p.returncode == -signal.SIGKILL, "the run ended before it was killed"
-        assert not (out / "summary.json").exists()
-        counts = {}
-        for name in ("electrode", "electrolyte", "interface"):
-            pvd = out / "fields" / f"{name}.pvd"
-            if not pvd.exists():
-                counts[name] = 0
-                continue
-            entries = read_pvd(pvd)
-            counts[name] = len(entries)
-            assert [round(t) for t, _ in entries] == list(range(1, len(entries) + 1))
-            for _, vtu in entries:
-                assert not vtu.name.startswith(".")
-                m = meshio.read(vtu)
-                assert len(m.points) > 0 and m.point_data, vtu
-                for v in m.point_data.values():
-                    assert np.all(np.isfinite(v))
-        assert counts["interface"] >= 1
-        assert max(counts.values()) - min(counts.values()) <= 1, counts
-        indexed.append(counts["interface"])
+        cmd = [sys.executable, "-m", "solver.cli", "run", str(path), "-o", str(out)]
+        _run_and_kill(cmd, out, rng.uniform(0.0, 1.0))
+        indexed.append(_check_indexes(out)["interface"])
     print(f"steps indexed at the kills: {indexed}")
+
+
+@pytest.mark.skipif(not MPIRUN.exists(), reason=f"no {MPIRUN}")
+def test_sigkill_of_mpirun_on_two_ranks_leaves_every_indexed_step_readable(tmp_path):
+    """The same under ``mpirun -n 2`` (mpirun and both ranks killed at once)."""
+    path = _long_case(tmp_path)
+    out = tmp_path / "run"
+    cmd = [str(MPIRUN), "-n", "2", sys.executable, "-m", "solver.cli", "run", str(path)]
+    _run_and_kill([*cmd, "-o", str(out)], out, 0.5)
+    print(f"steps indexed at the kill: {_check_indexes(out)}")
