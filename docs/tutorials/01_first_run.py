@@ -7,7 +7,8 @@
 # at the result: the summary, the time series with units, the interface fields and the report.
 #
 # The test suite runs it (`tests/unit/test_tutorials.py`) with `SSBX_TUTORIAL_FAST=1`, which
-# shortens the protocol to a few steps on a coarser interface mesh; without it the full case runs (~20 s on one core).
+# shortens the protocol to a few steps on a coarser interface mesh; without it the full case
+# runs (~20 s on one core).
 # `SSBX_TUTORIAL_OUT` sets where the runs go (default `runs/tutorials`).
 
 # %%
