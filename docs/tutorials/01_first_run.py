@@ -73,8 +73,10 @@ ax.figure.savefig(OUT / "first_run_asr.png")
 
 # %%
 d = res.fields.get("decohesion")
-print(f"decohesion on Γ_int at t = {d.time:g} s: max {d.values.max():.3f}, "
-      f"{(d.values > 0.999).mean():.1%} of the interface points fully decohered")
+print(
+    f"decohesion on Γ_int at t = {d.time:g} s: max {d.values.max():.3f}, "
+    f"{(d.values > 0.999).mean():.1%} of the interface points fully decohered"
+)
 
 # %% [markdown]
 # ## The report and ParaView

@@ -56,8 +56,7 @@ print(f"log-log slope of the interfacial ASR against p: {slope:.3f} (plastic mic
 fig = Figure(figsize=(5, 3.5), layout="constrained")
 ax = fig.add_subplot()
 ax.loglog(pressures_MPa, asr, "o-", label=f"FE, slope {slope:.2f}")
-ax.loglog(pressures_MPa, asr[0] * pressures_MPa[0] / np.array(pressures_MPa), "k--",
-          label="∝ 1/p")
+ax.loglog(pressures_MPa, asr[0] * pressures_MPa[0] / np.array(pressures_MPa), "k--", label="∝ 1/p")
 ax.set_xlabel("stack pressure [MPa]")
 ax.set_ylabel("interfacial ASR [Ohm cm²]")
 ax.set_title("Li | LLZO after contact loss")
