@@ -156,8 +156,10 @@ def run(
     The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
     (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
     and ``fields/``: the mesh tags and, when ``output.fields``, the fields of every
-    ``output.every``-th accepted step and of the last one, as XDMF (``output.format = "xdmf"``,
-    for any ParaView) or ADIOS2 VTX ``.bp`` folders (``"vtx"``), and the marker ``.ssbx-run``
+    ``output.every``-th accepted step and of the last one: by default (``output.format =
+    "pvd"``) per region a ``.pvd`` time index and one ``.vtu`` per step, crash-safe, with
+    ``fields/open.py`` for pvpython (:mod:`solver.fieldio`); as XDMF (``"xdmf"``) or ADIOS2
+    VTX ``.bp`` folders (``"vtx"``) on request; and the marker ``.ssbx-run``
     that identifies it as an ssbx run directory. Input errors (case, geometry, mesh) are raised
     before the directory is created.
 
