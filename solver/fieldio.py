@@ -261,6 +261,7 @@ OPEN_SCRIPT = '''\
     pvpython fields/open.py                        # interactive window
     pvpython fields/open.py --screenshot run.png   # render the last step to a PNG and exit
     paraview --script=fields/open.py               # the ParaView GUI
+    (or View > Python Shell > Run Script, from the run directory)
 
 Regions: {regions}. Γ_int ("interface") is drawn {how} and coloured by "damage" (0 intact,
 1 fully damaged); the bulk regions by the von Mises stress (Pa) where they have it. Written by
@@ -286,8 +287,15 @@ from paraview.simple import (
     Tube,
 )
 
-HERE = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else os.getcwd()
 REGIONS = {regions!r}
+if "__file__" in globals():
+    HERE = os.path.dirname(os.path.abspath(__file__))
+else:  # run from the GUI's Python shell: the run directory or its fields/ as working directory
+    HERE = next(
+        (d for d in (os.getcwd(), os.path.join(os.getcwd(), "fields"))
+         if os.path.exists(os.path.join(d, "interface.pvd"))),
+        os.getcwd(),
+    )
 DIM = {dim}
 
 view = GetActiveViewOrCreate("RenderView")
