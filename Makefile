@@ -21,7 +21,7 @@ for c in "$$SSBX_PYTHON" python3.13 python3.12 python3 \
 done; exit 1
 endef
 
-.PHONY: help venv run test test-serial test-mpi bench mutation lint format clean
+.PHONY: help venv run test test-serial test-mpi bench mutation lint format clean viz-deps
 
 help:
 	@echo "make run    - set up (if needed) and run the default case ($(CASE)) into runs/default"
@@ -31,6 +31,8 @@ help:
 	@echo "               MUTATION_ARGS=\"--n 30\" to sample fewer; report in mutation-results/)"
 	@echo "make lint   - ruff check + format check"
 	@echo "make venv   - only create $(VENV) and install ssbx (editable) with the test extra"
+	@echo "make viz-deps - Debian/Ubuntu as root: apt-get install paraview xvfb chromium when missing"
+	@echo "               (the ParaView and report tests skip, with the reason, without them)"
 	@echo "make clean  - remove $(VENV), runs/, caches"
 
 venv: $(STAMP)
@@ -52,6 +54,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(MAKE) --no-print-directory test-serial
 	$(MAKE) --no-print-directory test-mpi
+
+viz-deps:
+	@if command -v pvpython >/dev/null && command -v xvfb-run >/dev/null && command -v chromium >/dev/null; then \
+	  echo "ssbx: pvpython, xvfb-run and chromium are installed"; \
+	else \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    paraview xvfb xauth chromium; \
+	fi
 
 test-serial: $(STAMP)
 	$(PY) -m pytest -q tests -m "not mpi" -n $(NJOBS) --dist loadscope

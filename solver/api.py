@@ -1,7 +1,8 @@
 """The Python API behind the ``ssbx`` commands (the CLI only parses arguments and calls these).
 
     from solver import api
-    summary = api.run("cases/default.toml", "runs/default")
+    res = api.run("cases/default.toml", "runs/default")   # solver.results.Result (a dict)
+    res["asr_total_last"], res.timeseries, res.fields.get("damage")
 
 Every function is collective under MPI (call it on all ranks); only rank 0 writes text files.
 Bad input raises :class:`solver.errors.InputError` before any output is created.
@@ -166,8 +167,10 @@ def run(
     overwrite: bool = False,
     comm: MPI.Comm = MPI.COMM_WORLD,
     overrides: dict | None = None,
-) -> dict:
-    """Run a case into a run directory and return the summary dict.
+):
+    """Run a case into a run directory and return it as a :class:`solver.results.Result`: the
+    summary dict itself (``result["steps"]``, as before) with ``.timeseries``, ``.fields``,
+    ``.plot(...)`` (the same as :func:`solver.load` of the directory).
 
     ``overrides`` ({dotted key: value}, :mod:`solver.overrides`; ``ssbx run --set``) change keys
     of the case file ``case_or_path`` before it is validated; they are listed in the summary
@@ -176,8 +179,10 @@ def run(
     The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
     (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
     and ``fields/``: the mesh tags and, when ``output.fields``, the fields of every
-    ``output.every``-th accepted step and of the last one, as XDMF (``output.format = "xdmf"``,
-    for any ParaView) or ADIOS2 VTX ``.bp`` folders (``"vtx"``), and the marker ``.ssbx-run``
+    ``output.every``-th accepted step and of the last one: by default (``output.format =
+    "pvd"``) per region a ``.pvd`` time index and one ``.vtu`` per step, crash-safe, with
+    ``fields/open.py`` for pvpython (:mod:`solver.fieldio`); as XDMF (``"xdmf"``) or ADIOS2
+    VTX ``.bp`` folders (``"vtx"``) on request; and the marker ``.ssbx-run``
     that identifies it as an ssbx run directory. Input errors (case, geometry, mesh) are raised
     before the directory is created.
 
@@ -271,7 +276,9 @@ def run(
         if lock is not None:
             lock.release()
     comm.barrier()
-    return summary
+    from solver.results import Result
+
+    return Result(summary, outdir)
 
 
 def _write_run(
@@ -282,7 +289,7 @@ def _write_run(
     from solver import io
 
     dom = built.domain
-    fmt = case.output.get("format", "xdmf")
+    fmt = case.output["format"]
     if comm.rank == 0:
         runlog.add_file(outdir / "ssbx.log")
         rundir.write_text_atomic(outdir / "case.resolved.toml", case.to_toml())
@@ -297,7 +304,11 @@ def _write_run(
                 f"  |{name}| = {e['measured']:.6g} (analytic {e['exact']:.6g}, "
                 f"rel. error {e['rel_error']:.1e})"
             )
-        if fmt == "vtx":
+        if fmt == "pvd":
+            from solver import fieldio
+
+            fieldio.write_tags_vtu(dom, outdir / "fields")
+        elif fmt == "vtx":
             io.write_tags_vtx(dom, outdir / "fields")
         else:
             io.write_tags(dom, outdir / "fields" / "tags.xdmf")
@@ -388,7 +399,7 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
     out = case.output
     writer = None
     if out.get("fields", True):
-        writer = FieldWriter(sim, outdir / "fields", out.get("format", "xdmf"))
+        writer = FieldWriter(sim, outdir / "fields", out["format"])
     plane = sim.dom.gdim == 2 and not sim.dom.axisymmetric  # extensive columns per m of depth
     csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm, per_depth=plane)
     every = int(out.get("every", 1))

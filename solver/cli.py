@@ -6,6 +6,7 @@
     ssbx screen CASE.toml [--json FILE]    reduced-order predictions in well under a second
     ssbx sweep SWEEP.toml -o DIR           run a parameter sweep (local, mpi4py, slurm)
     ssbx sweep report DIR                  table (CSV, Parquet), plots, Sobol indices
+    ssbx report RUN_DIR [-o DIR]           HTML report of a run (plots, checks, inputs)
 
 check, mesh, run and screen take ``--set KEY=VALUE`` (repeatable) to override case-file keys.
 
@@ -64,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run a case into a run directory",
         description="Run a case into a run directory: case.resolved.toml, ssbx.log, "
         "summary.json, timeseries.csv, mesh.png (output.preview) and fields/ for ParaView "
-        "(output.fields; output.format = xdmf, the default, or vtx: ADIOS2 .bp, which Debian's "
+        "(output.fields; output.format = pvd, the default: <region>.pvd + one .vtu per step, "
+        "crash-safe, and fields/open.py for pvpython; xdmf; or vtx: ADIOS2 .bp, which Debian's "
         "ParaView 5.11 cannot read; written every output.every accepted steps and at the last).",
     )
     p.add_argument("case", help="case file (TOML)")
@@ -85,6 +87,30 @@ def _parser() -> argparse.ArgumentParser:
         "run is writing (default: refuse any existing directory)",
     )
     _add_set(p)
+
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="at the end, write the HTML report of the run into DIR/report (as ssbx report)",
+    )
+
+    p = sub.add_parser(
+        "report",
+        help="HTML report of a run: time series, interface profiles, field snapshots, inputs",
+        description="Write RUN_DIR/report/index.html (self-contained: figures embedded) and one "
+        "PNG per figure: status and balance checks of summary.json, the time series of "
+        "timeseries.csv, profiles along the interface and field snapshots (2D) from fields/ "
+        "(output.format = pvd), and the resolved inputs. Needs no DOLFINx.",
+    )
+    p.add_argument("run_dir", help="run directory (written by ssbx run)")
+    p.add_argument("-o", "--output", default=None, help="report folder (default RUN_DIR/report)")
+    p.add_argument(
+        "--times",
+        default=None,
+        metavar="T1,T2,...",
+        help="output times (s) of the interface profiles; the nearest outputs are shown "
+        "(default: the first, middle and last output)",
+    )
 
     p = sub.add_parser("screen", help="reduced-order screening of a case (no FE solve, < 1 s)")
     p.add_argument("case", help="case file (TOML)")
@@ -194,12 +220,37 @@ def _dispatch(args: argparse.Namespace) -> int:
             from solver import api
             from solver import overrides as ov
 
-            api.run(
+            res = api.run(
                 args.case,
                 args.output,
                 overwrite=args.overwrite,
                 overrides=ov.parse_assignments(args.set),
             )
+            if args.report:
+                from mpi4py import MPI
+
+                if MPI.COMM_WORLD.rank == 0:
+                    from solver.report import make_report
+
+                    print(f"ssbx: report {make_report(res.run_dir)}")
+            return 0
+
+        if args.command == "report":
+            from solver.report import make_report
+
+            times = None
+            if args.times:
+                try:
+                    times = [float(t) for t in args.times.split(",")]
+                except ValueError:
+                    raise InputError(
+                        f"--times: got {args.times!r}, allowed comma-separated times in s"
+                    ) from None
+            try:
+                index = make_report(args.run_dir, args.output, times)
+            except FileNotFoundError as e:
+                raise InputError(f"report: {e}") from None
+            print(f"ssbx: report {index}")
             return 0
     except GeometryError as e:
         raise InputError(str(e)) from None

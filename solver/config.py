@@ -336,9 +336,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "directory": Key(None, "path", doc="run directory (default runs/<name>; -o overrides)"),
         "fields": _bool(True, "write fields/ for ParaView"),
         "format": _choice(
-            "xdmf",
-            ("xdmf", "vtx"),
-            "field format: xdmf (<region>.xdmf + .h5, read by every ParaView) or vtx (ADIOS2 "
+            "pvd",
+            ("pvd", "xdmf", "vtx"),
+            "field format: pvd (<region>.pvd time index + one .vtu per output step, every array "
+            "of a region in one grid, readable after a kill at any moment, and fields/open.py "
+            "for pvpython), xdmf (<region>.xdmf + .h5, one block per function; a killed run "
+            "leaves the .h5 unreadable) or vtx (ADIOS2 "
             "<region>.bp folders, BP4; Debian's ParaView 5.11 cannot read .bp, a newer ParaView "
             "built with ADIOS2 can)",
         ),
@@ -547,6 +550,22 @@ class Case:
         """The resolved case as TOML (bare SI numbers, the unit in a comment)."""
         return to_toml(self.resolved, self.path)
 
+    def with_(self, changes: dict | None = None, /, **sections: dict) -> Case:
+        """A new, validated case with keys changed (for notebooks and sweeps); this case is
+        unchanged. ``changes``: {dotted key: value} as in the case file, values with units as
+        text or SI numbers (``{"loading.stack_pressure": "5 MPa", "materials.electrolyte.E":
+        "140 GPa", "loading.protocol.0.duration": "60 s"}``); ``sections``: tables merged into
+        a section (``with_(loading={"stack_pressure": "5 MPa"})``). Raises
+        :class:`ConfigError` (every problem, one line each) like :func:`load_case`."""
+        raw = copy.deepcopy(self.raw)
+        for sec, table in sections.items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"with_: {sec}= takes a table (dict), got {table!r}")
+            for k, v in table.items():
+                set_dotted(raw, f"{sec}.{k}", v)
+        set_dotted_all(raw, changes or {})
+        return case_from_dict(raw, self.path)
+
 
 def load_case(path: str | os.PathLike) -> Case:
     """Read, validate and resolve a case file; raise :class:`ConfigError` listing every problem."""
@@ -580,6 +599,46 @@ def case_from_dict(raw: dict, path: str | os.PathLike | None = None) -> Case:
     p = Path(path).resolve() if path is not None else None
     resolved = _Resolver(raw, p).run()
     return Case(p, resolved["case"]["name"], raw, resolved)
+
+
+def set_dotted(raw: dict, key: str, value: Any) -> None:
+    """Set ``key`` ("section.key", "materials.electrolyte.E", "loading.protocol.0.duration") in
+    the parsed case ``raw`` in place. A material given as a preset name becomes a table
+    ``{preset = name}`` when one of its keys is set; an integer part indexes an array of tables.
+    Raises :class:`ConfigError` when the path runs through a value that is not a table or an
+    array, or an index is out of range. The value is not checked here (loading the case does)."""
+    parts = key.split(".")
+    if len(parts) < 2 or not all(parts):
+        raise ConfigError(f"{key}: expected a dotted key section.key (e.g. loading.stack_pressure)")
+    node: Any = raw
+    for i, part in enumerate(parts[:-1]):
+        where = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ConfigError(f"{key}: {where}: no entry {part} (the array has {len(node)})")
+            node = node[int(part)]
+            continue
+        nxt = node.get(part)
+        if nxt is None:
+            nxt = node[part] = {}
+        elif isinstance(nxt, str) and i == 1 and parts[0] == "materials":
+            nxt = node[part] = {"preset": nxt}
+        elif not isinstance(nxt, dict | list):
+            raise ConfigError(f"{key}: {where} is a value ({nxt!r}), not a table")
+        node = nxt
+    last = parts[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise ConfigError(f"{key}: no entry {last} (the array has {len(node)})")
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def set_dotted_all(raw: dict, changes: dict) -> None:
+    """:func:`set_dotted` for every {dotted key: value} of ``changes``, in order."""
+    for k, v in changes.items():
+        set_dotted(raw, k, v)
 
 
 # ------------------------------------------------------------------------------------ resolving

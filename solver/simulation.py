@@ -952,7 +952,7 @@ class Simulation:
         return float(loads.get("soc", 0.0))
 
 
-FIELD_FORMATS = ("xdmf", "vtx")
+FIELD_FORMATS = ("pvd", "xdmf", "vtx")
 
 
 class FieldWriter:
@@ -960,13 +960,15 @@ class FieldWriter:
     φ_e, φ_s, the current density and c; on Γ_int g_n, |g_t|, t_n, |t_t|, d, contact state, j_n
     and f (and the heat fields).
 
+    ``fmt = "pvd"`` (default): ``<region>.pvd`` + one ``<region>/<region>_NNNNNN.vtu`` per output,
+    every array of the region in one grid, crash-safe (:mod:`solver.fieldio`), and ``open.py``.
     ``fmt = "xdmf"``: ``<region>.xdmf`` + ``.h5`` (every ParaView). ``fmt = "vtx"``: one ADIOS2
     ``<region>.bp`` folder per region (``dolfinx.io.VTXWriter``, BP4 engine, the mesh written once:
     ``VTXMeshPolicy.reuse``), the P1 fields as point data and the DG0 ones as cell data of the same
     file (DOLFINx 0.11 lets piecewise constants share a writer with one Lagrange element).
     Collective: call :meth:`write` and :meth:`close` on all ranks."""
 
-    def __init__(self, sim: Simulation, folder, fmt: str = "xdmf"):
+    def __init__(self, sim: Simulation, folder, fmt: str = "pvd"):
         if fmt not in FIELD_FORMATS:
             raise ValueError(f"output.format: got {fmt!r}, allowed {', '.join(FIELD_FORMATS)}")
         self.sim = sim
@@ -1089,7 +1091,17 @@ class FieldWriter:
 
     def _open(self, folder) -> None:
         for name, msh in self.meshes.items():
-            if self.fmt == "xdmf":
+            if self.fmt == "pvd":
+                from solver.fieldio import SeriesWriter
+
+                fns = [fn for key, fn, _ in self.items if key == name]
+                f = SeriesWriter(folder, name, msh, fns)
+                if msh.comm.rank == 0 and name == next(iter(self.meshes)):
+                    from solver.fieldio import write_open_script
+
+                    bulk = [n for n in self.meshes if n != "interface"]
+                    write_open_script(folder, bulk, self.sim.dom.gdim)
+            elif self.fmt == "xdmf":
                 f = dio.XDMFFile(msh.comm, str(folder / f"{name}.xdmf"), "w")
                 f.write_mesh(msh)
             else:

@@ -1,5 +1,6 @@
 """Helpers for the tests of the [output] keys: small bilayer cases and readers of the written
-XDMF time steps and ADIOS2 VTX (.bp) folders, without h5py or the adios2 Python module."""
+.pvd time indexes, XDMF time steps and ADIOS2 VTX (.bp) folders, without h5py or the adios2
+Python module."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ def xdmf_steps(path: Path, dt: float = 1.0) -> list[int]:
     root = ET.parse(path).getroot()
     times = {float(t.get("Value")) for t in root.iter("Time")}
     return sorted(round(t / dt) for t in times)
+
+
+def pvd_steps(path: Path, dt: float = 1.0) -> list[int]:
+    """The accepted steps (time / dt, rounded) listed in a .pvd time index, in file order."""
+    root = ET.parse(path).getroot()
+    return [round(float(d.get("timestep")) / dt) for d in root.iter("DataSet")]
 
 
 def vtx_num_steps(bp: Path) -> int:

@@ -2,7 +2,7 @@
 
 * ``preview``: ``mesh.png`` (a PNG) in the run directory, none when false;
 * ``every``: fields at the accepted steps that are multiples of N and always at the last
-  accepted step, also when the run ends early or fails;
+  accepted step, also when the run ends early or fails (in the default .pvd layout and in XDMF);
 * ``format = "vtx"``: one ADIOS2 ``.bp`` folder per region with the XDMF files' fields (P1 as
   point data, DG0 as cell data), the tags as ``tags.bp``/``facet_tags.bp``, and no XDMF;
 * bad values: one line naming the key and the allowed values, exit 2, no run directory.
@@ -24,6 +24,7 @@ from tests.output_helpers import (
     PNG_MAGIC,
     adios2_read,
     case,
+    pvd_steps,
     vtx_num_steps,
     vtx_schema,
     xdmf_steps,
@@ -79,7 +80,16 @@ def test_every_writes_multiples_and_the_last_step(tmp_path, every, steps):
     summary = _run(case(MECH, {"every": every}), out)
     assert summary["steps"] == 7
     for name in REGIONS:
-        assert xdmf_steps(out / "fields" / f"{name}.xdmf") == steps, name
+        assert pvd_steps(out / "fields" / f"{name}.pvd") == steps, name
+
+
+def test_every_in_xdmf(tmp_path):
+    """format = "xdmf" (one block per function, not crash-safe) keeps every = 3 the same."""
+    out = tmp_path / "run"
+    _run(case(MECH, {"every": 3, "format": "xdmf"}), out)
+    for name in REGIONS:
+        assert xdmf_steps(out / "fields" / f"{name}.xdmf") == [3, 6, 7], name
+    assert not list(out.rglob("*.pvd")) and not list(out.rglob("*.vtu"))
 
 
 def test_every_writes_the_last_step_of_a_run_that_ends_early(tmp_path, monkeypatch):
@@ -99,7 +109,7 @@ def test_every_writes_the_last_step_of_a_run_that_ends_early(tmp_path, monkeypat
     summary = _run(case(MECH, {"every": 3}), out)
     assert summary["steps"] == 5
     for name in REGIONS:
-        assert xdmf_steps(out / "fields" / f"{name}.xdmf") == [3, 5], name
+        assert pvd_steps(out / "fields" / f"{name}.pvd") == [3, 5], name
 
 
 def test_every_writes_the_last_good_step_of_a_failed_run(tmp_path, monkeypatch):
@@ -121,7 +131,7 @@ def test_every_writes_the_last_good_step_of_a_failed_run(tmp_path, monkeypatch):
     with pytest.raises(SolverFailure, match="step 5"):
         _run(case(MECH, {"every": 3}, {"solver": {"max_cuts": 0}}), out)
     for name in REGIONS:
-        assert xdmf_steps(out / "fields" / f"{name}.xdmf") == [3, 4], name
+        assert pvd_steps(out / "fields" / f"{name}.pvd") == [3, 4], name
 
 
 # point data (P1) and cell data (DG0) of each .bp folder of a mechanics + potentials run
@@ -178,7 +188,7 @@ def test_vtx_writes_bp_folders_and_no_xdmf(tmp_path):
 
 BAD = [
     ("every = 0", "output.every: got 0, allowed an integer in [1, inf)"),
-    ('format = "hdf5"', "output.format: got 'hdf5', allowed one of 'xdmf', 'vtx'"),
+    ('format = "hdf5"', "output.format: got 'hdf5', allowed one of 'pvd', 'xdmf', 'vtx'"),
     ('preview = "yes"', "output.preview: got 'yes', allowed true or false"),
 ]
 

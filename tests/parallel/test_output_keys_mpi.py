@@ -1,17 +1,17 @@
 """[output] keys on 2 ranks: ``every = 3`` on a 7-step run writes steps 3, 6 and the last (7),
-in XDMF and in VTX, and ``mesh.png`` is written once (rank 0)."""
+in the .pvd layout, in XDMF and in VTX, and ``mesh.png`` is written once (rank 0)."""
 
 from __future__ import annotations
 
 import pytest
 from mpi4py import MPI
 
-from tests.output_helpers import MECH, PNG_MAGIC, case, vtx_num_steps, xdmf_steps
+from tests.output_helpers import MECH, PNG_MAGIC, case, pvd_steps, vtx_num_steps, xdmf_steps
 
 pytestmark = pytest.mark.mpi
 
 
-@pytest.mark.parametrize("fmt", ["xdmf", "vtx"])
+@pytest.mark.parametrize("fmt", ["pvd", "xdmf", "vtx"])
 def test_every_on_two_ranks(shared_tmp, fmt):
     from solver import api
 
@@ -24,8 +24,11 @@ def test_every_on_two_ranks(shared_tmp, fmt):
         return
     assert (out / "mesh.png").read_bytes()[:8] == PNG_MAGIC
     for name in ("electrode", "electrolyte", "interface"):
-        if fmt == "xdmf":
+        if fmt == "pvd":
+            assert pvd_steps(out / "fields" / f"{name}.pvd") == [3, 6, 7], name
+        elif fmt == "xdmf":
             assert xdmf_steps(out / "fields" / f"{name}.xdmf") == [3, 6, 7], name
         else:
             assert vtx_num_steps(out / "fields" / f"{name}.bp") == 3, name
-    assert not list(out.rglob("*.bp" if fmt == "xdmf" else "*.xdmf"))
+    others = {"pvd": ("*.bp", "*.xdmf"), "xdmf": ("*.bp", "*.pvd"), "vtx": ("*.xdmf", "*.pvd")}
+    assert not [p for pat in others[fmt] for p in out.rglob(pat)]

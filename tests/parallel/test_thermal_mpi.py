@@ -79,4 +79,4 @@ def test_thermal_case_same_metrics_on_1_and_2_ranks(shared_tmp):
     sa = json.loads((ser / "summary.json").read_text())["thermal"]
     sb = json.loads((par / "summary.json").read_text())["thermal"]
     assert sa["outcome"] == sb["outcome"]
-    assert (par / "fields" / "temperature.xdmf").exists()
+    assert (par / "fields" / "temperature.pvd").exists()

@@ -863,11 +863,11 @@ def runner(tmp_path_factory):
         files = sorted(str(p.relative_to(where)) for p in where.rglob("*") if p.is_file())
         resolved = (where / "case.resolved.toml").read_text().split("\n", 1)[1]
         steps = []
-        xdmf = where / "fields" / "electrode.xdmf"
-        if xdmf.exists():
-            from tests.output_helpers import xdmf_steps
+        pvd = where / "fields" / "electrode.pvd"
+        if pvd.exists():
+            from tests.output_helpers import pvd_steps
 
-            steps = xdmf_steps(xdmf)
+            steps = pvd_steps(pvd)
         cache[key] = Result(rows, summary, files, resolved, steps, str(where))
         return cache[key]
 
