@@ -254,3 +254,61 @@ def test_growth_strain_sign(tmp_path):
                                     rel=0.01)  # fmt: skip
     assert p1 == pytest.approx((DELTA + 0.01 * (h - 2e-9)) / C_total, rel=1e-3)
     assert p1 > 1.2 * p0
+
+
+def calendar_case():
+    """The shipped stack case with the interphase growing over a one-year rest."""
+    import tomllib
+
+    from solver.config import case_from_dict
+    from tests.conftest import ROOT
+
+    raw = tomllib.loads((ROOT / "cases" / "stack_coated_bilayer_electrolyte.toml").read_text())
+    raw["loading"]["protocol"] = [
+        {"kind": "hold", "duration": "1 s", "n_steps": 1, "displacement": "-0.5 um"},
+        {"kind": "rest", "duration": "365 d", "n_steps": 1},
+    ]
+    raw["physics"]["ageing"] = True
+    # a soft interphase (E' = 10 MPa): its compliance h/E' reaches ~0.6 of the padded stack's
+    raw["ageing"].update({"sei_D": 1e-19, "sei_E": "10 MPa", "p_min": "8 MPa"})
+    raw["output"] = {"fields": False, "preview": False}
+    return case_from_dict(raw)
+
+
+@pytest.mark.serial
+def test_calendar_year_of_the_stack_case(tmp_path):
+    """One year of rest of the shipped stack in <= 200 steps and <= 2 min on one core; the
+    pressure follows δ/(h/E' + C_stack) (C_stack, the pad's mostly, from the first step's
+    pressure) and t* the series closed form (1 %)."""
+    import time
+
+    t0 = time.perf_counter()
+    rows, summary = run(calendar_case(), tmp_path / "run", comm=MPI.COMM_SELF)
+    wall = time.perf_counter() - t0
+    assert rows[-1]["time"] == pytest.approx(YEAR + 1.0)
+    assert len(rows) <= 200
+    assert wall <= 120.0
+    D = D_REF  # 298.15 K
+    h = math.sqrt(2 * OMEGA * D * C_INF * YEAR)
+    assert rows[-1]["interphase_thickness_max"] == pytest.approx(h, rel=1e-3)
+    first = next(r for r in rows if r["time"] >= 1.0)
+    E_cal = 10e6
+    C = 0.5e-6 / first["mean_pressure"] - first["interphase_thickness_max"] / E_cal
+    assert h / E_cal / C > 0.5
+    assert rows[-1]["interphase_pressure_min"] == pytest.approx(0.5e-6 / (h / E_cal + C), rel=0.005)
+    t_cf = sei_time_to_contact_loss_series(E_cal, 0.5e-6, 8e6, C, 0.0, OMEGA, D, C_INF)
+    assert 0.1 * YEAR < t_cf < YEAR
+    assert summary["ageing"]["t_star"] == pytest.approx(float(t_cf), rel=0.01)
+
+
+@pytest.mark.mpi
+def test_ageing_one_and_two_ranks_agree(shared_tmp):
+    """The one-year stack run on the world's 2 ranks equals the serial run (1e-6)."""
+    comm = MPI.COMM_WORLD
+    rows2, s2 = run(calendar_case(), shared_tmp / "ageing_mpi", comm=comm)
+    rows1, s1 = run(calendar_case(), shared_tmp / f"ageing_serial_{comm.rank}", comm=MPI.COMM_SELF)
+    assert len(rows1) == len(rows2)
+    for a, b in zip(rows1, rows2):
+        for k in ("time", "interphase_thickness_max", "interphase_pressure_min", "mean_pressure"):
+            assert b[k] == pytest.approx(a[k], rel=1e-6), k
+    assert s2["ageing"]["t_star"] == pytest.approx(s1["ageing"]["t_star"], rel=1e-6)
