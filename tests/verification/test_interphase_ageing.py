@@ -312,3 +312,55 @@ def test_ageing_one_and_two_ranks_agree(shared_tmp):
         for k in ("time", "interphase_thickness_max", "interphase_pressure_min", "mean_pressure"):
             assert b[k] == pytest.approx(a[k], rel=1e-6), k
     assert s2["ageing"]["t_star"] == pytest.approx(s1["ageing"]["t_star"], rel=1e-6)
+
+
+@pytest.mark.serial
+def test_screen_and_fe_agree_on_t_star(tmp_path):
+    """Where the screen's closed form (7.2)-(7.3) is exact, a rigid rest of the stack (bulk
+    E = 1e15 Pa: C_stack/(h*/E') = 2e-4), FE and screen give the same t* (1 %): the same growth
+    law, Arrhenius D at the (uniform) temperature, h0 and p_min."""
+    from solver.screen import screen_case
+
+    delta = 2e-9
+    c = case(
+        {
+            "geometry": {
+                "family": "stack",
+                "dim": 2,
+                "W": "10 um",
+                "t_e": "10 um",
+                "t_s": ["10 um"],
+                "t_c": 0,
+                "t_counter": 0,
+                "t_pad": 0,
+                "h_max": "5 um",
+            },
+            "materials": {
+                "electrode": {"preset": "NMC811", "E": 1e15, "alpha_th": 0.0},
+                "electrolyte": {"preset": "LLZO", "E": 1e15, "alpha_th": 0.0},
+            },
+            "interface": {"h_sei0": "1 nm"},
+            "loading": {
+                "pressure_mode": "displacement",
+                "temperature": "318.15 K",
+                "protocol": [
+                    {"kind": "hold", "duration": "1 s", "n_steps": 1, "displacement": -delta},
+                    {"kind": "rest", "duration": YEAR, "n_steps": 1},
+                ],
+            },
+            "physics": {"mechanics": True, "ageing": True, "electrochemistry": False},
+            "ageing": {
+                "sei_D": D_REF,
+                "sei_Ea": "50 kJ/mol",
+                "sei_E": E_SEI,
+                "p_min": "20 MPa",
+                "stack_displacement": delta,
+            },
+            "output": {"fields": False},
+        },
+        replace=("geometry", "materials", "interface", "loading", "physics", "ageing"),
+    )
+    _rows, summary = run(c, tmp_path / "run")
+    t_screen = screen_case(c)["quantities"]["t_star_interphase"]["value"]
+    assert 0.01 * YEAR < t_screen < YEAR
+    assert summary["ageing"]["t_star"] == pytest.approx(t_screen, rel=0.01)
