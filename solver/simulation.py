@@ -402,10 +402,12 @@ class Simulation:
                 c_field=c_field,
                 temperature=self.T,
                 temperature_fields=self.heat.field_of if self.heat else None,
+                temperature_old_fields=self.heat.old_of if self.heat else None,
                 boundary=loading["boundary"],
                 interphase=self.interphase,
             )
             self.h_int = h
+            self.mech.T_old.value = float(loading["temperature"])
             free = self.mech.unsupported_modes()
             if free:
                 from solver.errors import InputError
@@ -914,6 +916,7 @@ class Simulation:
         dt = self._dt
         if self.mech is not None:
             dissipated = self.mech.accept()
+            self.mech.T_old.value = float(self.T.value)  # (the interphase's trapezoidal rule)
             self.mmetrics.on_accept(dissipated)
             extra["dissipated"] = dissipated
         if self.ec is not None:

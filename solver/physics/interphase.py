@@ -7,8 +7,9 @@ the parabolic law of :mod:`solver.reduced.interphase` (the same definitions as `
 
     h_new² = h_old² + 2 Ω D(T) c∞ Δt,      D(T) = D_ref exp[−(E_a/R)(1/T − 1/T_ref)]
 
-exact for any Δt at a temperature constant over the step (the step's end-of-step T is used:
-implicit in T when the heat equation is on). The layer enters the model in two places:
+exact for any Δt at a temperature constant over the step; under a temperature history D is the
+trapezoidal mean of the step's start and end temperatures (implicit in T when the heat equation
+is on; second order in Δt). The layer enters the model in two places:
 
 * ion path: the resistance r_sei = h/κ_sei in series with the charge transfer of both
   conduction paths (:mod:`solver.physics.electrochemistry`);
@@ -74,9 +75,13 @@ class Interphase:
         """d(h²)/dt = 2 Ω D(T) c∞ (m²/s)."""
         return 2.0 * self.Omega * self.c_inf * self.diffusivity(T)
 
-    def thickness(self, h_old, T, dt):
-        """h_new = sqrt(h_old² + 2ΩD(T)c∞ Δt) (UFL: h_old, T expressions, dt a Constant)."""
-        return ufl.sqrt(h_old * h_old + self.rate(T) * dt)
+    def thickness(self, h_old, T, dt, T_old=None):
+        """h_new = sqrt(h_old² + 2ΩD̄c∞ Δt) (UFL: h_old, T expressions, dt a Constant), D̄ the
+        trapezoidal mean ½(D(T_old) + D(T)) of the step's start and end temperatures (second
+        order in Δt under a temperature history; exact at a constant temperature)."""
+        if T_old is None:
+            return ufl.sqrt(h_old * h_old + self.rate(T) * dt)
+        return ufl.sqrt(h_old * h_old + 0.5 * (self.rate(T_old) + self.rate(T)) * dt)
 
     def step_limit(self, h: np.ndarray, T: np.ndarray) -> float:
         """Largest Δt (s) for which every point grows by at most rtol (h + h_floor):

@@ -138,10 +138,15 @@ class Mechanics:
         temperature_fields=None,
         boundary: list[dict] | None = None,
         interphase=None,
+        temperature_old_fields=None,
     ):
         self.dom = dom
         # interphase growth on Γ_int (solver.physics.interphase.Interphase, physics.ageing)
         self.interphase = interphase
+        # the last accepted temperature (the interphase growth's trapezoidal rule): the heat
+        # fields' old values, else the uniform T_old (set by the simulation on accept)
+        self.temperature_old_fields = temperature_old_fields
+        self.T_old = fem.Constant(dom.mesh, float(T_ref))
         self.msh = dom.mesh
         self.kin = Kinematics(dom.gdim, dom.axisymmetric)
         self.degree = degree
@@ -347,7 +352,12 @@ class Mechanics:
             compliance = None
             if im.h_old is not None:  # interphase: compliance h/E' and growth strain −β(h − h0)
                 ip = self.interphase
-                im.h = ip.thickness(im.h_old("+"), self.interface_temperature(im), self.ageing_dt)
+                im.h = ip.thickness(
+                    im.h_old("+"),
+                    self.interface_temperature(im),
+                    self.ageing_dt,
+                    self.interface_temperature(im, old=True),
+                )
                 compliance = im.h / ip.E
                 if ip.beta:
                     gap = gap - ip.beta * (im.h - ip.h0)
@@ -363,13 +373,14 @@ class Mechanics:
                 compliance=compliance,
             )
 
-    def interface_temperature(self, im: InterfaceMech):
+    def interface_temperature(self, im: InterfaceMech, old: bool = False):
         """Temperature at the points of Γ_int (UFL): the mean of the heat fields of its two
-        sides, else the uniform loads.T."""
+        sides, else the uniform loads.T; ``old``: at the last accepted step."""
+        fields = self.temperature_old_fields if old else self.temperature_fields
         if self.temperature_fields is None:
-            return self.loads.T
-        Tp = self.temperature_fields(im.plus.tags[0])
-        Tm = self.temperature_fields(im.minus.tags[0])
+            return self.T_old if old else self.loads.T
+        Tp = fields(im.plus.tags[0])
+        Tm = fields(im.minus.tags[0])
         return 0.5 * (Tp("+") + Tm("-"))
 
     def residual(self, vs: list):

@@ -88,6 +88,7 @@ def nonuniform_case():
                 "sei_c_inf": C_INF,
                 "sei_E": E_SEI,
                 "p_min": P_MIN,
+                "rtol": 0.1,
             },
             "output": {"fields": False},
         },
@@ -173,7 +174,7 @@ def test_interphase_pointwise_closed_forms():
     )
 
 
-def flat_ec_case(beta: float = 0.0):
+def flat_ec_case(beta: float = 0.0, ec: bool = True):
     """A flat 1D-like stack at a uniform 330 K, a current through linear kinetics, the platen
     held: the interphase resistance adds to R_ct, its compliance and growth strain to the stack."""
     return case(
@@ -207,16 +208,17 @@ def flat_ec_case(beta: float = 0.0):
                 "current_density": "0.1 mA/cm^2",
                 "protocol": [
                     {"kind": "hold", "duration": "1 s", "n_steps": 1, "displacement": -DELTA},
-                    {"kind": "current", "duration": "30 d", "n_steps": 1},
+                    {"kind": "current" if ec else "rest", "duration": "3 d", "n_steps": 1},
                 ],
             },
-            "physics": {"mechanics": True, "ageing": True, "electrochemistry": True},
+            "physics": {"mechanics": True, "ageing": True, "electrochemistry": ec},
             "ageing": {
                 "sei_D": D_REF,
                 "sei_Ea": EA,
                 "sei_E": E_SEI,
                 "p_min": P_MIN,
                 "sei_growth_strain": beta,
+                "rtol": 0.2,
             },
             "output": {"fields": False},
         },
@@ -245,18 +247,18 @@ def test_interphase_resistance_in_the_ion_path(tmp_path):
 @pytest.mark.serial
 def test_growth_strain_sign(tmp_path):
     """β > 0 (a less dense product) raises the held pressure: p = (δ + β(h − h0))/(h/E' + C)."""
-    r0, _ = run(flat_ec_case(0.0), tmp_path / "a")
-    r1, _ = run(flat_ec_case(0.01), tmp_path / "b")
+    r0, _ = run(flat_ec_case(0.0, ec=False), tmp_path / "a")
+    r1, _ = run(flat_ec_case(0.01, ec=False), tmp_path / "b")
     p0, p1 = r0[-1]["mean_pressure"], r1[-1]["mean_pressure"]
     h = r1[-1]["interphase_thickness_max"]
     C_total = DELTA / p0  # h/E' + C of the same run without growth strain
     assert C_total == pytest.approx(h / E_SEI + DELTA / r0[0]["mean_pressure"] - 2e-9 / E_SEI,
                                     rel=0.01)  # fmt: skip
     assert p1 == pytest.approx((DELTA + 0.01 * (h - 2e-9)) / C_total, rel=1e-3)
-    assert p1 > 1.2 * p0
+    assert p1 > 1.1 * p0
 
 
-def calendar_case():
+def calendar_case(rtol: float = 0.05):
     """The shipped stack case with the interphase growing over a one-year rest."""
     import tomllib
 
@@ -270,7 +272,7 @@ def calendar_case():
     ]
     raw["physics"]["ageing"] = True
     # a soft interphase (E' = 10 MPa): its compliance h/E' reaches ~0.6 of the padded stack's
-    raw["ageing"].update({"sei_D": 1e-19, "sei_E": "10 MPa", "p_min": "8 MPa"})
+    raw["ageing"].update({"sei_D": 1e-19, "sei_E": "10 MPa", "p_min": "8 MPa", "rtol": rtol})
     raw["output"] = {"fields": False, "preview": False}
     return case_from_dict(raw)
 
@@ -303,10 +305,13 @@ def test_calendar_year_of_the_stack_case(tmp_path):
 
 @pytest.mark.mpi
 def test_ageing_one_and_two_ranks_agree(shared_tmp):
-    """The one-year stack run on the world's 2 ranks equals the serial run (1e-6)."""
+    """The one-year stack run on the world's 2 ranks equals the serial run (1e-6; ageing.rtol
+    0.2: fewer, longer steps)."""
     comm = MPI.COMM_WORLD
-    rows2, s2 = run(calendar_case(), shared_tmp / "ageing_mpi", comm=comm)
-    rows1, s1 = run(calendar_case(), shared_tmp / f"ageing_serial_{comm.rank}", comm=MPI.COMM_SELF)
+    rows2, s2 = run(calendar_case(0.2), shared_tmp / "ageing_mpi", comm=comm)
+    rows1, s1 = run(
+        calendar_case(0.2), shared_tmp / f"ageing_serial_{comm.rank}", comm=MPI.COMM_SELF
+    )
     assert len(rows1) == len(rows2)
     for a, b in zip(rows1, rows2):
         for k in ("time", "interphase_thickness_max", "interphase_pressure_min", "mean_pressure"):
@@ -364,3 +369,53 @@ def test_screen_and_fe_agree_on_t_star(tmp_path):
     t_screen = screen_case(c)["quantities"]["t_star_interphase"]["value"]
     assert 0.01 * YEAR < t_screen < YEAR
     assert summary["ageing"]["t_star"] == pytest.approx(t_screen, rel=0.01)
+
+
+@pytest.mark.serial
+def test_growth_under_a_temperature_history(tmp_path):
+    """A rest whose temperature ramps 298 -> 338 K over 30 days: h² = 2Ωc∞ ∫ D(T(t)) dt (scipy
+    quad) within 0.1 % at every step (the trapezoidal mean of D over each step; the end-point
+    temperature alone overestimated h by 2 % here)."""
+    from scipy.integrate import quad
+
+    month = 30 * 86400.0
+    d = {
+        "geometry": {
+            "family": "stack",
+            "dim": 2,
+            "W": "10 um",
+            "t_e": "10 um",
+            "t_s": ["10 um"],
+            "t_c": 0,
+            "t_counter": 0,
+            "t_pad": 0,
+            "h_max": "5 um",
+        },
+        "materials": {
+            "electrode": {"preset": "NMC811", "alpha_th": 0.0},
+            "electrolyte": {"preset": "LLZO", "alpha_th": 0.0},
+        },
+        "loading": {
+            "pressure_mode": "displacement",
+            "temperature": T_REF,
+            "T_ref": T_REF,
+            "protocol": [
+                {"kind": "hold", "duration": "1 s", "n_steps": 1, "displacement": "-10 nm"},
+                {"kind": "rest", "duration": month, "n_steps": 1, "temperature": T_REF + 40},
+            ],
+        },
+        "physics": {"mechanics": True, "ageing": True, "electrochemistry": False},
+        "ageing": {"sei_D": D_REF, "sei_Ea": EA, "sei_E": E_SEI},
+        "output": {"fields": False},
+    }
+    rows, _ = run(case(d, replace=tuple(d)), tmp_path / "run")
+    assert len(rows) <= 200
+
+    def D(t):
+        T = T_REF + 40 * max(t - 1.0, 0.0) / month
+        return D_REF * math.exp(-EA / R * (1 / T - 1 / T_REF))
+
+    for r in rows:
+        h = math.sqrt(2 * OMEGA * C_INF * quad(D, 0.0, r["time"], limit=200)[0])
+        assert r["interphase_thickness_max"] == pytest.approx(h, rel=1e-3)
+    assert rows[-1]["temperature"] == pytest.approx(T_REF + 40)
