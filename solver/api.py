@@ -481,6 +481,14 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
         )
     if sim.heat is not None:
         result["thermal"] = _thermal_summary(sim, rows, stepper)
+    if sim.interphase is not None:
+        result["ageing"] = {
+            "t_star": sim.t_star,
+            "p_min": sim.interphase.p_min,
+            "t_star_definition": "first time the smallest Gamma_int pressure fell below p_min "
+            "(null: not within the run)",
+            "interphase_thickness_max": last.get("interphase_thickness_max"),
+        }
     result["units"] = _summary_units(result, plane)
     if failure:
         result["failure"] = str(failure)
@@ -513,6 +521,9 @@ def _summary_units(result: dict, per_depth: bool) -> dict:
                         "max_energy_balance_error": "1", "max_interface_heat_balance_error": "1",
                         "heat_joule_total": e, "heat_interface_total": e, "heat_out_total": e,
                         "heat_across_interface_total": e}  # fmt: skip
+    if "ageing" in result:
+        u["ageing"] = {"t_star": "s", "p_min": "Pa", "t_star_definition": "",
+                       "interphase_thickness_max": "m"}  # fmt: skip
     u["dofs"] = u["steps"] = "1"
     return u
 

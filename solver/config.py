@@ -223,27 +223,57 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "thermal": _bool(False, "heat equation"),
         "ageing": _bool(
             False,
-            "reserved: the FE model has no ageing yet, true is refused (`ssbx screen` gives the "
-            "reduced ageing models from [ageing])",
+            "interphase growth on Gamma_int (the [ageing] sei_* keys; needs mechanics and "
+            "ageing.sei_D): thickness history per interface point, its resistance in the ion "
+            "path, its compliance (and growth strain) in series with the stack; t* in the summary",
         ),
         "degree": _int(1, choices=(1, 2), doc="Lagrange degree of the fields"),
     },
-    # [ageing]: screen-only (`ssbx screen`, solver/reduced): the FE model has no ageing yet.
+    # [ageing]: the interphase keys act in the FE model with physics.ageing = true (docs/theory.md
+    # §7) and in `ssbx screen`; stack_displacement and p_c are screen-only.
     "ageing": {
-        "sei_D": _pos(1e-19, "diffusivity", "screen-only: interphase growth diffusivity at T_ref"),
+        "sei_D": _pos(
+            1e-19, "diffusivity", "interphase growth diffusivity at loading.T_ref (FE and screen)"
+        ),
         "sei_Ea": _nonneg(
             0.0,
             "energy/mol",
-            "screen-only: Arrhenius activation energy of sei_D (at loading.temperature)",
+            "Arrhenius activation energy of sei_D (FE: the local interface temperature; screen: "
+            "loading.temperature)",
         ),
-        "sei_molar_volume": _pos(1e-5, "molar volume", "screen-only: Ω of the interphase"),
-        "sei_c_inf": _pos(1e3, "concentration", "screen-only: reactant concentration c∞"),
-        "sei_E": _pos(10e9, "pressure", "screen-only: interphase modulus E'"),
+        "sei_molar_volume": _pos(1e-5, "molar volume", "Ω of the interphase (FE and screen)"),
+        "sei_c_inf": _pos(1e3, "concentration", "reactant concentration c∞ (FE and screen)"),
+        "sei_E": _pos(
+            10e9,
+            "pressure",
+            "interphase modulus E' (FE: its compliance h/E' in series with the stack; screen)",
+        ),
+        "sei_growth_strain": _f(
+            0.0,
+            lo=-1.0,
+            hi=1.0,
+            lo_open=True,
+            hi_open=True,
+            doc="growth eigenstrain β of the interphase (FE, physics.ageing): the product's "
+            "stress-free thickness exceeds the consumed material's by β Δh (β > 0 expands and "
+            "raises the pressure, β < 0 shrinks and relieves it)",
+        ),
+        "rtol": _f(
+            0.05,
+            lo=0.0,
+            hi=1.0,
+            lo_open=True,
+            doc="adaptive time steps of physics.ageing: the largest relative interphase growth "
+            "Δh/(h + h_floor) per step (a step that grows more is cut back)",
+        ),
         "stack_displacement": _pos(
             1e-9, "length", "screen-only: fixed stack displacement δ carried by the interphase"
         ),
         "p_min": _pos(
-            0.1e6, "pressure", "screen-only: interface pressure below which contact is lost"
+            0.1e6,
+            "pressure",
+            "interface pressure below which contact is lost (FE: t* of physics.ageing, the first "
+            "time the Gamma_int pressure falls below it; screen: t_star_interphase)",
         ),
         "p_c": _pos(
             0.1e6,
@@ -1462,18 +1492,42 @@ class _Resolver:
 
     # ---------------------------------------------------------------- keys without effect
 
+    def ageing_keys(self, r: dict) -> None:
+        """physics.ageing needs something to age (the interphase growth of ageing.sei_D, given
+        in the case file) on the mechanical Γ_int (physics.mechanics); the FE-only ageing keys
+        are refused without physics.ageing (at a non-default value)."""
+        ph = r["physics"]
+        raw = self.raw.get("ageing", {}) if isinstance(self.raw.get("ageing"), dict) else {}
+        if ph["ageing"]:
+            missing = [k for k in ("sei_D",) if k not in raw]
+            if missing:
+                self.bad(
+                    "physics.ageing: got true with nothing to age: set "
+                    + ", ".join(f"ageing.{k}" for k in missing)
+                    + " (interphase growth on Gamma_int, with ageing.sei_molar_volume, "
+                    "sei_c_inf, sei_E, sei_Ea), or physics.ageing = false"
+                )
+            if not ph["mechanics"]:
+                self.bad(
+                    "physics.ageing: got true, allowed false without physics.mechanics: the "
+                    "interphase history lives on the mechanical Gamma_int"
+                )
+            return
+        for key in ("sei_growth_strain", "rtol"):
+            spec = SCHEMA["ageing"][key]
+            if r["ageing"][key] != spec.default:
+                self.bad(
+                    f"ageing.{key}: got {r['ageing'][key]:g}, allowed the default "
+                    f"{spec.default:g} here: the key acts only with physics.ageing = true"
+                )
+
     def unused_keys(self, r: dict) -> None:
         """A key that changes nothing is refused (one line: the key, what it needs, the allowed
         values): switches and keys of models the FE solver does not have, keys of a physics
         that is switched off, screen-only keys with nothing to act on. A key at its default
         (also as written by ``to_toml``) is never refused."""
         ph, itf, ld, sol, out = r["physics"], r["interface"], r["loading"], r["solver"], r["output"]
-        if ph["ageing"]:
-            self.bad(
-                "physics.ageing: got true, allowed false: the FE model has no ageing yet "
-                "(interphase growth, pad relaxation); `ssbx screen` gives the reduced ageing "
-                "models from the [ageing] keys"
-            )
+        self.ageing_keys(r)
         for key in ("rtol", "atol"):
             if sol[key] is not None:
                 self.bad(

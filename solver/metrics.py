@@ -83,6 +83,14 @@ THERMAL_COLUMNS = (
 )
 
 
+AGEING_COLUMNS = (
+    "interphase_thickness_mean",
+    "interphase_thickness_max",
+    "interphase_resistance_mean",
+    "interphase_pressure_min",
+)
+
+
 # The unit of every column (SI; the ASRs in Ω·cm² as is customary). Extensive quantities
 # ("/depth") are per metre of depth in 2D plane strain: their unit gets "/m" there.
 COLUMN_UNITS: dict[str, str] = {
@@ -102,6 +110,8 @@ COLUMN_UNITS: dict[str, str] = {
     "heat_out": "W/depth", "heat_across_interface": "W/depth", "heat_stored": "J/depth",
     "energy_balance_error": "1", "interface_heat_balance_error": "1",
     "electrical_heat_balance_error": "1", "retention_min": "1", "retention_mean": "1",
+    "interphase_thickness_mean": "m", "interphase_thickness_max": "m",
+    "interphase_resistance_mean": "Ohm cm^2", "interphase_pressure_min": "Pa",
 }  # fmt: skip
 
 

@@ -27,7 +27,8 @@ a uniform interface state, at the case's stack pressure, current density and tem
   at the current (nonlinear), linear kinetics use R_ct. ``asr_interfacial`` is the case's own
   initial state where the keys fix it (no mechanics: bonded; ``[[interface.debonded]]`` with
   shape "all"); contact loss that comes from the mechanics is the FE's to decide (a note);
-* ageing (interphase growth, SLS pad) from the [ageing] keys (the FE model has none);
+* ageing (interphase growth, SLS pad) from the [ageing] keys (the FE model has the interphase
+  growth with physics.ageing, docs/theory.md §7.2a, with the same definitions; no pad relaxation);
 * thermal runaway of the ``asperity`` family (:func:`asperity_runaway`): a bracket
   [I_c lower, I_c upper] of the FE's critical current density from two lumped models
   (:mod:`solver.reduced.runaway`) that bound the FE's heating from above and below.
@@ -768,8 +769,9 @@ def _initial_asr(inp: _Inputs, itf: _Itf, j_app: float, why: str, note) -> dict:
 
 
 def _ageing(inp: _Inputs, q: dict, T: float) -> None:
-    """Time to contact loss by interphase growth and by pad relaxation (the [ageing] keys,
-    screen-only: the FE model has no ageing, docs/theory.md §7)."""
+    """Time to contact loss by interphase growth (rigid rest of the stack, (7.2)-(7.3); the FE's
+    physics.ageing uses the same law with the stack's compliance in series, §7.2a) and by pad
+    relaxation (screen-only, §7.3) from the [ageing] keys."""
     T_ref = float(inp.get("loading", "T_ref"))
     E_sei = float(inp.get("ageing", "sei_E"))
     delta = float(inp.get("ageing", "stack_displacement"))

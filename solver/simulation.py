@@ -366,6 +366,8 @@ class Simulation:
             )
             c_field = self.transport.c
             self.c_prescribed = None
+        self.interphase = self._interphase(case) if phys["ageing"] else None
+        self.t_star = None  # time to contact loss by interphase growth (physics.ageing)
         self.mech = None
         if phys["mechanics"]:
             h = interface_h(dom, T.INTERFACE)
@@ -400,9 +402,12 @@ class Simulation:
                 c_field=c_field,
                 temperature=self.T,
                 temperature_fields=self.heat.field_of if self.heat else None,
+                temperature_old_fields=self.heat.old_of if self.heat else None,
                 boundary=loading["boundary"],
+                interphase=self.interphase,
             )
             self.h_int = h
+            self.mech.T_old.value = float(loading["temperature"])
             free = self.mech.unsupported_modes()
             if free:
                 from solver.errors import InputError
@@ -451,6 +456,7 @@ class Simulation:
                 T_ref=self.T_ref,
                 counter_boundary=loading["counter_boundary"],
                 Ea_i0=float(itf["Ea_i0"]),
+                interphase_thickness=self._itf_mech().h if self.interphase else None,
                 **hk,
             )
             self.A_app = self._collector_area()
@@ -530,6 +536,89 @@ class Simulation:
         log.info(f"  fields: {', '.join(f.name for f in self.fields)}; {self.num_dofs()} dofs")
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _interphase(case):
+        """The interphase growth of physics.ageing from the [ageing] keys (docs/theory.md §7.2)."""
+        from solver.physics.interphase import Interphase
+
+        ag, itf = case.ageing, case.interface
+        return Interphase(
+            h0=float(itf["h_sei0"]),
+            D_ref=float(ag["sei_D"]),
+            Ea=float(ag["sei_Ea"]),
+            Omega=float(ag["sei_molar_volume"]),
+            c_inf=float(ag["sei_c_inf"]),
+            E=float(ag["sei_E"]),
+            kappa=float(itf["kappa_sei"]),
+            beta=float(ag["sei_growth_strain"]),
+            T_ref=float(case.loading["T_ref"]),
+            rtol=float(ag["rtol"]),
+            p_min=float(ag["p_min"]),
+        )
+
+    def _itf_mech(self):
+        """The mechanics of Γ_int (the interface that carries the interphase)."""
+        return next(im for im in self.mech.interfaces if im.tag == T.INTERFACE)
+
+    def ageing_step_limit(self) -> float:
+        """Largest time step (s) of the ageing error control: every Γ_int point grows by at
+        most ageing.rtol (h + 1 nm) at its current temperature (inf without ageing)."""
+        if self.interphase is None:
+            return math.inf
+        im = self._itf_mech()
+        nloc = im.Q.dofmap.index_map.size_local
+        h = im.h_old.x.array[:nloc]
+        T_pts = self.mech.interface_point_values(im, self.mech.interface_temperature(im))[:nloc]
+        return self.dom.comm.allreduce(self.interphase.step_limit(h, T_pts), op=MPI.MIN)
+
+    def ageing_increment(self) -> float:
+        """Largest relative growth Δh/(h_old + 1 nm) over the Γ_int points in the trial step,
+        in units of ageing.rtol (the stepper cuts a step above 1.5: the temperature moved)."""
+        if self.interphase is None:
+            return 0.0
+        im = self._itf_mech()
+        nloc = im.Q.dofmap.index_map.size_local
+        h_old = im.h_old.x.array[:nloc]
+        h_new = self.mech.interface_point_values(im, im.h)[:nloc]
+        ip = self.interphase
+        rel = np.max((h_new - h_old) / (h_old + ip.h_floor), initial=0.0) / ip.rtol
+        return self.dom.comm.allreduce(float(rel), op=MPI.MAX)
+
+    def ageing_row(self) -> dict:
+        """The interphase columns: mean and largest thickness, mean resistance h/κ_sei
+        (Ω·cm²), smallest Γ_int pressure; and t*, the first time that pressure fell below
+        ageing.p_min (log-log interpolation between the accepted steps: exact for p ∝ t^(−1/2),
+        the rigid-stack limit)."""
+        im = self._itf_mech()
+        comm = self.dom.comm
+        nloc = im.Q.dofmap.index_map.size_local
+        h = im.h_old.x.array[:nloc]
+        w = self.mech._point_weights(im)[:nloc]
+        p = -self.mech.interface_point_values(im, im.state.t_n)[:nloc]
+        W = comm.allreduce(float(w.sum()), op=MPI.SUM)
+        h_mean = comm.allreduce(float((w * h).sum()), op=MPI.SUM) / W
+        h_max = comm.allreduce(float(h.max(initial=0.0)), op=MPI.MAX)
+        p_min = comm.allreduce(float(p.min(initial=np.inf)), op=MPI.MIN)
+        ip = self.interphase
+        t_now = self.t_acc
+        prev = getattr(self, "_ageing_prev", None)
+        # a crossing from >= p_min to < p_min (a pressure still below p_min while the platen
+        # is being ramped is not a contact loss)
+        if self.t_star is None and prev is not None and prev[1] >= ip.p_min > p_min:
+            t0, p0 = prev
+            if t0 > 0 and p_min > 0:
+                a = math.log(p0 / ip.p_min) / math.log(p0 / p_min)
+                self.t_star = math.exp(math.log(t0) + a * math.log(t_now / t0))
+            else:
+                self.t_star = t0 + (p0 - ip.p_min) / (p0 - p_min) * (t_now - t0)
+        self._ageing_prev = (t_now, p_min)
+        return {
+            "interphase_thickness_mean": h_mean,
+            "interphase_thickness_max": h_max,
+            "interphase_resistance_mean": h_mean / ip.kappa * 1e4,  # Ω m² → Ω cm²
+            "interphase_pressure_min": p_min,
+        }
+
     def _field_tolerances(self) -> list[float]:
         """Absolute Newton-update tolerances per field, in the field's units."""
         tols = []
@@ -647,6 +736,7 @@ class Simulation:
         if self.mech is not None:
             self.mech.s_dt.value = max(dt, 0.0)
             self.mech.damage_dt.value = max(dt, 0.0)
+            self.mech.ageing_dt.value = max(dt, 0.0)
         if self.transport is not None:
             self.transport.dt.value = dt if dt > 0 else 1e300
         if self.heat is not None:
@@ -826,6 +916,7 @@ class Simulation:
         dt = self._dt
         if self.mech is not None:
             dissipated = self.mech.accept()
+            self.mech.T_old.value = float(self.T.value)  # (the interphase's trapezoidal rule)
             self.mmetrics.on_accept(dissipated)
             extra["dissipated"] = dissipated
         if self.ec is not None:
@@ -906,6 +997,10 @@ class Simulation:
             from solver.metrics import THERMAL_COLUMNS
 
             cols += [c for c in THERMAL_COLUMNS if c not in cols]
+        if self.interphase is not None:
+            from solver.metrics import AGEING_COLUMNS
+
+            cols += list(AGEING_COLUMNS)
         return cols
 
     def row(self, info) -> dict:
@@ -929,6 +1024,8 @@ class Simulation:
             from solver.metrics import thermal_row
 
             row.update(thermal_row(self))
+        if self.interphase is not None:
+            row.update(self.ageing_row())
         if "soc" in row:
             row["soc"] = self.state_of_charge(info.loads)
         return row

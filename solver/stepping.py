@@ -146,6 +146,20 @@ class Stepper:
             st["current_density"] = float(np.interp(s * seg.duration, *seg.profile))
         return st
 
+    def _ageing_increment(self, ds: float, seg: Segment) -> tuple[float, bool]:
+        """The segment fraction of the next step: ``ds``, shortened to the ageing error control
+        of the model (``ageing_step_limit``: the largest Δt whose predicted growth of the ageing
+        variables is within their tolerance, see solver.simulation). Returns (fraction, whether
+        the ageing control shortened it); an ageing-limited step that then grew by more than
+        1.5 times the tolerance (the temperature moved during the step) is cut back."""
+        limit = getattr(self.model, "ageing_step_limit", None)
+        if limit is None or seg.duration <= 0:
+            return ds, False
+        dt_max = limit()
+        if not dt_max < ds * seg.duration:
+            return ds, False
+        return max(dt_max / seg.duration, 1e-15), True
+
     def run(self) -> StepInfo | None:
         total = sum(s.steps for s in self.segments)
         prog = Progress(total, "steps", self.rank)
@@ -159,7 +173,8 @@ class Stepper:
             ds_nom = 1.0 / max(seg.steps, 1)
             ds, s, ok_streak, cuts = ds_nom, 0.0, 0, 0
             while s < 1.0 - 1e-12:
-                s_new = min(1.0, s + ds)
+                ds_step, aged = self._ageing_increment(ds, seg)
+                s_new = min(1.0, s + ds_step)
                 loads = self._interp(start, seg, s_new)
                 t0 = time.perf_counter()
                 self.model.set_loads(loads)
@@ -167,6 +182,9 @@ class Stepper:
                 reason = None
                 if not res.converged:
                     reason = f"Newton did not converge (SNES reason {res.reason})"
+                elif aged and self.model.ageing_increment() > 1.5:
+                    reason = "ageing increment above 1.5 ageing.rtol"
+                    ds = ds_step  # (halved below)
                 elif (
                     self.max_dd < 1.0
                     and self.model.damage_increment() > self.max_dd

@@ -128,12 +128,14 @@ class InterfaceState:
 
 
 def evaluate(
-    law: CohesiveLaw, jump, n, d_old, gap0=None, dt=None, D_old=0.0, m_old=0.0
+    law: CohesiveLaw, jump, n, d_old, gap0=None, dt=None, D_old=0.0, m_old=0.0, compliance=None
 ) -> InterfaceState:
     """Interface kinematics, damage and traction for the separation ``jump`` (UFL vector on Γ),
     unit normal ``n`` (Ω_s → Ω_e), stored damage ``d_old`` and an optional initial normal gap
     ``gap0`` (added to g_n: an initial geometric gap, or the stripped thickness s of Li metal);
-    ``D_old``/``m_old``: stored decohesion and separation history."""
+    ``D_old``/``m_old``: stored decohesion and separation history; ``compliance`` (m/Pa, UFL,
+    optional): a normal compliance in series with the contact penalty, the compression then
+    carried by K_c' = 1/(1/K_c + compliance) (an interphase layer h/E', docs/theory.md §7.2)."""
     g_n = ufl.dot(jump, n)
     g_t = jump - g_n * n
     if gap0 is not None:
@@ -166,10 +168,11 @@ def evaluate(
     t_coh = (1 - d) * (law.K_n * gnp * n + law.K_t * g_t)
     if law.K_res > 0:  # on the displacement jump alone: an initial gap or a stripped
         t_coh = t_coh + d * law.K_res * jump  # thickness carries no residual traction
-    t_con = law.K_c * gnn * n
+    K_c = law.K_c if compliance is None else 1.0 / (1.0 / law.K_c + compliance)
+    t_con = K_c * gnn * n
     t = t_coh + t_con
     Y = 0.5 * (law.K_n * gnp**2 + law.K_t * gt2)
-    stored = (1 - d) * Y + 0.5 * law.K_c * gnn**2
+    stored = (1 - d) * Y + 0.5 * K_c * gnn**2
     damage_force = Y
     if law.K_res > 0:
         stored = stored + d * 0.5 * law.K_res * ufl.dot(jump, jump)
@@ -182,7 +185,7 @@ def evaluate(
     phi = ufl.conditional(ufl.gt(delta, d0), phi, 0.0)
     D = ufl.max_value(D_old, ufl.min_value(phi / Gc, 1.0))
     if law.friction > 0:  # on the decohered part of the contact (D, not the numerical d)
-        p = -law.K_c * gnn
+        p = -K_c * gnn
         t = t + D * law.friction * p * g_t / ufl.sqrt(gt2 + law.slip_reg**2)
     t_n = ufl.dot(t, n)
     t_t = t - t_n * n

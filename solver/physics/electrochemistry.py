@@ -91,6 +91,7 @@ class Electrochemistry:
         Ea_i0: float = 0.0,
         Q=None,
         extra_entity_maps=(),
+        interphase_thickness=None,
     ):
         self.dom, self.msh = dom, dom.mesh
         self.kin, self.mech = kin, mech
@@ -138,6 +139,12 @@ class Electrochemistry:
         else:
             self.Q = fem.functionspace(self.itf.submesh, ("DG", degree))
         self.r_sei = kin.h_sei / kin.kappa_sei if kin.h_sei > 0 else 0.0
+        # a growing interphase (physics.ageing): r_sei = h/κ_sei with h the trial thickness of
+        # the mechanics' Γ_int history (UFL, "+" side; solver.physics.interphase)
+        grows = interphase_thickness is not None
+        if grows:
+            self.r_sei = interphase_thickness / kin.kappa_sei
+        series_sei = grows or self.r_sei > 0
         self.contact_path = mech is not None and bool(mech.interfaces)
         if self.contact_path and contact is None:
             raise ValueError("electrochemistry with mechanics needs the interface ContactLaw")
@@ -145,10 +152,10 @@ class Electrochemistry:
             self.contact_path and contact.constriction and contact.microcontact != "none"
         )
         bv = kin.kind == "butler_volmer"
-        self.eta_b = fem.Function(self.Q, name="eta_bonded") if bv and self.r_sei > 0 else None
+        self.eta_b = fem.Function(self.Q, name="eta_bonded") if bv and series_sei else None
         self.eta_c = (
             fem.Function(self.Q, name="eta_contact")
-            if bv and (self.constricted or (self.contact_path and self.r_sei > 0))
+            if bv and (self.constricted or (self.contact_path and series_sei))
             else None
         )
         self.extra = [e for e in (self.eta_b, self.eta_c) if e is not None]

@@ -65,6 +65,8 @@ class InterfaceMech:
     state: C.InterfaceState | None = None
     dS: ufl.Measure | None = None
     r_eff: fem.Function | None = None  # axisymmetric P1: lumped radius (see Mechanics.r_itf)
+    h_old: fem.Function | None = None  # interphase thickness reached (physics.ageing; m)
+    h: object = None  # trial interphase thickness at the step end (UFL, "+" side)
 
 
 @dataclass
@@ -135,8 +137,16 @@ class Mechanics:
         temperature=None,
         temperature_fields=None,
         boundary: list[dict] | None = None,
+        interphase=None,
+        temperature_old_fields=None,
     ):
         self.dom = dom
+        # interphase growth on Γ_int (solver.physics.interphase.Interphase, physics.ageing)
+        self.interphase = interphase
+        # the last accepted temperature (the interphase growth's trapezoidal rule): the heat
+        # fields' old values, else the uniform T_old (set by the simulation on accept)
+        self.temperature_old_fields = temperature_old_fields
+        self.T_old = fem.Constant(dom.mesh, float(T_ref))
         self.msh = dom.mesh
         self.kin = Kinematics(dom.gdim, dom.axisymmetric)
         self.degree = degree
@@ -205,6 +215,9 @@ class Mechanics:
             im.D_old = fem.Function(Q, name="decohesion")
             im.m_old = fem.Function(Q, name="separation_max")
             im.g0 = fem.Function(Q, name="initial_gap")
+            if interphase is not None and tag == T.INTERFACE:
+                im.h_old = fem.Function(Q, name="interphase_thickness")
+                im.h_old.x.array[:] = interphase.h0
             if dom.axisymmetric and degree == 1:
                 im.r_eff = _lumped_radius(Q)
             im.dS = dom.interface_measure(self._itf_quadrature())
@@ -215,6 +228,8 @@ class Mechanics:
         # time step seen by the viscous damage regularisation; 0 after a step is accepted, so
         # that the committed history reproduces the converged state exactly
         self.damage_dt = fem.Constant(self.msh, 0.0)
+        # time step of the interphase growth; 0 after a step is accepted (as damage_dt)
+        self.ageing_dt = fem.Constant(self.msh, 0.0)
         self._build_states()
         self._build_forms()
         self.bcs = self._bcs() if auto_bcs else []
@@ -334,6 +349,18 @@ class Mechanics:
                 g0 = g0("+") if isinstance(g0, ufl.core.expr.Expr) else g0
             s = im.s_old("+") + im.s_rate("+") * self.s_dt + im.g0("+")
             gap = s if g0 is None else g0 + s
+            compliance = None
+            if im.h_old is not None:  # interphase: compliance h/E' and growth strain −β(h − h0)
+                ip = self.interphase
+                im.h = ip.thickness(
+                    im.h_old("+"),
+                    self.interface_temperature(im),
+                    self.ageing_dt,
+                    self.interface_temperature(im, old=True),
+                )
+                compliance = im.h / ip.E
+                if ip.beta:
+                    gap = gap - ip.beta * (im.h - ip.h0)
             im.state = C.evaluate(
                 im.law,
                 jump,
@@ -343,7 +370,18 @@ class Mechanics:
                 dt=self.damage_dt,
                 D_old=im.D_old("+"),
                 m_old=im.m_old("+"),
+                compliance=compliance,
             )
+
+    def interface_temperature(self, im: InterfaceMech, old: bool = False):
+        """Temperature at the points of Γ_int (UFL): the mean of the heat fields of its two
+        sides, else the uniform loads.T; ``old``: at the last accepted step."""
+        fields = self.temperature_old_fields if old else self.temperature_fields
+        if self.temperature_fields is None:
+            return self.T_old if old else self.loads.T
+        Tp = fields(im.plus.tags[0])
+        Tm = fields(im.minus.tags[0])
+        return 0.5 * (Tp("+") + Tm("-"))
 
     def residual(self, vs: list):
         """Mechanics residual for test functions ``vs`` (one per region): internal forces and
@@ -682,6 +720,8 @@ class Mechanics:
                 im.Phi_old.x.array, self._project_interface(im, im.state.dissipation)
             )
             D_new = self._project_interface(im, im.state.decohesion)
+            if im.h_old is not None:
+                h_new = self._project_interface(im, im.h)
             m_new = self._project_interface(im, im.state.separation_max)
             w = self._point_weights(im)
             nloc = im.Q.dofmap.index_map.size_local * im.Q.dofmap.index_map_bs
@@ -710,9 +750,13 @@ class Mechanics:
             im.Phi_old.x.array[:] = phi_new
             im.D_old.x.array[:] = np.maximum(im.D_old.x.array, D_new)
             im.m_old.x.array[:] = np.maximum(im.m_old.x.array, m_new)
+            if im.h_old is not None:
+                im.h_old.x.array[:] = np.maximum(im.h_old.x.array, h_new)
+                im.h_old.x.scatter_forward()
         for reg in self.regions:
             reg.u_prev.x.array[:] = reg.u.x.array
         self.damage_dt.value = 0.0
+        self.ageing_dt.value = 0.0
         return self.msh.comm.allreduce(dissipated, op=MPI.SUM)
 
     def reject(self) -> None:

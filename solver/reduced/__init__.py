@@ -38,9 +38,11 @@ from .interphase import (
     sei_critical_thickness,
     sei_diffusivity,
     sei_pressure,
+    sei_pressure_series,
     sei_resistance,
     sei_thickness,
     sei_time_to_contact_loss,
+    sei_time_to_contact_loss_series,
 )
 from .jkr import (
     jkr_approach,
@@ -130,9 +132,11 @@ __all__ = [
     "sei_critical_thickness",
     "sei_diffusivity",
     "sei_pressure",
+    "sei_pressure_series",
     "sei_resistance",
     "sei_thickness",
     "sei_time_to_contact_loss",
+    "sei_time_to_contact_loss_series",
     "simulate",
     "sls_pressure",
     "sls_time_to_pressure",

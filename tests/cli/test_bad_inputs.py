@@ -306,9 +306,34 @@ ROWS = [
     ),
     # keys that would change nothing (docs/case-format.md, "Keys that change nothing")
     (
-        "ageing_switch_without_a_model",
+        "ageing_switch_with_nothing_to_age",
         "[physics]\nageing = true\n",
-        "physics.ageing: got true, allowed false: the FE model has no ageing yet",
+        "physics.ageing: got true with nothing to age: set ageing.sei_D",
+        False,
+    ),
+    (
+        "ageing_without_mechanics",
+        "[physics]\nageing = true\nmechanics = false\nelectrochemistry = true\n"
+        "[ageing]\nsei_D = 1e-19\n",
+        "physics.ageing: got true, allowed false without physics.mechanics",
+        False,
+    ),
+    (
+        "ageing_rtol_without_ageing",
+        "[ageing]\nrtol = 0.1\n",
+        "ageing.rtol: got 0.1, allowed the default 0.05 here",
+        False,
+    ),
+    (
+        "ageing_growth_strain_out_of_range",
+        "[physics]\nageing = true\n[ageing]\nsei_D = 1e-19\nsei_growth_strain = 1.5\n",
+        "ageing.sei_growth_strain: got 1.5, allowed (-1, 1)",
+        False,
+    ),
+    (
+        "ageing_rtol_out_of_range",
+        "[physics]\nageing = true\n[ageing]\nsei_D = 1e-19\nrtol = 0\n",
+        "ageing.rtol: got 0, allowed (0, 1]",
         False,
     ),
     (

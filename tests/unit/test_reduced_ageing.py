@@ -131,3 +131,45 @@ def test_thin_film_formulas():
     assert rd.lithiation_shear_traction(E, nu, 2e-6, 3e-6, -1e6) == pytest.approx(-tau)
     k = rd.stoney_curvature(-1e9, 1e-6, 150e9, 0.3, 500e-6)
     assert k == pytest.approx(6 * -1e9 * 1e-6 * 0.7 / (150e9 * 500e-6**2))
+
+
+# ------------------------------------------------- the interphase in series with the stack
+SERIES = dict(h0=2e-9, Omega=1e-5, D=1e-19, c_inf=1e3)
+
+
+def test_series_pressure_reduces_to_the_rigid_stack():
+    """C_stack = 0 and β = 0: p = E'δ/h (7.2), and the same t*."""
+    t = np.array([0.0, 1e4, 1e6, 3e7])
+    p_rigid = rd.sei_pressure(t, 1e9, 2e-9, **SERIES)
+    p_series = rd.sei_pressure_series(t, 1e9, 2e-9, 0.0, **SERIES)
+    assert np.allclose(p_series, p_rigid, rtol=1e-14)
+    t1 = rd.sei_time_to_contact_loss(1e9, 2e-9, 50e6, **SERIES)
+    t2 = rd.sei_time_to_contact_loss_series(1e9, 2e-9, 50e6, 0.0, **SERIES)
+    assert t2 == pytest.approx(t1, rel=1e-14)
+
+
+@pytest.mark.parametrize("beta", [-0.02, 0.0, 0.01])
+def test_series_time_to_contact_loss_against_root(beta):
+    """t* of (7.7) is the root of p(t) = p_min of the series pressure (7.6) (brentq)."""
+    E, delta, p_min, C = 1e9, 5e-9, 20e6, 5e-17
+    t_star = rd.sei_time_to_contact_loss_series(E, delta, p_min, C, beta=beta, **SERIES)
+
+    def f(t):
+        return rd.sei_pressure_series(t, E, delta, C, beta=beta, **SERIES) - p_min
+
+    root = brentq(f, 0.0, 1e12, rtol=1e-14)
+    assert t_star == pytest.approx(root, rel=1e-9)
+
+
+def test_series_time_to_contact_loss_edge_cases():
+    E, delta, C = 1e9, 5e-9, 5e-17
+    # already below p_min at h0: 0
+    assert rd.sei_time_to_contact_loss_series(E, delta, 1e9, C, **SERIES) == 0.0
+    # no growth: never
+    no_growth = {**SERIES, "D": 0.0}
+    assert math.isinf(rd.sei_time_to_contact_loss_series(E, delta, 20e6, C, **no_growth))
+    # an expanding layer keeps p >= βE' > p_min: never
+    assert math.isinf(rd.sei_time_to_contact_loss_series(E, delta, 20e6, C, beta=0.05, **SERIES))
+    # a growth strain that lowers the pressure brings t* forward
+    t0 = rd.sei_time_to_contact_loss_series(E, delta, 20e6, C, **SERIES)
+    assert rd.sei_time_to_contact_loss_series(E, delta, 20e6, C, beta=-0.01, **SERIES) < t0

@@ -122,3 +122,39 @@ def test_pad_strain_series_stiffness_mpi(shared_tmp):
         comm=comm,
     )
     check_rows(rows, -eps0 * T_PAD, pad=True)
+
+
+def traction_case(P: str):
+    c = stack_case(pad=True, protocol_displacement=None)
+    raw = c.raw
+    raw["loading"] = {
+        "pressure_mode": "traction",
+        "stack_pressure": P,
+        "lateral": "roller",
+        "bottom": "roller",
+        "protocol": [{"kind": "hold", "duration": "1 s", "n_steps": 2}],
+    }
+    from solver.config import case_from_dict
+
+    return case_from_dict(raw)
+
+
+def check_traction(rows, P):
+    """Traction mode: Γ_int carries the applied pressure (equilibrium of the layers above it),
+    the reaction is −p̄ W, and the platen descends by P/k (the same series stiffness)."""
+    last = rows[-1]
+    assert last["mean_pressure"] == pytest.approx(P, rel=1e-6)
+    assert last["reaction_force"] == pytest.approx(-last["mean_pressure"] * W, rel=1e-6)
+    assert last["top_displacement"] == pytest.approx(-P / stiffness(True), rel=1e-6)
+
+
+@pytest.mark.serial
+def test_traction_mode_reaction_and_compliance(tmp_path):
+    rows, _ = run(traction_case("2 MPa"), tmp_path / "run")
+    check_traction(rows, 2e6)
+
+
+@pytest.mark.mpi
+def test_traction_mode_mpi(shared_tmp):
+    rows, _ = run(traction_case("2 MPa"), shared_tmp / "traction_mpi", comm=MPI.COMM_WORLD)
+    check_traction(rows, 2e6)
