@@ -115,11 +115,17 @@ class ViscoLaw:
 
     @classmethod
     def from_material(cls, m: dict) -> ViscoLaw | None:
-        """From ``prony_E``/``prony_tau`` (E the instantaneous modulus, E∞ = E − Σ Eᵢ) or the
-        standard linear solid ``E1``, ``E2``, ``tau`` (E∞ = E2, E₁ = E1; E = E1 + E2)."""
-        if m.get("prony_E"):
-            moduli = tuple(float(v) for v in m["prony_E"])
-            times = tuple(float(v) for v in m["prony_tau"])
+        """From ``prony_E1..3``/``prony_tau1..3`` (E the instantaneous modulus, E∞ = E − Σ Eᵢ)
+        or the standard linear solid ``E1``, ``E2``, ``tau`` (E∞ = E2, E₁ = E1; E = E1 + E2,
+        checked by solver.config). None when the material has neither."""
+        terms = [
+            (float(m[f"prony_E{k}"]), float(m[f"prony_tau{k}"]))
+            for k in (1, 2, 3)
+            if m.get(f"prony_E{k}") is not None
+        ]
+        if terms:
+            moduli = tuple(E for E, _ in terms)
+            times = tuple(t for _, t in terms)
             E_inf = float(m["E"]) - sum(moduli)
         elif m.get("E1") is not None and m.get("tau") is not None:
             moduli, times, E_inf = (float(m["E1"]),), (float(m["tau"]),), float(m["E2"])
@@ -179,6 +185,12 @@ def norton_increment(q_tr, G, dtA, n, threshold=0.0, iters: int = 200):
     fprime = dtA * n * over ** (n - 1)
     c = np.where(active, fprime / (1.0 + 3 * G * fprime), 0.0)
     return dp, c
+
+
+def _complementary(sig, K, G):
+    """½ σ:C⁻¹:σ for the isotropic C of bulk modulus K and shear modulus G (UFL)."""
+    s = ufl.dev(sig)
+    return ufl.tr(sig) ** 2 / (18 * K) + ufl.inner(s, s) / (4 * G)
 
 
 # ---------------------------------------------------------------------------- states
@@ -263,6 +275,10 @@ class CreepState:
             1 - 3 * self.G * self._dp(q_tr) / q_tr
         )
 
+    def stored_energy(self, eps, eps_star):
+        """Elastic energy density ψ = ½ σ:C⁻¹:σ (J/m³; UFL)."""
+        return _complementary(self.sigma(eps, eps_star), self.K, self.G)
+
     def creep_strain(self, eps, eps_star):
         """ε_cr at the end of the step (UFL)."""
         _ee, s_tr, q_tr = self._trial_parts(eps, eps_star)
@@ -332,6 +348,16 @@ class ViscoState:
         for h in self.branches(eps, eps_star):
             s = s + h
         return s
+
+    def stored_energy(self, eps, eps_star):
+        """Free energy density ψ = ½ (E∞/E₀) ε_e:C₀:ε_e + Σ ½ (E₀/Eᵢ) hᵢ:C₀⁻¹:hᵢ (J/m³)."""
+        E0, nu = self.law.E0, self.nu
+        K0, G0 = E0 / (3 * (1 - 2 * nu)), E0 / (2 * (1 + nu))
+        ee = eps - eps_star
+        psi = 0.5 * (self.law.E_inf / E0) * ufl.inner(self._C0(ee), ee)
+        for Ei, h in zip(self.law.moduli, self.branches(eps, eps_star)):
+            psi = psi + (E0 / Ei) * _complementary(h, K0, G0)
+        return psi
 
     def update(self) -> None:  # linear in u: nothing to do per iterate
         pass
