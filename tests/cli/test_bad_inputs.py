@@ -536,7 +536,7 @@ ROWS = [
         '[interface.initial_gap]\nshape = "csv"\nfile = "inf.csv"\n',
         "interface.initial_gap.file: ",
         False,
-    ),    # rate-dependent inelasticity (physics.inelastic)
+    ),  # rate-dependent inelasticity (physics.inelastic)
     (
         "inelastic_without_a_law",
         "[physics]\ninelastic = true\n",

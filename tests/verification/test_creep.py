@@ -244,3 +244,120 @@ def test_tube_same_on_all_rank_counts():
     err_s, u_s = tube(MPI.COMM_SELF, 2, nr=8, steps=10)
     assert err_w == pytest.approx(err_s, rel=1e-6)
     assert u_w == pytest.approx(u_s, rel=1e-6)
+
+
+# ------------------------------------------------------------------ the full FE model (case files)
+def _li_creep_case(per_decade: int, degree: int = 1) -> dict:
+    """Li (LePage creep) | LLZO flat bilayer on rollers, 2 MPa applied in 10 µs, then held."""
+    steps = [{"kind": "hold", "duration": "1e-5 s", "n_steps": 1}]
+    t = 1e-5
+    for end in (0.01, 0.1, 1.0, 10.0):
+        steps.append({"kind": "hold", "duration": end - t, "n_steps": per_decade})
+        t = end
+    return {
+        "geometry": {
+            "family": "bilayer",
+            "dim": 2,
+            "W": "10 um",
+            "t_e": "5 um",
+            "t_s": "10 um",
+            "h_max": "5 um",
+        },  # fmt: skip
+        "materials": {"electrode": "Li", "electrolyte": "LLZO"},
+        "loading": {"stack_pressure": "2 MPa", "protocol": steps},
+        "physics": {"mechanics": True, "inelastic": True, "degree": degree},
+        "output": {"fields": False, "preview": False},
+    }
+
+
+def test_li_layer_creeps_under_stack_pressure(tmp_path):
+    """The full model: a flat Li layer (uniaxial strain, σ_zz = −P held) relaxes its deviatoric
+    stress q = σ_xx − σ_zz by Norton creep, q̇ = −E/(2(1−ν)) A' qⁿ from q0 = P(1−2ν)/(1−ν); the
+    volume strain σ_m/K then grows and the top moves by Δu = −t_Li (2/3)(q0 − q(t))/K (the
+    interface and LLZO stay elastic at constant stress). Within 1 % of the full relaxation
+    amplitude (backward Euler, 40 steps per decade of time)."""
+    from solver.config import case_from_dict
+    from tests.ec_helpers import run
+
+    rows, _ = run(case_from_dict(_li_creep_case(40)), tmp_path / "li")
+    E, nu, n, P, t_li = 4.9e9, 0.42, 6.6, 2e6, 5e-6
+    Ap = float(LI.rate_factor(298.15))
+    K, Mq = E / (3 * (1 - 2 * nu)), E / (2 * (1 - nu))
+    q0 = P * (1 - 2 * nu) / (1 - nu)
+    amp = t_li * (2 / 3) * q0 / K
+    u0, t0 = rows[0]["top_displacement"], rows[0]["time"]
+    worst = 0.0
+    for r in rows[1:]:
+        q = (q0 ** (1 - n) + (n - 1) * Mq * Ap * (r["time"] - t0)) ** (1 / (1 - n))
+        du = -t_li * (2 / 3) * (q0 - q) / K
+        worst = max(worst, abs(r["top_displacement"] - u0 - du) / amp)
+    assert q / q0 < 0.5  # it relaxed
+    assert worst < 0.01, worst
+
+
+def test_sls_pad_in_the_stack_under_constant_pressure(tmp_path):
+    """The full model: the polymer_pad SLS (E1 = 40, E2 = 20 MPa, τ = 1 h, ν = 0.45) on rollers
+    under a stack pressure P applied in 1 ms and held: the pad is in uniaxial strain, its creep
+    compliance is the constrained one, J_M(t) = [1/E∞ − (1/E∞ − 1/E0) exp(−t/τ_c)]/f with
+    f = (1−ν)/((1+ν)(1−2ν)), τ_c = τ E0/E∞, so the top moves by Δu = −P t_pad (J_M(t) − J_M(0))
+    (the rest elastic at constant stress). 60 steps over 15 h: within 0.5 % of the amplitude."""
+    from solver.config import case_from_dict
+    from tests.ec_helpers import run
+
+    raw = {
+        "geometry": {
+            "family": "stack",
+            "dim": 2,
+            "W": "4 um",
+            "t_e": "2 um",
+            "t_c": 0,
+            "t_s": ["2 um"],
+            "t_counter": 0,
+            "t_pad": "2 um",
+            "h_max": "2 um",
+        },  # fmt: skip
+        "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
+        "loading": {
+            "stack_pressure": "1 MPa",
+            "protocol": [
+                {"kind": "hold", "duration": "1e-3 s", "n_steps": 1},
+                {"kind": "hold", "duration": "15 h", "n_steps": 60},
+            ],
+        },
+        "physics": {"mechanics": True, "inelastic": True},
+        "output": {"fields": False, "preview": False},
+    }
+    rows, _ = run(case_from_dict(raw), tmp_path / "pad")
+    E1, E2, tau, nu, P, t_pad = 40e6, 20e6, 3600.0, 0.45, 1e6, 2e-6
+    E0, f = E1 + E2, (1 - nu) / ((1 + nu) * (1 - 2 * nu))
+    tau_c = tau * E0 / E2
+    amp = P * t_pad / f * (1 / E2 - 1 / E0)
+    u0, t0 = rows[0]["top_displacement"], rows[0]["time"]
+    worst = max(
+        abs(r["top_displacement"] - u0 + amp * (1 - np.exp(-(r["time"] - t0) / tau_c))) / amp
+        for r in rows[1:]
+    )
+    assert worst < 5e-3, worst
+
+
+@pytest.mark.mpi
+def test_li_creep_case_same_on_all_rank_counts(shared_tmp):
+    """The Li creep case (P2) on 2 ranks and on 1: the same time series (1e-6)."""
+    from solver import api
+    from solver.config import case_from_dict
+    from solver.metrics import read_timeseries
+
+    world = MPI.COMM_WORLD
+    raw = _li_creep_case(3, degree=2)
+    api.run(case_from_dict(raw), shared_tmp / "np2", comm=world)
+    if world.rank == 0:
+        api.run(case_from_dict(raw), shared_tmp / "np1", comm=MPI.COMM_SELF)
+    world.barrier()
+    if world.rank != 0:
+        return
+    a = read_timeseries(shared_tmp / "np1" / "timeseries.csv")
+    b = read_timeseries(shared_tmp / "np2" / "timeseries.csv")
+    assert len(a) == len(b) == 13
+    for ra, rb in zip(a, b):
+        for col in ("top_displacement", "elastic_energy", "external_work"):
+            assert ra[col] == pytest.approx(rb[col], rel=1e-6, abs=1e-30), (col, ra["step"])
