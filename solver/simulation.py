@@ -404,6 +404,11 @@ class Simulation:
                 inelastic=bool(phys["inelastic"]),
             )
             self.h_int = h
+            if self.mech.needs_pre_residual and degree == 1:
+                log.warning(
+                    "  creep (physics.inelastic) with P1 displacements: volume-preserving creep "
+                    "locks linear elements (docs/validation.md item 18); use physics.degree = 2"
+                )
             free = self.mech.unsupported_modes()
             if free:
                 from solver.errors import InputError

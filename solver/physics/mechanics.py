@@ -8,6 +8,11 @@ jumps there. Interface history (damage, energy release) lives on the Γ_int subm
 space whose degrees of freedom coincide with the vertex quadrature points of each facet
 (P1 fields; for P2, Gauss–Lobatto points in 2D): the history is exact at the quadrature points.
 
+Rate-dependent inelasticity (``inelastic=True``, physics.inelastic): the cells of a material with
+Norton creep or a relaxation spectrum take their stress from quadrature-point states
+(solver.physics.inelastic, docs/theory.md §3.6–3.7), committed in :meth:`Mechanics.accept`; creep
+needs :meth:`Mechanics.update_inelastic` before every residual (``needs_pre_residual``).
+
 Loads: ``pressure`` (traction −P n on the top face) or ``top_displacement`` (prescribed vertical
 displacement of the top face), the concentration field ``c`` (Vegard) and temperature ``T``
 (thermal strain), all UFL Constants/expressions that the stepper updates.
