@@ -228,6 +228,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "path, its compliance (and growth strain) in series with the stack; t* in the summary",
         ),
         "degree": _int(1, choices=(1, 2), doc="Lagrange degree of the fields"),
+        "inelastic": _bool(
+            False,
+            "rate-dependent inelastic strains of the materials that have them: Norton creep "
+            "(creep_A, creep_n, creep_Q, creep_threshold) and viscoelastic relaxation (E1, E2, "
+            "tau or prony_E1..3, prony_tau1..3; Ea_tau or wlf_C1, wlf_C2); needs mechanics",
+        ),
     },
     # [ageing]: the interphase keys act in the FE model with physics.ageing = true (docs/theory.md
     # §7) and in `ssbx screen`; stack_displacement and p_c are screen-only.
@@ -1520,6 +1526,86 @@ class _Resolver:
                     f"ageing.{key}: got {r['ageing'][key]:g}, allowed the default "
                     f"{spec.default:g} here: the key acts only with physics.ageing = true"
                 )
+    def inelastic_keys(self, r: dict) -> None:
+        """physics.inelastic and the creep / relaxation keys of the materials (one line each)."""
+        ph, mats = r["physics"], r["materials"]
+        on = ph["inelastic"]
+        law_keys = (*M.CREEP_KEYS, *M.PRONY_KEYS, *M.SHIFT_KEYS)
+        if on and not ph["mechanics"]:
+            self.bad("physics.inelastic: got true, allowed false with physics.mechanics = false")
+            return
+        if not on:  # a key set in the case file (not a preset value) would change nothing
+            for role, m in mats.items():
+                base = M.get(m["preset"]) if m["preset"] else {}
+                for key in law_keys:
+                    if m.get(key) is not None and base.get(key) != m[key]:
+                        self.bad(
+                            f"materials.{role}.{key}: got {m[key]:g}, allowed no value with "
+                            "physics.inelastic = false: the key acts only in the rate-dependent "
+                            "inelastic law (set physics.inelastic = true)"
+                        )
+            return
+        has_law = False
+        for role, m in mats.items():
+            where = f"materials.{role}"
+            creep = [k for k in M.CREEP_KEYS if m.get(k) is not None]
+            if creep and m.get("creep_A") is None:
+                self.bad(f"{where}.creep_A: missing, required by {creep[0]} (Norton creep)")
+            elif creep and m.get("creep_n") is None:
+                self.bad(f"{where}.creep_n: missing, required by creep_A, allowed [1, inf)")
+            sls = [k for k in M.SLS_KEYS if m.get(k) is not None]
+            prony = [k for k in M.PRONY_KEYS if m.get(k) is not None]
+            for k in (1, 2, 3):
+                e, t = m.get(f"prony_E{k}"), m.get(f"prony_tau{k}")
+                if (e is None) != (t is None):
+                    missing = f"prony_tau{k}" if t is None else f"prony_E{k}"
+                    self.bad(f"{where}.{missing}: missing, required by the Prony term {k}")
+            if sls and prony:
+                self.bad(
+                    f"{where}.{prony[0]}: got a Prony term with the SLS keys {', '.join(sls)}, "
+                    "allowed one relaxation spectrum (the SLS is the one-term Prony series)"
+                )
+            elif sls and len(sls) < 3:
+                missing = next(k for k in M.SLS_KEYS if k not in sls)
+                self.bad(f"{where}.{missing}: missing, required by {sls[0]} (SLS)")
+            elif sls and abs(m["E1"] + m["E2"] - m["E"]) > 1e-6 * m["E"]:
+                self.bad(
+                    f"{where}.E: got {m['E']:g} Pa, allowed E1 + E2 = {m['E1'] + m['E2']:g} Pa "
+                    "(the instantaneous modulus of the standard linear solid)"
+                )
+            elif prony:
+                total = sum(m.get(f"prony_E{k}") or 0.0 for k in (1, 2, 3))
+                if total >= m["E"]:
+                    self.bad(
+                        f"{where}.E: got {m['E']:g} Pa, allowed more than the sum of the Prony "
+                        f"moduli {total:g} Pa (E is the instantaneous modulus, E∞ = E − Σ E_i > 0)"
+                    )
+            spectrum = len(sls) == 3 or bool(prony)
+            if creep and spectrum:
+                self.bad(
+                    f"{where}.creep_A: got a creep law with a relaxation spectrum, allowed one "
+                    "inelastic law per material"
+                )
+            shift = [k for k in M.SHIFT_KEYS if m.get(k) is not None]
+            if shift and not spectrum:
+                self.bad(
+                    f"{where}.{shift[0]}: got a temperature shift, allowed only with a "
+                    "relaxation spectrum (E1, E2, tau or prony_E1, prony_tau1)"
+                )
+            if (m.get("wlf_C1") is None) != (m.get("wlf_C2") is None):
+                missing = "wlf_C2" if m.get("wlf_C2") is None else "wlf_C1"
+                self.bad(f"{where}.{missing}: missing, required by the WLF shift")
+            if m.get("wlf_C1") is not None and m.get("Ea_tau"):
+                self.bad(
+                    f"{where}.Ea_tau: got {m['Ea_tau']:g} J/mol with the WLF keys, allowed one "
+                    "temperature shift (Arrhenius or WLF)"
+                )
+            has_law = has_law or bool(creep) or spectrum
+        if not has_law:
+            self.bad(
+                "physics.inelastic: got true, allowed false here: no material has creep (creep_A, "
+                "creep_n) or relaxation (E1, E2, tau or prony_E1, prony_tau1) keys"
+            )
 
     def unused_keys(self, r: dict) -> None:
         """A key that changes nothing is refused (one line: the key, what it needs, the allowed
@@ -1528,6 +1614,7 @@ class _Resolver:
         (also as written by ``to_toml``) is never refused."""
         ph, itf, ld, sol, out = r["physics"], r["interface"], r["loading"], r["solver"], r["output"]
         self.ageing_keys(r)
+        self.inelastic_keys(r)
         for key in ("rtol", "atol"):
             if sol[key] is not None:
                 self.bad(
@@ -1939,8 +2026,10 @@ def format_case(case: Case) -> str:
                     if key in M.PROPERTY_DIMS and v is not None:
                         lines.append(row(key, v, M.PROPERTY_DIMS[key][0]))
                 unset = [k for k in M.PROPERTY_DIMS if mat[k] is None]
-                if unset:
-                    lines.append(row("(not set)", ", ".join(unset), None))
+                if unset:  # wrapped like the source
+                    wrapped = textwrap.wrap(", ".join(unset), 100 - width - 3)
+                    lines.append(row("(not set)", wrapped[0], None))
+                    lines += [f"  {'':<{width}} {t}" for t in wrapped[1:]]
                 src = textwrap.wrap(mat["source"], 100 - width - 3) or [""]
                 lines.append(row("source", src[0], None))
                 lines += [f"  {'':<{width}} {t}" for t in src[1:]]

@@ -90,11 +90,69 @@ PROPERTY_DIMS: dict[str, tuple[str, float | None, float | None, bool, bool, str]
         None,
         True,
         True,
-        "screen-only: SLS transient modulus (relaxes with tau)",
+        "SLS transient modulus (relaxes with tau; E = E1 + E2 with physics.inelastic)",
     ),
-    "E2": ("pressure", 0.0, None, True, True, "screen-only: SLS long-term (equilibrium) modulus"),
-    "tau": ("time", 0.0, None, True, True, "screen-only: SLS relaxation time"),
+    "E2": ("pressure", 0.0, None, True, True, "SLS long-term (equilibrium) modulus"),
+    "tau": ("time", 0.0, None, True, True, "SLS relaxation time at 298.15 K"),
+    # rate-dependent inelasticity (physics.inelastic; solver/physics/inelastic.py)
+    "creep_A": (
+        "dimensionless",
+        0.0,
+        None,
+        True,
+        True,
+        "Norton creep coefficient A in SI units Pa^-n s^-1 (ṗ = A σ_vm^n exp(−Q/RT); from "
+        "MPa^-n s^-1 multiply by 1e-6^n)",
+    ),
+    "creep_n": ("dimensionless", 1.0, None, False, True, "Norton stress exponent n"),
+    "creep_Q": ("energy/mol", 0.0, None, False, True, "creep activation energy Q"),
+    "creep_threshold": (
+        "pressure",
+        0.0,
+        None,
+        False,
+        True,
+        "rate-independent threshold σ_th of the creep overstress ⟨σ_vm − σ_th⟩ (Perzyna)",
+    ),
+    **{
+        f"prony_E{k}": (
+            "pressure",
+            0.0,
+            None,
+            True,
+            True,
+            f"Prony term {k}: relaxation modulus E_{k} (E∞ = E − Σ E_i)",
+        )
+        for k in (1, 2, 3)
+    },
+    **{
+        f"prony_tau{k}": (
+            "time",
+            0.0,
+            None,
+            True,
+            True,
+            f"Prony term {k}: relaxation time τ_{k} at 298.15 K",
+        )
+        for k in (1, 2, 3)
+    },
+    "Ea_tau": (
+        "energy/mol",
+        0.0,
+        None,
+        False,
+        True,
+        "Arrhenius shift of the relaxation times: a_T = exp(Ea_tau/R (1/T − 1/298.15 K))",
+    ),
+    "wlf_C1": ("dimensionless", 0.0, None, True, True, "WLF shift constant C1 (T0 = 298.15 K)"),
+    "wlf_C2": ("temperature", 0.0, None, True, True, "WLF shift constant C2 (T0 = 298.15 K)"),
 }
+
+# keys of the rate-dependent inelastic laws (physics.inelastic)
+CREEP_KEYS = ("creep_A", "creep_n", "creep_Q", "creep_threshold")
+SLS_KEYS = ("E1", "E2", "tau")
+PRONY_KEYS = tuple(f"prony_{q}{k}" for k in (1, 2, 3) for q in ("E", "tau"))
+SHIFT_KEYS = ("Ea_tau", "wlf_C1", "wlf_C2")
 
 # Short reference keys -> citation. "est:*" entries are estimates, stated as such.
 REFERENCES: dict[str, str] = {
@@ -102,6 +160,10 @@ REFERENCES: dict[str, str] = {
     "Ferrese2014": "A. Ferrese, J. Newman, J. Electrochem. Soc. 161 (2014) A1350",
     "Masias2019": "A. Masias, N. Felten, R. Garcia-Mendez, J. Wolfenstine, J. Sakamoto, "
     "J. Mater. Sci. 54 (2019) 2585",
+    "LePage2019": "W. S. LePage, Y. Chen, E. Kazyak, K.-H. Chen, A. J. Sanchez, A. Poli, "
+    "E. M. Arruda, M. D. Thouless, N. P. Dasgupta, J. Electrochem. Soc. 166 (2019) A89 "
+    "(power-law creep of bulk Li, ε̇ = A σ^m exp(−Q/RT): m = 6.6, Q = 37 kJ/mol, "
+    "A = 4.25e4 MPa^-6.6 s^-1, i.e. 1.068e-35 Pa^-6.6 s^-1 in SI)",
     "Tabor": "estimate from Tabor's relation H ≈ 3 σ_y (D. Tabor, The Hardness of Metals, 1951)",
     "Ni2012": "J. E. Ni, E. D. Case, J. S. Sakamoto, E. Rangasamy, J. B. Wolfenstine, "
     "J. Mater. Sci. 47 (2012) 7978",
@@ -155,6 +217,9 @@ _DATA: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[float, str]]]]
             "nu": (0.42, "Ferrese2014"),
             "yield_stress": (0.8e6, "Masias2019"),
             "hardness": (2.4e6, "Tabor"),
+            "creep_A": (4.25e4 * 1e-6**6.6, "LePage2019"),
+            "creep_n": (6.6, "LePage2019"),
+            "creep_Q": (37e3, "LePage2019"),
             "density": (534.0, "CRC"),
             "molar_volume": (1.3e-5, "est:derived"),
             "alpha_th": (46e-6, "CRC"),

@@ -43,6 +43,25 @@ def _zero_form(V):
     return fem.form(fem.Constant(V.mesh, 0.0) * v * ufl.dx)
 
 
+def _install_pre_residual(snes, hook) -> None:
+    """Call ``hook()`` after the unknowns are set to the iterate and before every residual
+    assembly (the quadrature-point return mapping of solver.physics.inelastic: the Jacobian,
+    assembled after the residual at the same iterate, then sees the same internal state).
+    ``hook`` must not hold the CoupledProblem (see the note in CoupledProblem.__init__)."""
+    import dolfinx
+    from dolfinx.fem.petsc import assemble_residual, assign
+
+    b, (_func, _args, kargs) = snes.getFunction()
+
+    def residual(snes_, x, b_, **kw):
+        dolfinx.la.petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+        assign(x, kw["u"])
+        hook()
+        assemble_residual(snes_, x, b_, **kw)
+
+    snes.setFunction(residual, b, kargs=kargs)
+
+
 @dataclass
 class SolveResult:
     converged: bool
@@ -66,6 +85,7 @@ class CoupledProblem:
         field_tolerances: list[float] | None = None,
         block_scales: list | None = None,
         max_update: dict[int, float] | None = None,
+        pre_residual=None,
     ):
         # --- linear solver selection (solver/precond.py): options["ssbx_pc"] = "mumps" (default,
         # DEFAULT_OPTIONS unchanged) | "auxiliary" (CG + auxiliary-space two-level PC) ---
@@ -132,6 +152,8 @@ class CoupledProblem:
             me._dV_last = dV
 
         self.snes.setLineSearchPreCheck(precheck)
+        if pre_residual is not None:
+            _install_pre_residual(self.snes, pre_residual)
         if block_scales is not None:
             self.equilibrate(block_scales)
 

@@ -405,9 +405,15 @@ class Simulation:
                 temperature_old_fields=self.heat.old_of if self.heat else None,
                 boundary=loading["boundary"],
                 interphase=self.interphase,
+                inelastic=bool(phys["inelastic"]),
             )
             self.h_int = h
             self.mech.T_old.value = float(loading["temperature"])
+            if self.mech.needs_pre_residual and degree == 1:
+                log.warning(
+                    "  creep (physics.inelastic) with P1 displacements: volume-preserving creep "
+                    "locks linear elements (docs/validation.md item 18); use physics.degree = 2"
+                )
             free = self.mech.unsupported_modes()
             if free:
                 from solver.errors import InputError
@@ -507,6 +513,7 @@ class Simulation:
             field_tolerances=self._field_tolerances(),
             block_scales=self.block_scales,
             max_update=self._update_caps(),
+            pre_residual=self._inelastic_hook(),
         )
         if self.ec is not None:  # start at open circuit: V = U(c_init), φ_e = V
             c0 = electrode.get("c_init") or 0.0
@@ -737,6 +744,7 @@ class Simulation:
             self.mech.s_dt.value = max(dt, 0.0)
             self.mech.damage_dt.value = max(dt, 0.0)
             self.mech.ageing_dt.value = max(dt, 0.0)
+            self.mech.inelastic_dt.value = max(dt, 0.0)
         if self.transport is not None:
             self.transport.dt.value = dt if dt > 0 else 1e300
         if self.heat is not None:
@@ -748,6 +756,22 @@ class Simulation:
         if self.ec is None or self.mode == "voltage":
             return self.problem.solve()
         return self._solve_galvanostatic()
+
+    def _inelastic_hook(self):
+        """The quadrature-point return mapping called before every residual (Norton creep), or
+        None. A weak reference: the SNES keeps its callbacks alive (see CoupledProblem)."""
+        if self.mech is None or not self.mech.needs_pre_residual:
+            return None
+        import weakref
+
+        ref = weakref.ref(self.mech)
+
+        def hook():
+            m = ref()
+            if m is not None:
+                m.update_inelastic()
+
+        return hook
 
     def _predict_mechanics(self) -> None:
         """Staggered predictor for a step that starts with a jump of the interface gap: the
@@ -772,6 +796,7 @@ class Simulation:
                 name="ssbx_predictor",
                 field_tolerances=[1e-12 * self.h_int for _ in m.fields],
                 block_scales=None,
+                pre_residual=self._inelastic_hook(),
             )
         saved = [f.x.array.copy() for f in self.mech.fields]
         if not self._mech_problem.solve().converged:
@@ -1235,8 +1260,14 @@ class FieldWriter:
         tag_of[ct.indices] = ct.values
         xs = ufl.SpatialCoordinate(msh)
         parts = []
+        qp_parts = []  # inelastic cells: the cell mean of the quadrature-point stress
         for tag in reg.tags:
             sel = cells[tag_of[parent] == tag]
+            if tag in getattr(m, "inelastic", {}):
+                st = m.inelastic[tag]
+                S = m.sigma(reg.u, tag, x=xs, reg=reg)
+                qp_parts.append((st, ufl.as_vector([S[i, j] for i in range(3) for j in range(3)])))
+                continue
             expr = fem.Expression(
                 m.sigma(reg.u, tag, x=xs, reg=reg), T0.element.interpolation_points
             )
@@ -1246,6 +1277,12 @@ class FieldWriter:
         def update():
             for sel, expr in parts:
                 sig.interpolate(expr, cells0=sel)
+            for st, expr in qp_parts:
+                vals = st.pts.values(expr, 9).reshape(len(st.pts.cells), st.pts.npts, 9)
+                dofs = T0.dofmap.list[st.pts.cells][:, 0]
+                sig.x.array.reshape(-1, 9)[dofs] = vals.mean(axis=1)
+            if qp_parts:
+                sig.x.scatter_forward()
             S = sig.x.array.reshape(-1, 3, 3)
             S = 0.5 * (S + S.transpose(0, 2, 1))
             principal.x.array[:] = np.linalg.eigvalsh(S)[:, ::-1].reshape(-1)

@@ -8,6 +8,11 @@ jumps there. Interface history (damage, energy release) lives on the Γ_int subm
 space whose degrees of freedom coincide with the vertex quadrature points of each facet
 (P1 fields; for P2, Gauss–Lobatto points in 2D): the history is exact at the quadrature points.
 
+Rate-dependent inelasticity (``inelastic=True``, physics.inelastic): the cells of a material with
+Norton creep or a relaxation spectrum take their stress from quadrature-point states
+(solver.physics.inelastic, docs/theory.md §3.6–3.7), committed in :meth:`Mechanics.accept`; creep
+needs :meth:`Mechanics.update_inelastic` before every residual (``needs_pre_residual``).
+
 Loads: ``pressure`` (traction −P n on the top face) or ``top_displacement`` (prescribed vertical
 displacement of the top face), the concentration field ``c`` (Vegard) and temperature ``T``
 (thermal strain), all UFL Constants/expressions that the stepper updates.
@@ -139,6 +144,7 @@ class Mechanics:
         boundary: list[dict] | None = None,
         interphase=None,
         temperature_old_fields=None,
+        inelastic: bool = False,
     ):
         self.dom = dom
         # interphase growth on Γ_int (solver.physics.interphase.Interphase, physics.ageing)
@@ -231,6 +237,8 @@ class Mechanics:
         # time step of the interphase growth; 0 after a step is accepted (as damage_dt)
         self.ageing_dt = fem.Constant(self.msh, 0.0)
         self._build_states()
+        self.inelastic_dt = fem.Constant(self.msh, 0.0)  # step of the inelastic strains
+        self.inelastic = self._build_inelastic(inelastic)
         self._build_forms()
         self.bcs = self._bcs() if auto_bcs else []
         self.bcs += self._boundary_bcs()
@@ -302,7 +310,79 @@ class Mechanics:
     def sigma(self, u, tag: int, x=None, reg: Region | None = None):
         m = self.materials[T.cell_name(tag)]
         eps = self.kin.strain(u, self.x if x is None else x)
+        if tag in self.inelastic:  # creep / viscoelastic: the quadrature-point state's stress
+            return self.inelastic[tag].sigma(eps, self.eigenstrain(tag, reg))
         return stress(eps, m["E"], m["nu"], self.eigenstrain(tag, reg))
+
+    def dx(self, tag: int):
+        """Volume measure of the cells ``tag``: with internal variables at quadrature points
+        (solver.physics.inelastic), the rule of their quadrature space."""
+        if tag in self.inelastic:
+            from solver.physics.inelastic import metadata
+
+            return self.dom.dx(tag, metadata=metadata())
+        return self.dom.dx(tag)
+
+    # ------------------------------------------------------------------ inelasticity
+    def _build_inelastic(self, enabled: bool) -> dict:
+        """Quadrature-point states (cell tag -> CreepState | ViscoState) of the materials with
+        Norton creep keys (``creep_A``...) or a relaxation spectrum (``E1``/``E2``/``tau`` or
+        ``prony_E*``/``prony_tau*``), when ``enabled`` (physics.inelastic)."""
+        from solver.physics import inelastic as I
+
+        out: dict = {}
+        if not enabled:
+            return out
+        ct = self.dom.cell_tags
+        tdim = self.dom.tdim
+        pmap = self.msh.topology.index_map(tdim)
+        tag_of = np.full(pmap.size_local + pmap.num_ghosts, -1, dtype=np.int64)
+        tag_of[ct.indices] = ct.values
+        for reg in self.regions:
+            xs = ufl.SpatialCoordinate(reg.sub.mesh)
+            imap = reg.sub.mesh.topology.index_map(tdim)
+            cells = np.arange(imap.size_local, dtype=np.int32)
+            parent = reg.sub.cell_map.sub_topology_to_topology(cells, False)
+            for tag in reg.tags:
+                m = self.materials[T.cell_name(tag)]
+                creep = I.CreepLaw.from_material(m)
+                visco = I.ViscoLaw.from_material(m)
+                if creep is None and visco is None:
+                    continue
+                if creep is not None and visco is not None:
+                    raise ValueError(
+                        f"materials.{T.cell_name(tag)}: both creep and viscoelastic keys; "
+                        "allowed one inelastic law per material"
+                    )
+                sel = cells[tag_of[parent] == tag]
+                args = (
+                    reg.u,
+                    sel,
+                    lambda w, xs=xs: self.kin.strain(w, xs),
+                    self.eigenstrain(tag, reg),
+                    self.temperature(tag, reg),
+                    self.inelastic_dt,
+                )
+                if creep is not None:
+                    out[tag] = I.CreepState(creep, m["E"], m["nu"], *args)
+                else:
+                    out[tag] = I.ViscoState(visco, m["nu"], *args)
+        return out
+
+    def update_inelastic(self) -> None:
+        """Return mapping at the quadrature points for the current displacements (the Newton
+        solver calls it before every residual; see CoupledProblem ``pre_residual``)."""
+        if self._T_out:
+            self.update_output_temperature()
+        for st in self.inelastic.values():
+            st.update()
+
+    @property
+    def needs_pre_residual(self) -> bool:
+        """Whether the residual needs :meth:`update_inelastic` at every Newton iterate."""
+        from solver.physics.inelastic import CreepState
+
+        return any(isinstance(st, CreepState) for st in self.inelastic.values())
 
     def top_region(self) -> Region:
         tops = [r for r in self.regions if _has_facets(self.dom, r, T.TOP)]
@@ -313,7 +393,6 @@ class Mechanics:
     # ------------------------------------------------------------------ forms
     def internal_residual(self, vs: list) -> ufl.Form:
         """Σ ∫ σ(u):ε(v) + Σ_Γ ∫ t([[u]])·[[v]] (test functions ``vs`` per region)."""
-        dx = self.dom.dx
         F = 0
         for reg, v in zip(self.regions, vs):
             if v is None:
@@ -322,7 +401,7 @@ class Mechanics:
                 F += (
                     ufl.inner(self.sigma(reg.u, tag), self.kin.strain(v, self.x))
                     * self.r()
-                    * dx(tag)
+                    * self.dx(tag)
                 )
         for im in self.interfaces:
             vp = vs[self.regions.index(im.plus)]
@@ -757,6 +836,12 @@ class Mechanics:
             reg.u_prev.x.array[:] = reg.u.x.array
         self.damage_dt.value = 0.0
         self.ageing_dt.value = 0.0
+        if self.inelastic:  # commit the quadrature-point states of the converged step
+            if self._T_out:
+                self.update_output_temperature()
+            for st in self.inelastic.values():
+                st.accept()
+            self.inelastic_dt.value = 0.0  # the committed state is then the converged one
         return self.msh.comm.allreduce(dissipated, op=MPI.SUM)
 
     def reject(self) -> None:
@@ -784,6 +869,10 @@ class Mechanics:
             for tag in reg.tags:
                 m = self.materials[T.cell_name(tag)]
                 eps = self.kin.strain(reg.u, self.x)
+                if tag in self.inelastic:  # the stored (free) energy of the inelastic law
+                    psi = self.inelastic[tag].stored_energy(eps, self.eigenstrain(tag))
+                    e += psi * self.r() * self.dx(tag)
+                    continue
                 el = eps - self.eigenstrain(tag)
                 e += (
                     0.5

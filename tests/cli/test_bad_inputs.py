@@ -561,6 +561,46 @@ ROWS = [
         '[interface.initial_gap]\nshape = "csv"\nfile = "inf.csv"\n',
         "interface.initial_gap.file: ",
         False,
+    ),  # rate-dependent inelasticity (physics.inelastic)
+    (
+        "inelastic_without_a_law",
+        "[physics]\ninelastic = true\n",
+        "physics.inelastic: got true, allowed false here: no material has creep",
+        False,
+    ),
+    (
+        "creep_key_with_inelastic_off",
+        '[materials.electrode]\npreset = "Li"\ncreep_n = 5\n[materials]\nelectrolyte = "LLZO"\n',
+        "materials.electrode.creep_n: got 5, allowed no value with physics.inelastic = false",
+        False,
+    ),
+    (
+        "creep_exponent_below_one",
+        '[materials.electrode]\npreset = "Li"\ncreep_n = 0.5\n',
+        "materials.electrode.creep_n: got 0.5, allowed [1, inf)",
+        False,
+    ),
+    (
+        "sls_moduli_not_summing_to_E",
+        '[physics]\ninelastic = true\n[materials.electrode]\npreset = "NMC811"\n'
+        'E1 = "40 MPa"\nE2 = "20 MPa"\ntau = "1 h"\n',
+        "materials.electrode.E: got 2e+11 Pa, allowed E1 + E2 = 6e+07 Pa",
+        False,
+    ),
+    (
+        "prony_term_without_time",
+        '[physics]\ninelastic = true\n[materials.electrode]\npreset = "NMC811"\n'
+        'prony_E1 = "40 GPa"\n',
+        "materials.electrode.prony_tau1: missing, required by the Prony term 1",
+        False,
+    ),
+    (
+        "wlf_and_arrhenius_shift",
+        '[physics]\ninelastic = true\n[materials.electrode]\npreset = "NMC811"\n'
+        'prony_E1 = "40 GPa"\nprony_tau1 = "1 h"\nwlf_C1 = 17.44\nwlf_C2 = "51.6 K"\n'
+        'Ea_tau = "50 kJ/mol"\n',
+        "materials.electrode.Ea_tau: got 50000 J/mol with the WLF keys",
+        False,
     ),
 ]
 

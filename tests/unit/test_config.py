@@ -65,6 +65,7 @@ def test_empty_case_resolves_every_key(tmp_path):
         "thermal": False,
         "ageing": False,
         "degree": 1,
+        "inelastic": False,
     }
     assert case.thermal["T_ambient"] == case.loading["temperature"] == 298.15
     assert case.solver["petsc_options"] == {}

@@ -187,6 +187,51 @@ BASES: dict[str, dict] = {
         "physics": {"mechanics": True},
         "output": OUT,
     },
+    # Li | LLZO pressed at 2 MPa with Norton creep (physics.inelastic): the Li creeps
+    "creep": {
+        "geometry": {**SMALL, "h_max": "5 um"},
+        "materials": {"electrode": "Li", "electrolyte": "LLZO"},
+        "loading": {
+            "stack_pressure": "2 MPa",
+            "protocol": [{"kind": "hold", "duration": "100 s", "n_steps": 2}],
+        },
+        "physics": {"mechanics": True, "inelastic": True},
+        "output": OUT,
+    },
+    # the pad stack of "pad" pressed by a traction, the pad relaxing (SLS of polymer_pad)
+    "visco": {
+        "geometry": {
+            "family": "stack",
+            "dim": 2,
+            "W": "4 um",
+            "t_e": "2 um",
+            "t_c": 0,
+            "t_s": ["2 um"],
+            "t_counter": 0,
+            "t_pad": "2 um",
+            "h_max": "2 um",
+        },
+        "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
+        "loading": {
+            "stack_pressure": "1 MPa",
+            "temperature": "318.15 K",
+            "protocol": [{"kind": "hold", "duration": "2 h", "n_steps": 2}],
+        },
+        "physics": {"mechanics": True, "inelastic": True},
+        "output": OUT,
+    },
+}
+# "visco" with a user-defined three-term Prony pad
+PRONY_PAD = {
+    "kind": "pad",
+    "E": "60 MPa",
+    "nu": 0.45,
+    "prony_E1": "10 MPa",
+    "prony_tau1": "10 min",
+    "prony_E2": "10 MPa",
+    "prony_tau2": "1 h",
+    "prony_E3": "10 MPa",
+    "prony_tau3": "5 h",
 }
 # the screen's reference case (no FE run): a Li | LLZO stack with a polymer pad
 SCREEN_BASE = {
@@ -499,6 +544,7 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "physics.thermal": Acts("li", {"physics": {"thermal": True}}, ("columns",)),
     "physics.ageing": Acts("ageing", {"physics": {"ageing": False}}, ("columns",)),
     "physics.degree": Acts("press", {"physics": {"degree": 2}}, ("summary.dofs",)),
+    "physics.inelastic": Acts("creep", {"physics": {"inelastic": False}}, ("top_displacement",)),
     # [ageing]: the interphase keys act in the FE model (physics.ageing) and in the screen
     "ageing.sei_D": Acts("ageing", {"ageing": {"sei_D": 2e-19}}, ("interphase_thickness_max",)),
     "ageing.sei_Ea": Acts(
@@ -778,9 +824,58 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         ),
         ("voltage", "ocv"),
     ),
-    "materials.E1": Screen(_mat("pad", preset="polymer_pad", E1="30 MPa"), ("t_star_pad",)),
-    "materials.E2": Screen(_mat("pad", preset="polymer_pad", E2="10 MPa"), ("t_star_pad",)),
-    "materials.tau": Screen(_mat("pad", preset="polymer_pad", tau="2 h"), ("t_star_pad",)),
+    # the SLS keys (E = E1 + E2 is kept: E1 and E2 move together)
+    "materials.E1": Acts(
+        "visco", _mat("pad", preset="polymer_pad", E1="50 MPa", E2="10 MPa"), ("top_displacement",)
+    ),
+    "materials.E2": Acts(
+        "visco", _mat("pad", preset="polymer_pad", E1="30 MPa", E2="30 MPa"), ("top_displacement",)
+    ),
+    "materials.tau": Acts(
+        "visco", _mat("pad", preset="polymer_pad", tau="2 h"), ("top_displacement",)
+    ),
+    # rate-dependent inelasticity (physics.inelastic)
+    "materials.creep_A": Acts(
+        "creep", _mat("electrode", preset="Li", creep_A=1e-36), ("top_displacement",)
+    ),
+    "materials.creep_n": Acts(
+        "creep", _mat("electrode", preset="Li", creep_n=6.0), ("top_displacement",)
+    ),
+    "materials.creep_Q": Acts(
+        "creep", _mat("electrode", preset="Li", creep_Q="40 kJ/mol"), ("top_displacement",)
+    ),
+    "materials.creep_threshold": Acts(
+        "creep", _mat("electrode", preset="Li", creep_threshold="0.3 MPa"), ("top_displacement",)
+    ),
+    **{
+        f"materials.{key}": Acts(
+            "visco",
+            {"materials": {"pad": {**PRONY_PAD, key: value}}},
+            ("top_displacement",),
+            a={"materials": {"pad": PRONY_PAD}},
+        )
+        for key, value in (
+            ("prony_E1", "20 MPa"),
+            ("prony_tau1", "30 min"),
+            ("prony_E2", "20 MPa"),
+            ("prony_tau2", "2 h"),
+            ("prony_E3", "20 MPa"),
+            ("prony_tau3", "2 h"),
+            ("Ea_tau", "60 kJ/mol"),
+        )
+    },
+    "materials.wlf_C1": Acts(
+        "visco",
+        {"materials": {"pad": {**PRONY_PAD, "wlf_C1": 10.0, "wlf_C2": "51.6 K"}}},
+        ("top_displacement",),
+        a={"materials": {"pad": {**PRONY_PAD, "wlf_C1": 17.44, "wlf_C2": "51.6 K"}}},
+    ),
+    "materials.wlf_C2": Acts(
+        "visco",
+        {"materials": {"pad": {**PRONY_PAD, "wlf_C1": 17.44, "wlf_C2": "100 K"}}},
+        ("top_displacement",),
+        a={"materials": {"pad": {**PRONY_PAD, "wlf_C1": 17.44, "wlf_C2": "51.6 K"}}},
+    ),
 }
 
 
