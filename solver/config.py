@@ -1526,6 +1526,7 @@ class _Resolver:
                     f"ageing.{key}: got {r['ageing'][key]:g}, allowed the default "
                     f"{spec.default:g} here: the key acts only with physics.ageing = true"
                 )
+
     def inelastic_keys(self, r: dict) -> None:
         """physics.inelastic and the creep / relaxation keys of the materials (one line each)."""
         ph, mats = r["physics"], r["materials"]
