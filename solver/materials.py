@@ -162,8 +162,11 @@ REFERENCES: dict[str, str] = {
     "J. Mater. Sci. 54 (2019) 2585",
     "LePage2019": "W. S. LePage, Y. Chen, E. Kazyak, K.-H. Chen, A. J. Sanchez, A. Poli, "
     "E. M. Arruda, M. D. Thouless, N. P. Dasgupta, J. Electrochem. Soc. 166 (2019) A89 "
-    "(power-law creep of bulk Li, ε̇ = A σ^m exp(−Q/RT): m = 6.6, Q = 37 kJ/mol, "
-    "A = 4.25e4 MPa^-6.6 s^-1, i.e. 1.068e-35 Pa^-6.6 s^-1 in SI)",
+    "(power-law creep of bulk Li, ε̇ = A σ^m exp(−Q/RT): m = 6.6, Q = 37 kJ/mol). The pre-factor "
+    "A = 4.25e4 MPa^-6.6 s^-1 (1.068e-35 Pa^-6.6 s^-1 in SI) is the rate pre-factor of the "
+    "fit of L. Anand and S. Narayan (J. Electrochem. Soc. 166 (2019) A1092) to these data, "
+    "there with the stress scaled by a deformation resistance of ~1 MPa, so A in MPa^-m s^-1 "
+    "is of the same order; check it against the sources for quantitative creep rates",
     "Tabor": "estimate from Tabor's relation H ≈ 3 σ_y (D. Tabor, The Hardness of Metals, 1951)",
     "Ni2012": "J. E. Ni, E. D. Case, J. S. Sakamoto, E. Rangasamy, J. B. Wolfenstine, "
     "J. Mater. Sci. 47 (2012) 7978",
