@@ -588,18 +588,21 @@ class Case:
 
     def with_(self, changes: dict | None = None, /, **sections: dict) -> Case:
         """A new, validated case with keys changed (for notebooks and sweeps); this case is
-        unchanged. ``changes``: {dotted key: value} as in the case file, values with units as
-        text or SI numbers (``{"loading.stack_pressure": "5 MPa", "materials.electrolyte.E":
-        "140 GPa", "loading.protocol.0.duration": "60 s"}``); ``sections``: tables merged into
-        a section (``with_(loading={"stack_pressure": "5 MPa"})``). Raises
+        unchanged. ``changes``: {dotted key: value} as for ``ssbx run --set`` (the syntax of
+        :mod:`solver.overrides`: ``{"loading.stack_pressure": "5 MPa", "materials.electrolyte.E":
+        "140 GPa", "loading.protocol[0].duration": "60 s"}``), values with units as text or SI
+        numbers; ``sections``: tables merged into a section (``with_(loading={"stack_pressure":
+        "5 MPa"})``). Raises :class:`InputError` (a key path that cannot be followed) or
         :class:`ConfigError` (every problem, one line each) like :func:`load_case`."""
-        raw = copy.deepcopy(self.raw)
+        from solver import overrides as ov
+
+        flat: dict[str, Any] = {}
         for sec, table in sections.items():
             if not isinstance(table, dict):
                 raise ConfigError(f"with_: {sec}= takes a table (dict), got {table!r}")
-            for k, v in table.items():
-                set_dotted(raw, f"{sec}.{k}", v)
-        set_dotted_all(raw, changes or {})
+            flat.update({f"{sec}.{k}": v for k, v in table.items()})
+        flat.update(changes or {})
+        raw, _ = ov.apply(self.raw, flat)
         return case_from_dict(raw, self.path)
 
 
@@ -635,46 +638,6 @@ def case_from_dict(raw: dict, path: str | os.PathLike | None = None) -> Case:
     p = Path(path).resolve() if path is not None else None
     resolved = _Resolver(raw, p).run()
     return Case(p, resolved["case"]["name"], raw, resolved)
-
-
-def set_dotted(raw: dict, key: str, value: Any) -> None:
-    """Set ``key`` ("section.key", "materials.electrolyte.E", "loading.protocol.0.duration") in
-    the parsed case ``raw`` in place. A material given as a preset name becomes a table
-    ``{preset = name}`` when one of its keys is set; an integer part indexes an array of tables.
-    Raises :class:`ConfigError` when the path runs through a value that is not a table or an
-    array, or an index is out of range. The value is not checked here (loading the case does)."""
-    parts = key.split(".")
-    if len(parts) < 2 or not all(parts):
-        raise ConfigError(f"{key}: expected a dotted key section.key (e.g. loading.stack_pressure)")
-    node: Any = raw
-    for i, part in enumerate(parts[:-1]):
-        where = ".".join(parts[: i + 1])
-        if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                raise ConfigError(f"{key}: {where}: no entry {part} (the array has {len(node)})")
-            node = node[int(part)]
-            continue
-        nxt = node.get(part)
-        if nxt is None:
-            nxt = node[part] = {}
-        elif isinstance(nxt, str) and i == 1 and parts[0] == "materials":
-            nxt = node[part] = {"preset": nxt}
-        elif not isinstance(nxt, dict | list):
-            raise ConfigError(f"{key}: {where} is a value ({nxt!r}), not a table")
-        node = nxt
-    last = parts[-1]
-    if isinstance(node, list):
-        if not last.isdigit() or int(last) >= len(node):
-            raise ConfigError(f"{key}: no entry {last} (the array has {len(node)})")
-        node[int(last)] = value
-    else:
-        node[last] = value
-
-
-def set_dotted_all(raw: dict, changes: dict) -> None:
-    """:func:`set_dotted` for every {dotted key: value} of ``changes``, in order."""
-    for k, v in changes.items():
-        set_dotted(raw, k, v)
 
 
 # ------------------------------------------------------------------------------------ resolving
