@@ -14,6 +14,22 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+# ``pytest.approx(x, rel=r)`` also accepts anything within an ABSOLUTE 1e-12 of x by default,
+# which makes a relative check of an SI-small quantity (an area of 1e-10 m², a current of 1e-9 A,
+# a diffusivity of 1e-17 m²/s) pass whatever the value. In this suite a relative tolerance
+# means a relative tolerance: when ``rel`` is given without ``abs``, ``abs`` is 0.
+_pytest_approx = pytest.approx
+
+
+def _approx_rel_means_rel(expected, rel=None, abs=None, nan_ok=False):
+    if rel is not None and abs is None:
+        abs = 0.0
+    return _pytest_approx(expected, rel=rel, abs=abs, nan_ok=nan_ok)
+
+
+pytest.approx = _approx_rel_means_rel
+
+
 def ssbx_cmd() -> list[str]:
     """The ssbx command as a new user runs it (console script of this interpreter's venv)."""
     exe = Path(sys.executable).with_name("ssbx")
