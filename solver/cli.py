@@ -3,9 +3,13 @@
     ssbx check CASE.toml [--materials]     validate and print the resolved case (SI units)
     ssbx mesh  CASE.toml [-o DIR]          build the geometry: .msh, XDMF with tags, PNG preview
     ssbx run   CASE.toml [-o DIR]          run the case into a run directory (also under mpirun)
+    ssbx run   --resume DIR                continue a run from its checkpoint (any rank count)
     ssbx screen CASE.toml [--json FILE]    reduced-order predictions in well under a second
 
-Bad input prints one line per problem (key, value, allowed range) and exits with code 2.
+Exit codes: 0 done; 2 bad input (one line per problem: key, value, allowed range; nothing
+written); 3 the solver failed (the last converged step is written); 74 disk full (the last
+complete step is kept); 75 --max-time reached (a checkpoint is written: --resume continues);
+130 interrupted.
 DOLFINx/PETSc are imported only by the commands that need them (mesh, run).
 """
 
@@ -14,9 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from solver import __version__
-from solver.errors import InputError, SolverFailure
+from solver.errors import DiskFull, InputError, SolverFailure, TimeLimitReached
+
+_T0 = time.perf_counter()  # --max-time counts from here (the imports of a run come after)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,12 +52,29 @@ def _parser() -> argparse.ArgumentParser:
         "(output.fields; output.format = xdmf, the default, or vtx: ADIOS2 .bp, which Debian's "
         "ParaView 5.11 cannot read; written every output.every accepted steps and at the last).",
     )
-    p.add_argument("case", help="case file (TOML)")
+    p.add_argument(
+        "case", nargs="?", help="case file (TOML); with --resume optional (the run's own case)"
+    )
     p.add_argument(
         "-o",
         "--output",
         default=None,
         help="run directory (default: output.directory of the case, else runs/<name>)",
+    )
+    p.add_argument(
+        "--resume",
+        default=None,
+        metavar="DIR",
+        help="continue the run in the run directory DIR from its checkpoint "
+        "(DIR/checkpoint/checkpoint.npz), also on another number of MPI ranks; refused (exit 2) "
+        "when DIR has no checkpoint or CASE is not the case it ran",
+    )
+    p.add_argument(
+        "--max-time",
+        default=None,
+        metavar="TIME",
+        help="wall-time limit (seconds, or with a unit: 2h, 30min): before the next step would "
+        "end past it, write a checkpoint and exit with code 75 (continue with --resume)",
     )
     p.add_argument(
         "--overwrite",
@@ -80,6 +104,24 @@ def _err(msg: str) -> None:
         print(f"ssbx: error: {msg}", file=sys.stderr)
 
 
+def _max_time(text: str | None) -> float | None:
+    """--max-time in seconds: a number (s) or a time with a unit ("2h", "30 min")."""
+    if text is None:
+        return None
+    from solver.units import UnitError, to_si
+
+    try:
+        v = to_si(text, "time")
+    except (UnitError, ValueError):
+        v = float("nan")
+    if not (v > 0 and v < 1e9):
+        raise InputError(
+            f"--max-time: got '{text}', allowed a wall time > 0 (seconds, or with a unit: "
+            "'2h', '30min')"
+        )
+    return v
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -91,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     except SolverFailure as e:
         _err(str(e))
         return 3
+    except (DiskFull, TimeLimitReached) as e:
+        _err(str(e))
+        return e.exit_code
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
@@ -133,7 +178,24 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "run":
             from solver import api
 
-            api.run(args.case, args.output, overwrite=args.overwrite)
+            max_time = _max_time(args.max_time)
+            if args.resume is not None:
+                if args.output is not None or args.overwrite:
+                    raise InputError(
+                        "--resume: got -o/--overwrite too, allowed --resume DIR alone (the run "
+                        "continues in DIR)"
+                    )
+            elif not args.case:
+                raise InputError("run: a case file is required (or --resume DIR)")
+            if max_time is not None:
+                max_time -= time.perf_counter() - _T0
+            api.run(
+                args.case,
+                args.output,
+                overwrite=args.overwrite,
+                resume=args.resume,
+                max_time=max_time,
+            )
             return 0
     except GeometryError as e:
         raise InputError(str(e)) from None

@@ -349,6 +349,18 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "(also when the run ends early or fails)",
         ),
         "preview": _bool(True, "write mesh.png (the mesh coloured by cell tag) into the run dir"),
+        "checkpoint_every": _int(
+            0,
+            lo=0,
+            doc="write a checkpoint (checkpoint/checkpoint.npz: all state, for ssbx run --resume) "
+            "every N accepted steps (0: by checkpoint_interval only)",
+        ),
+        "checkpoint_interval": _nonneg(
+            1800.0,
+            "time",
+            "write a checkpoint after the first accepted step that ends at least this much wall "
+            "time after the last one (default 30 min; 0: by checkpoint_every only)",
+        ),
     },
 }
 # Keys handled outside SCHEMA (tables / arrays).

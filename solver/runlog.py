@@ -48,12 +48,13 @@ class _Pending(logging.Handler):
         self.records.append(record)
 
 
-def add_file(logfile: Path) -> None:
-    """Add the run's log file (rank 0): the records logged since :func:`setup` first."""
+def add_file(logfile: Path, append: bool = False) -> None:
+    """Add the run's log file (rank 0): the records logged since :func:`setup` first;
+    ``append`` continues an existing log (a resumed run)."""
     log = logging.getLogger(LOGGER)
     if log.level > logging.CRITICAL:
         return
-    fh = logging.FileHandler(logfile, mode="w")
+    fh = logging.FileHandler(logfile, mode="a" if append else "w")
     fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for h in [h for h in log.handlers if isinstance(h, _Pending)]:
         for rec in h.records:
