@@ -47,8 +47,8 @@ def _prepare_dir(path: Path, comm: MPI.Comm, overwrite: bool, case_path=None) ->
     err = None
     if comm.rank == 0:
         try:
+            rundir.refuse_if_locked(path)  # first: a run being written also exists
             rundir.check_target(path, overwrite=overwrite, case_path=case_path)
-            rundir.refuse_if_locked(path)
         except InputError as e:
             err = e.problems
     err = comm.bcast(err, root=0)
@@ -186,6 +186,7 @@ def run(
     t_start = time.perf_counter()
     if resume is not None:
         outdir = Path(resume)
+        _check_resume(outdir, None, comm)  # a run directory with a checkpoint, before the case
         case = _load(case_or_path if case_or_path is not None else outdir / "case.resolved.toml")
         ckpt_meta = _check_resume(outdir, case, comm)
     else:
@@ -272,8 +273,8 @@ def run(
 
 def _check_resume(path: Path, case, comm: MPI.Comm) -> dict:
     """Refuse (one line, all ranks) a ``--resume`` directory that is no ssbx run directory, has
-    no readable checkpoint, is being written, or holds another case; return the checkpoint's
-    meta (rank 0's reading, broadcast)."""
+    no readable checkpoint, holds a completed run, is being written, or (``case`` given) holds
+    another case; return the checkpoint's meta (rank 0's reading, broadcast)."""
     from solver import checkpoint
 
     err, meta = None, None
@@ -295,7 +296,13 @@ def _check_resume(path: Path, case, comm: MPI.Comm) -> dict:
                 meta = checkpoint.read_meta(f)["meta"]
             except Exception as e:  # noqa: BLE001 (any damage: one line)
                 raise InputError(f"--resume: the checkpoint '{f}' is unreadable ({e})") from None
-            if meta.get("case_hash") != checkpoint.case_hash(case):
+            done = path / "summary.json"
+            if done.is_file() and '"status": "completed"' in done.read_text(errors="replace"):
+                raise InputError(
+                    f"--resume: the run in '{path}' has completed (summary.json), allowed a run "
+                    "that was stopped (killed, --max-time, a full disk)"
+                )
+            if case is not None and meta.get("case_hash") != checkpoint.case_hash(case):
                 raise InputError(
                     f"--resume: the case '{case.path}' differs from the one checkpointed in "
                     f"'{path}' (case.resolved.toml), allowed the same case or none"
@@ -459,7 +466,7 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
     guard = _DiskGuard(outdir, comm)
 
     def write_fields(info):
-        guard.check("fields", outdir / "fields")
+        guard.check("fields", outdir / "fields", info.step)
         writer.write(info.time)
         guard.grown("fields", outdir / "fields")
         written["step"] = info.step
@@ -468,7 +475,9 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         row = sim.row(info)
         guard.run(csv.write, row)  # rank 0 only: an error is raised on all ranks below
         rows.append(row)
-        guard.raise_pending(f"timeseries.csv, step {info.step}")
+        guard.raise_pending(
+            f"the row of step {info.step}; stopped with step {info.step - 1} complete"
+        )
         if writer is not None and info.step % every == 0:
             write_fields(info)
 
@@ -587,7 +596,7 @@ class _DiskGuard:
     def raise_pending(self, what: str) -> None:
         msg = self.comm.bcast(self.pending, root=0)
         if msg:
-            raise DiskFull(f"disk full ({msg}; {what})")
+            raise DiskFull(f"disk full: {msg} ({what})")
 
     @staticmethod
     def _size(folder: Path) -> int:
@@ -600,17 +609,21 @@ class _DiskGuard:
                     pass
         return total
 
-    def check(self, key: str, folder: Path, need: int | None = None) -> None:
+    def check(self, key: str, folder: Path, step: int, need: int | None = None) -> None:
         msg = None
         if self.comm.rank == 0:
-            need = max(2 * (need if need is not None else self.growth.get(key, 0)), 1 << 20)
+            need = max(2 * (need if need is not None else self.growth.get(key, 0)), 1 << 16)
             free = shutil.disk_usage(self.outdir).free
             if free < need:
-                msg = f"{free} bytes free in '{self.outdir}', the next {key} output needs ~{need}"
+                done = step - 1 if key == "fields" else step
+                msg = (
+                    f"disk full: {free} bytes free in '{self.outdir}', the {key} of step {step} "
+                    f"would need ~{need} bytes; stopped with step {done} complete"
+                )
             self.size0[key] = self._size(folder) if folder.exists() else 0
         msg = self.comm.bcast(msg, root=0)
         if msg:
-            raise DiskFull(f"disk full ({msg})")
+            raise DiskFull(msg)
 
     def grown(self, key: str, folder: Path) -> None:
         if self.comm.rank == 0:
@@ -706,14 +719,14 @@ class _Checkpointer:
             "resumed": self.history,
             "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        self.guard.check("checkpoint", self.path.parent, need=self.bytes or None)
+        self.guard.check("checkpoint", self.path.parent, self.stepper.step, self.bytes or None)
         reg = self.sim.checkpoint_state()
         try:
             res = self.ck.save(self.path, reg, _json_safe(meta), self.comm)
         except OSError as e:
             if e.errno in _NO_SPACE:
                 raise DiskFull(
-                    f"disk full ({e.strerror} writing the checkpoint '{self.path}'; the previous "
+                    f"disk full: {e.strerror} writing the checkpoint '{self.path}' (the previous "
                     "checkpoint is kept)"
                 ) from None
             raise

@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _err(msg: str) -> None:
+def _err(msg: str, kind: str = "error") -> None:
     """Errors are printed by rank 0 only (all ranks see the same input)."""
     rank = 0
     if "mpi4py" in sys.modules:
@@ -101,7 +101,7 @@ def _err(msg: str) -> None:
 
         rank = MPI.COMM_WORLD.rank
     if rank == 0:
-        print(f"ssbx: error: {msg}", file=sys.stderr)
+        print(f"ssbx: {kind}: {msg}", file=sys.stderr)
 
 
 def _max_time(text: str | None) -> float | None:
@@ -133,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     except SolverFailure as e:
         _err(str(e))
         return 3
-    except (DiskFull, TimeLimitReached) as e:
+    except DiskFull as e:
         _err(str(e))
+        return e.exit_code
+    except TimeLimitReached as e:
+        _err(str(e), "stopped")
         return e.exit_code
     except KeyboardInterrupt:
         _err("interrupted")
