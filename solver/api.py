@@ -425,7 +425,10 @@ def _petsc_options(case) -> dict:
     # solver.rtol/atol are refused on load: the Newton iteration converges on a per-field
     # update test (solver.problem.CoupledProblem), not on a residual tolerance
     opts = {"snes_max_it": sol.get("max_newton_iterations", 25)}
-    opts.update(sol.get("petsc_options") or {})
+    # true is the bare flag for PETSc ("-snes_monitor", not "-snes_monitor true", which PETSc
+    # reads as a viewer named "true"); a boolean option takes "" as true as well
+    user = sol.get("petsc_options") or {}
+    opts.update({k: "" if v is True and not k.startswith("ssbx_") else v for k, v in user.items()})
     return opts
 
 
@@ -471,10 +474,16 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         guard.grown("fields", outdir / "fields")
         written["step"] = info.step
 
+    from solver.plausibility import Plausibility
+
+    plaus = Plausibility(sim, case.solver["max_strain"]) if sim.mech is not None else None
+
     def observe(info):
         row = sim.row(info)
         guard.run(csv.write, row)  # rank 0 only: an error is raised on all ranks below
         rows.append(row)
+        if plaus is not None:  # stops the run on a meaningless state (the row is kept)
+            plaus.check(info)
         guard.raise_pending(
             f"the row of step {info.step}; stopped with step {info.step - 1} complete"
         )
@@ -492,6 +501,7 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
     )
     run_opts = run_opts or {}
     ckpt = _Checkpointer(case, sim, stepper, rows, written, outdir, comm, guard, run_opts)
+    ckpt.plausibility = plaus
     if run_opts.get("resume"):
         ckpt.restore()
         for row in rows:
@@ -529,6 +539,8 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         "final": dict(last),
     }
     result.update(ckpt.summary())
+    if plaus is not None:
+        result["plausibility"] = plaus.summary()
     if sim.mech is not None:
         result["final_contact_fraction"] = last.get("contact_fraction")
         result["final_debonded_fraction"] = last.get("debonded_fraction")
@@ -653,6 +665,7 @@ class _Checkpointer:
         self.count, self.bytes, self.seconds = 0, 0, 0.0
         self.last_step = None
         self.history = list((self.resumed or {}).get("resumed", []))
+        self.plausibility = None  # solver.plausibility.Plausibility of the run, if any
 
     def restore(self) -> None:
         """Load the checkpoint into the model and the stepper (the rows so far included)."""
@@ -666,6 +679,11 @@ class _Checkpointer:
         self.stepper.resume(meta["position"])
         self.rows[:] = meta["rows"]
         self.written["step"] = meta.get("fields_step")
+        p = meta.get("plausibility")
+        if self.plausibility is not None and p:
+            self.plausibility.max_penetration = p["max_penetration"]
+            self.plausibility.strain = p["max_strain"]
+            self.plausibility.flags = list(p["flags"])
         self.last_step = meta["position"]["step"]
         self.history.append(
             {
@@ -716,6 +734,7 @@ class _Checkpointer:
             "position": self.stepper.position(),
             "rows": self.rows,
             "fields_step": self.written["step"],
+            "plausibility": self.plausibility.summary() if self.plausibility else None,
             "resumed": self.history,
             "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -790,6 +809,12 @@ def _summary_units(result: dict, per_depth: bool) -> dict:
                         "max_energy_balance_error": "1", "max_interface_heat_balance_error": "1",
                         "heat_joule_total": e, "heat_interface_total": e, "heat_out_total": e,
                         "heat_across_interface_total": e}  # fmt: skip
+    if "plausibility" in result:
+        u["plausibility"] = {"max_penetration": "m", "penetration_limit": "m", "max_strain": "1",
+                             "strain_limit": "1", "flags": ""}  # fmt: skip
+    if "checkpoint" in result:
+        u["checkpoint"] = {"file": "", "written": "1", "last_step": "1", "bytes": "B",
+                           "seconds_total": "s"}  # fmt: skip
     u["dofs"] = u["steps"] = "1"
     return u
 

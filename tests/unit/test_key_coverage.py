@@ -546,6 +546,13 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         same=MECH_PHYSICS,
         tol=0.05,
     ),
+    "solver.max_strain": Acts(  # 2 MPa on LLZO is a strain of 1.1e-5: flagged above 1e-6
+        "press",
+        {"solver": {"max_strain": 1e-6}},
+        ("summary.plausibility",),
+        same=("reaction_force", "top_displacement"),
+        tol=0.0,
+    ),
     "solver.petsc_options": Acts(
         "press",
         {"solver": {"petsc_options": {"ssbx_pc": "auxiliary"}}},
