@@ -50,7 +50,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a case into a run directory: case.resolved.toml, ssbx.log, "
         "summary.json, timeseries.csv, mesh.png (output.preview) and fields/ for ParaView "
         "(output.fields; output.format = xdmf, the default, or vtx: ADIOS2 .bp, which Debian's "
-        "ParaView 5.11 cannot read; written every output.every accepted steps and at the last).",
+        "ParaView 5.11 cannot read; written every output.every accepted steps and at the last), "
+        "checkpoint/ (output.checkpoint_every, output.checkpoint_interval, --max-time). Exit "
+        "codes: 0 completed; 2 bad input (one line, nothing written); 3 the solver failed or a "
+        "physically meaningless state (the last step written); 74 disk full (the last complete "
+        "step kept); 75 --max-time reached (checkpoint written: --resume continues).",
     )
     p.add_argument(
         "case", nargs="?", help="case file (TOML); with --resume optional (the run's own case)"
