@@ -345,6 +345,8 @@ def _write_run(
     fmt = case.output.get("format", "xdmf")
     if comm.rank == 0:
         if resumed:  # the field files restart: the earlier ones are kept beside
+            for stale in (outdir / "checkpoint").glob(".checkpoint.npz.tmp-*"):
+                stale.unlink(missing_ok=True)  # a checkpoint write the kill interrupted
             old = outdir / "fields"
             if old.exists():
                 k = resumed["position"]["step"]
