@@ -15,15 +15,17 @@ What a checkpoint holds (:class:`StateRegistry`, filled by :func:`collect`):
 * what the caller adds as ``meta``: the stepper position (segment, progress in it, increment,
   cut-backs, step count, loads), the time-series rows so far, the case hash.
 
-Partition independence: a function's values are stored per (cell, local dof) pair of the cells
-each rank owns, under the key (cell midpoint, dof coordinate) — 2 × 3 numbers that do not depend
-on the partition or the rank count. On restart every rank matches the keys of its cells (owned
-and ghost) to the stored ones (a k-d tree; a key farther than 1e-9 of the domain size from every
-stored one refuses the checkpoint), so a run checkpointed on N ranks continues on M. The values
-themselves are copied bit for bit.
+Partition independence: a function's values are stored under keys that do not depend on the
+partition or the rank count: for a continuous (Lagrange) space one per dof, its coordinate (3
+numbers: such dofs sit at distinct points); for a discontinuous one (the interface history,
+DG on Γ_int) one per (cell, local dof) pair of the cells each rank owns, (cell midpoint, dof
+coordinate). On restart every rank matches the keys of its dofs (owned and ghost) to the stored
+ones (a k-d tree; a key farther than 1e-9 of the domain size from every stored one refuses the
+checkpoint), so a run checkpointed on N ranks continues on M. The values themselves are copied
+bit for bit.
 
 File layout: ``<run>/checkpoint/checkpoint.npz`` (NumPy ``.npz``: per function space ``keys/<i>``
-(n × 6 float64), per function ``f/<name>`` (n × block size), per constant ``c/<name>``, and
+(n × 3 or n × 6 float64), per function ``f/<name>`` (n × block size), per constant ``c/<name>``, and
 ``meta``: UTF-8 JSON of the attributes and the caller's meta). It is written by rank 0 into
 ``.checkpoint.npz.tmp-<pid>``, flushed, fsync'ed and renamed over the previous one, so a kill
 at any moment leaves the previous checkpoint or the new one, never a part.
@@ -164,9 +166,21 @@ def _hashable(k):
 # ------------------------------------------------------------------------------- dof keys
 
 
-def _space_keys(V, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(keys, dofs) of the (cell, local dof) pairs of ``cells``: keys (n × 6) = (cell midpoint,
-    dof coordinate), dofs (n,) the local (unblocked) dof numbers."""
+def _continuous(V) -> bool:
+    """Whether the dofs of ``V`` sit at distinct points (a continuous Lagrange space): then the
+    dof coordinate alone is the key."""
+    return not getattr(V.ufl_element(), "discontinuous", True)
+
+
+def _space_keys(V, cells: np.ndarray, owned_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, dofs) of the dofs of ``V``: for a continuous space one key per dof, its coordinate
+    (n × 3; the owned dofs with ``owned_only``, else every local one); otherwise one per (cell,
+    local dof) pair of ``cells``, (cell midpoint, dof coordinate) (n × 6). dofs (n,): the local
+    (unblocked) dof numbers."""
+    if _continuous(V):
+        im = V.dofmap.index_map
+        n = im.size_local if owned_only else im.size_local + im.num_ghosts
+        return V.tabulate_dof_coordinates()[:n].copy(), np.arange(n, dtype=np.int32)
     msh = V.mesh
     tdim = msh.topology.dim
     mid = dmesh.compute_midpoints(msh, tdim, cells)
@@ -211,7 +225,7 @@ def save(path: str | os.PathLike, reg: StateRegistry, meta: dict, comm: MPI.Comm
         V = f.function_space
         if id(V) not in spaces:
             spaces[id(V)] = len(spaces)
-            keys, dofs = _space_keys(V, _owned_cells(V.mesh))
+            keys, dofs = _space_keys(V, _owned_cells(V.mesh), owned_only=True)
             owned_dofs[id(V)] = dofs
             g = _gather(comm, keys)
             if g is not None:
@@ -307,8 +321,10 @@ def load(path: str | os.PathLike, reg: StateRegistry, comm: MPI.Comm) -> dict:
                 from scipy.spatial import cKDTree
 
                 stored = data[f"keys/{i}"]
-                keys, dofs = _space_keys(V, _local_cells(V.mesh))
-                scale = max(float(np.ptp(stored[:, 3:], axis=0).max(initial=0.0)), 1e-300)
+                keys, dofs = _space_keys(V, _local_cells(V.mesh), owned_only=False)
+                if stored.shape[1] != keys.shape[1]:
+                    raise CheckpointMismatch(f"{name}: another kind of function space")
+                scale = max(float(np.ptp(stored[:, -3:], axis=0).max(initial=0.0)), 1e-300)
                 dist, idx = cKDTree(stored).query(keys) if len(stored) else (np.zeros(0), None)
                 far = float(dist.max(initial=0.0)) / scale
                 worst = max(worst, far)
