@@ -10,6 +10,7 @@ Bad input raises :class:`solver.errors.InputError` before any output is created.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 from mpi4py import MPI
 
 from solver import __version__, rundir, runlog
-from solver.errors import InputError, SolverFailure
+from solver.errors import DiskFull, InputError, SolverFailure, TimeLimitReached
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,8 @@ def _prepare_dir(path: Path, comm: MPI.Comm, overwrite: bool, case_path=None) ->
     err = None
     if comm.rank == 0:
         try:
+            rundir.refuse_if_locked(path)  # first: a run being written also exists
             rundir.check_target(path, overwrite=overwrite, case_path=case_path)
-            rundir.refuse_if_locked(path)
         except InputError as e:
             err = e.problems
     err = comm.bcast(err, root=0)
@@ -165,6 +166,8 @@ def run(
     output: str | os.PathLike | None = None,
     *,
     overwrite: bool = False,
+    resume: str | os.PathLike | None = None,
+    max_time: float | None = None,
     comm: MPI.Comm = MPI.COMM_WORLD,
     overrides: dict | None = None,
 ):
@@ -175,6 +178,15 @@ def run(
     ``overrides`` ({dotted key: value}, :mod:`solver.overrides`; ``ssbx run --set``) change keys
     of the case file ``case_or_path`` before it is validated; they are listed in the summary
     (``overrides``) and the log, with a warning line for one that no step reads.
+
+    ``resume``: continue the run in that run directory from its checkpoint
+    (``checkpoint/checkpoint.npz``, :mod:`solver.checkpoint`), on any number of ranks;
+    ``case_or_path`` may then be None (the directory's ``case.resolved.toml``) and must otherwise
+    be the same case. :class:`InputError` (one line) when the directory is no ssbx run directory,
+    has no checkpoint, is being written, or the case differs. ``max_time`` (s, counted from the
+    call): before the next step would end past it (budgeted from the last step's wall time and
+    the last checkpoint's), a checkpoint is written and :class:`solver.errors.TimeLimitReached`
+    raised. A full disk raises :class:`solver.errors.DiskFull` (the last complete step kept).
 
     The run directory holds ``case.resolved.toml``, ``ssbx.log``, ``summary.json``, ``mesh.png``
     (the mesh preview, when ``output.preview``), ``timeseries.csv`` (when a physics is enabled)
@@ -200,9 +212,24 @@ def run(
     from solver import geometry
 
     t_start = time.perf_counter()
-    case, warnings = _load(case_or_path, overrides)
-    outdir = _outdir(case, output, "runs")
-    _prepare_dir(outdir, comm, overwrite, case.path)
+    if resume is not None:
+        if overrides:
+            raise InputError(
+                "--resume: got --set too, allowed --resume alone (the run continues with its "
+                "checkpointed case)"
+            )
+        outdir = Path(resume)
+        _check_resume(outdir, None, comm)  # a run directory with a checkpoint, before the case
+        case, warnings = _load(
+            case_or_path if case_or_path is not None else outdir / "case.resolved.toml"
+        )
+        ckpt_meta = _check_resume(outdir, case, comm)
+    else:
+        case, warnings = _load(case_or_path, overrides)
+        outdir = _outdir(case, output, "runs")
+        _prepare_dir(outdir, comm, overwrite, case.path)
+        ckpt_meta = None
+    deadline = t_start + max_time if max_time is not None else None
     runlog.setup(comm.rank)
     log.info(f"ssbx {__version__}: case '{case.name}' on {comm.size} MPI rank(s) -> {outdir}")
     for key, value in (overrides or {}).items():
@@ -233,7 +260,10 @@ def run(
 
             sim = Simulation(case, dom, _petsc_options(case))
 
-        plan, lock = _open_run_dir(outdir, comm, overwrite, case, subdirs=("fields",))
+        if resume is not None:
+            plan, lock = _lock_for_resume(outdir, comm, ckpt_meta)
+        else:
+            plan, lock = _open_run_dir(outdir, comm, overwrite, case, subdirs=("fields",))
         if plan.replace:
             log.info(f"  writing into '{plan.write}'; it replaces '{outdir}' once complete")
         try:
@@ -242,8 +272,9 @@ def run(
                     shutil.move(tmp / "mesh.png", plan.write / "mesh.png")
                 else:  # never expected; a rank-0-only exception here would hang the other ranks
                     log.warning("output.preview: no mesh preview was rendered")
+            run_opts = {"resume": ckpt_meta, "deadline": deadline, "overrides": overrides}
             summary = _write_run(
-                case, plan.write, outdir, built, stats, exact, sim, comm, t_start, overrides
+                case, plan.write, outdir, built, stats, exact, sim, comm, t_start, run_opts
             )
         except BaseException as e:
             # the old run (if replaced) is untouched; the failed output is kept beside it
@@ -252,8 +283,8 @@ def run(
                 lock.release()
             if failed is not None:
                 note = f"its output is in '{failed}'; the previous run in '{outdir}' is untouched"
-                if isinstance(e, SolverFailure):
-                    raise SolverFailure(f"{e}; {note}") from e
+                if isinstance(e, SolverFailure | DiskFull | TimeLimitReached):
+                    raise type(e)(f"{e}; {note}") from e
                 log.warning(f"run stopped: {note}")
             raise
     finally:
@@ -281,18 +312,94 @@ def run(
     return Result(summary, outdir)
 
 
+def _check_resume(path: Path, case, comm: MPI.Comm) -> dict:
+    """Refuse (one line, all ranks) a ``--resume`` directory that is no ssbx run directory, has
+    no readable checkpoint, holds a completed run, is being written, or (``case`` given) holds
+    another case; return the checkpoint's meta (rank 0's reading, broadcast)."""
+    from solver import checkpoint
+
+    err, meta = None, None
+    if comm.rank == 0:
+        f = checkpoint.path_of(path)
+        try:
+            if not rundir.is_run_dir(path):
+                raise InputError(
+                    f"--resume: '{path}' is not an ssbx run directory (no {rundir.MARKER} "
+                    "marker), allowed a run directory with a checkpoint"
+                )
+            if not f.is_file():
+                raise InputError(
+                    f"--resume: '{path}' has no checkpoint ({checkpoint.FOLDER}/"
+                    f"{checkpoint.FILE}), allowed a run directory written with "
+                    "output.checkpoint_every, output.checkpoint_interval or --max-time"
+                )
+            try:
+                meta = checkpoint.read_meta(f)["meta"]
+            except Exception as e:  # noqa: BLE001 (any damage: one line)
+                raise InputError(f"--resume: the checkpoint '{f}' is unreadable ({e})") from None
+            done = path / "summary.json"
+            if done.is_file() and '"status": "completed"' in done.read_text(errors="replace"):
+                raise InputError(
+                    f"--resume: the run in '{path}' has completed (summary.json), allowed a run "
+                    "that was stopped (killed, --max-time, a full disk)"
+                )
+            if case is not None and meta.get("case_hash") != checkpoint.case_hash(case):
+                raise InputError(
+                    f"--resume: the case '{case.path}' differs from the one checkpointed in "
+                    f"'{path}' (case.resolved.toml), allowed the same case or none"
+                )
+            rundir.refuse_if_locked(path)
+        except InputError as e:
+            err = e.problems
+    err, meta = comm.bcast((err, meta), root=0)
+    if err:
+        raise InputError(err)
+    return meta
+
+
+def _lock_for_resume(path: Path, comm: MPI.Comm, meta: dict):
+    """Lock the run directory of a resumed run (rank 0); the run continues in place."""
+    err, lock = None, None
+    if comm.rank == 0:
+        lock = rundir.RunLock(path)
+        try:
+            lock.acquire()
+        except InputError as e:
+            err = e.problems
+    err = comm.bcast(err, root=0)
+    if err:
+        raise InputError(err)
+    log.info(f"  resuming '{path}' from its checkpoint of step {meta['position']['step']}")
+    return rundir.Plan(path, path, False), lock
+
+
 def _write_run(
-    case, outdir: Path, final: Path, built, stats, exact, sim, comm, t_start, overrides=None
+    case, outdir: Path, final: Path, built, stats, exact, sim, comm, t_start, run_opts=None
 ) -> dict:
     """Write the run into ``outdir`` (the run directory, or the temporary directory that replaces
     ``final``) and return the summary."""
     from solver import io
 
+    run_opts = run_opts or {}
+    resumed = run_opts.get("resume")
+    overrides = run_opts.get("overrides")
     dom = built.domain
     fmt = case.output["format"]
     if comm.rank == 0:
-        runlog.add_file(outdir / "ssbx.log")
+        if resumed:  # the field files restart: the earlier ones are kept beside
+            for stale in (outdir / "checkpoint").glob(".checkpoint.npz.tmp-*"):
+                stale.unlink(missing_ok=True)  # a checkpoint write the kill interrupted
+            old = outdir / "fields"
+            if old.exists():
+                k = resumed["position"]["step"]
+                dest = outdir / f"fields.until-resume-{k}"
+                if dest.exists():
+                    shutil.rmtree(dest)
+                old.rename(dest)
+            (outdir / "fields").mkdir()
+        runlog.add_file(outdir / "ssbx.log", append=bool(resumed))
         rundir.write_text_atomic(outdir / "case.resolved.toml", case.to_toml())
+    comm.barrier()
     try:
         log.info(
             f"  {stats['cells']} cells, {stats['vertices']} vertices, "
@@ -335,7 +442,7 @@ def _write_run(
         enabled = [k for k in PHYSICS_SWITCHES if case.physics.get(k, False)]
         if enabled:
             log.info(f"[2/3] physics: {', '.join(enabled)} (monolithic Newton)")
-            summary.update(_run_physics(case, sim, outdir, comm))
+            summary.update(_run_physics(case, sim, outdir, comm, run_opts))
         else:
             log.info("[2/3] physics: none enabled (the run stops after the domain)")
         log.info("[3/3] summary")
@@ -368,13 +475,17 @@ def _petsc_options(case) -> dict:
     # solver.rtol/atol are refused on load: the Newton iteration converges on a per-field
     # update test (solver.problem.CoupledProblem), not on a residual tolerance
     opts = {"snes_max_it": sol.get("max_newton_iterations", 25)}
-    opts.update(sol.get("petsc_options") or {})
+    # true is the bare flag for PETSc ("-snes_monitor", not "-snes_monitor true", which PETSc
+    # reads as a viewer named "true"); a boolean option takes "" as true as well
+    user = sol.get("petsc_options") or {}
+    opts.update({k: "" if v is True and not k.startswith("ssbx_") else v for k, v in user.items()})
     return opts
 
 
-def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
-    """Step the simulation ``sim`` of the case through its protocol; write timeseries.csv and
-    fields/."""
+def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None = None) -> dict:
+    """Step the simulation ``sim`` of the case through its protocol; write timeseries.csv,
+    fields/ and checkpoint/ (``run_opts``: "resume", the checkpoint meta to continue from;
+    "deadline", the ``time.perf_counter()`` by which the run checkpoints and stops)."""
     from solver import stepping
     from solver.errors import SolverFailure
     from solver.metrics import CsvWriter
@@ -405,15 +516,27 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
     every = int(out.get("every", 1))
     rows: list[dict] = []
     written = {"step": None}  # the step of the last field output
+    guard = _DiskGuard(outdir, comm)
 
     def write_fields(info):
+        guard.check("fields", outdir / "fields", info.step)
         writer.write(info.time)
+        guard.grown("fields", outdir / "fields")
         written["step"] = info.step
+
+    from solver.plausibility import Plausibility
+
+    plaus = Plausibility(sim, case.solver["max_strain"]) if sim.mech is not None else None
 
     def observe(info):
         row = sim.row(info)
-        csv.write(row)
+        guard.run(csv.write, row)  # rank 0 only: an error is raised on all ranks below
         rows.append(row)
+        if plaus is not None:  # stops the run on a meaningless state (the row is kept)
+            plaus.check(info)
+        guard.raise_pending(
+            f"the row of step {info.step}; stopped with step {info.step - 1} complete"
+        )
         if writer is not None and info.step % every == 0:
             write_fields(info)
 
@@ -426,12 +549,28 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
         rank=comm.rank,
         observers=[observe],
     )
+    run_opts = run_opts or {}
+    ckpt = _Checkpointer(case, sim, stepper, rows, written, outdir, comm, guard, run_opts)
+    ckpt.plausibility = plaus
+    if run_opts.get("resume"):
+        ckpt.restore()
+        for row in rows:
+            guard.run(csv.write, row)
+        guard.raise_pending("timeseries.csv")
+    stepper.after_step.append(ckpt.after_step)
     failure = None
     try:
         try:
             stepper.run()
         except SolverFailure as e:
             failure = e
+        except TimeLimitReached:
+            _write_failed_summary(
+                outdir,
+                comm,
+                {"status": "time_limit", "steps": stepper.step, **ckpt.summary()},
+            )
+            raise
         # The last accepted step is always written, also when the run ended early (a cut-off,
         # runaway) or failed (the stepper has restored the last accepted state).
         last_info = stepper.last
@@ -449,6 +588,9 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
         "steps": stepper.step,
         "final": dict(last),
     }
+    result.update(ckpt.summary())
+    if plaus is not None:
+        result["plausibility"] = plaus.summary()
     if sim.mech is not None:
         result["final_contact_fraction"] = last.get("contact_fraction")
         result["final_debonded_fraction"] = last.get("debonded_fraction")
@@ -497,6 +639,210 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
     return result
 
 
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+class _DiskGuard:
+    """Disk-full handling of a run (collective): ``run`` calls a rank-0 writer and keeps an
+    ENOSPC/EDQUOT error until ``raise_pending`` raises :class:`DiskFull` on every rank;
+    ``check`` refuses, before a collective write starts, an output whose last growth (times 2,
+    at least 1 MiB) no longer fits in the free space (HDF5 aborts the process on a full disk,
+    so a field write must not start then); ``grown`` records that growth."""
+
+    def __init__(self, outdir: Path, comm: MPI.Comm):
+        self.outdir, self.comm = outdir, comm
+        self.pending = None
+        self.growth: dict[str, int] = {}
+        self.size0: dict[str, int] = {}
+
+    def run(self, fn, *args):
+        try:
+            return fn(*args)
+        except OSError as e:
+            if e.errno not in _NO_SPACE:
+                raise
+            self.pending = f"{e.strerror} writing '{e.filename or self.outdir}'"
+
+    def raise_pending(self, what: str) -> None:
+        msg = self.comm.bcast(self.pending, root=0)
+        if msg:
+            raise DiskFull(f"disk full: {msg} ({what})")
+
+    @staticmethod
+    def _size(folder: Path) -> int:
+        total = 0
+        for root, _dirs, files in os.walk(folder):
+            for f in files:
+                try:
+                    total += os.stat(os.path.join(root, f)).st_size
+                except OSError:
+                    pass
+        return total
+
+    def check(self, key: str, folder: Path, step: int, need: int | None = None) -> None:
+        msg = None
+        if self.comm.rank == 0:
+            need = max(2 * (need if need is not None else self.growth.get(key, 0)), 1 << 16)
+            free = shutil.disk_usage(self.outdir).free
+            if free < need:
+                done = step - 1 if key == "fields" else step
+                msg = (
+                    f"disk full: {free} bytes free in '{self.outdir}', the {key} of step {step} "
+                    f"would need ~{need} bytes; stopped with step {done} complete"
+                )
+            self.size0[key] = self._size(folder) if folder.exists() else 0
+        msg = self.comm.bcast(msg, root=0)
+        if msg:
+            raise DiskFull(msg)
+
+    def grown(self, key: str, folder: Path) -> None:
+        if self.comm.rank == 0:
+            self.growth[key] = max(self._size(folder) - self.size0.get(key, 0), 0)
+
+
+class _Checkpointer:
+    """Checkpoints of a run (:mod:`solver.checkpoint`): after an accepted step, write one when
+    ``output.checkpoint_every`` steps or ``output.checkpoint_interval`` (s) have passed since
+    the last, or when the time limit is near (then raise :class:`TimeLimitReached`).
+    Collective."""
+
+    def __init__(self, case, sim, stepper, rows, written, outdir, comm, guard, run_opts):
+        from solver import checkpoint
+
+        self.ck = checkpoint
+        self.case, self.sim, self.stepper = case, sim, stepper
+        self.rows, self.written, self.outdir, self.comm = rows, written, outdir, comm
+        self.guard = guard
+        self.every = int(case.output.get("checkpoint_every") or 0)
+        self.interval = float(case.output.get("checkpoint_interval") or 0.0)
+        self.deadline = run_opts.get("deadline")
+        self.resumed = run_opts.get("resume")
+        self.path = checkpoint.path_of(outdir)
+        self.t_last = time.perf_counter()  # of the last checkpoint (or the start)
+        self.t_step = time.perf_counter()  # of the last accepted step
+        self.count, self.bytes, self.seconds = 0, 0, 0.0
+        self.last_step = None
+        self.history = list((self.resumed or {}).get("resumed", []))
+        self.plausibility = None  # solver.plausibility.Plausibility of the run, if any
+
+    def restore(self) -> None:
+        """Load the checkpoint into the model and the stepper (the rows so far included)."""
+        t0 = time.perf_counter()
+        reg = self.sim.checkpoint_state()
+        try:
+            meta = self.ck.load(self.path, reg, self.comm)
+        except self.ck.CheckpointMismatch as e:
+            raise InputError(f"--resume: the checkpoint '{self.path}' does not fit: {e}") from None
+        self.sim.restored()
+        self.stepper.resume(meta["position"])
+        self.rows[:] = meta["rows"]
+        self.written["step"] = meta.get("fields_step")
+        p = meta.get("plausibility")
+        if self.plausibility is not None and p:
+            self.plausibility.max_penetration = p["max_penetration"]
+            self.plausibility.strain = p["max_strain"]
+            self.plausibility.flags = list(p["flags"])
+        self.last_step = meta["position"]["step"]
+        self.history.append(
+            {
+                "from_step": self.last_step,
+                "checkpoint_mpi_size": meta.get("mpi_size"),
+                "mpi_size": self.comm.size,
+                "seconds": self.comm.allreduce(time.perf_counter() - t0, op=MPI.MAX),
+            }
+        )
+        log.info(
+            f"  restored step {self.last_step} (t = {meta['position']['state']['time']:.6g} s) "
+            f"written on {meta.get('mpi_size')} rank(s)"
+        )
+
+    def _finished(self) -> bool:
+        st = self.stepper
+        return st.ended_early or st._iseg >= len(st.segments)  # noqa: SLF001
+
+    def after_step(self, info) -> None:
+        now = time.perf_counter()
+        step_wall = now - self.t_step
+        self.t_step = now
+        decision = None
+        if self.comm.rank == 0 and not self._finished():
+            stop = False
+            if self.deadline is not None:
+                ck_cost = 2.0 * self.seconds / self.count if self.count else step_wall
+                stop = self.deadline - now < 1.5 * step_wall + ck_cost + 0.5
+            due = (self.every and info.step % self.every == 0) or (
+                self.interval and now - self.t_last >= self.interval
+            )
+            decision = (bool(due) or stop, stop)
+        write, stop = self.comm.bcast(decision, root=0) or (False, False)
+        if write:
+            self.write()
+        if stop:
+            raise TimeLimitReached(
+                f"--max-time: stopped after step {info.step} (t = {info.time:.6g} s) to stay "
+                f"within the time limit; checkpoint written: continue with "
+                f"'ssbx run --resume {self.outdir}'"
+            )
+
+    def write(self) -> None:
+        meta = {
+            "case_hash": self.ck.case_hash(self.case),
+            "case": self.case.name,
+            "mpi_size": self.comm.size,
+            "position": self.stepper.position(),
+            "rows": self.rows,
+            "fields_step": self.written["step"],
+            "plausibility": self.plausibility.summary() if self.plausibility else None,
+            "resumed": self.history,
+            "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        self.guard.check("checkpoint", self.path.parent, self.stepper.step, self.bytes or None)
+        reg = self.sim.checkpoint_state()
+        try:
+            res = self.ck.save(self.path, reg, _json_safe(meta), self.comm)
+        except OSError as e:
+            if e.errno in _NO_SPACE:
+                raise DiskFull(
+                    f"disk full: {e.strerror} writing the checkpoint '{self.path}' (the previous "
+                    "checkpoint is kept)"
+                ) from None
+            raise
+        self.count += 1
+        self.bytes = res["bytes"]
+        self.seconds += res["seconds"]
+        self.t_last = time.perf_counter()
+        self.last_step = self.stepper.step
+        log.info(
+            f"  checkpoint of step {self.stepper.step}: {res['bytes'] / 1e6:.3g} MB in "
+            f"{res['seconds']:.3g} s"
+        )
+
+    def summary(self) -> dict:
+        out = {}
+        if self.count or self.resumed:
+            out["checkpoint"] = {
+                "file": f"{self.ck.FOLDER}/{self.ck.FILE}",
+                "written": self.count,
+                "last_step": self.last_step,
+                "bytes": self.bytes,
+                "seconds_total": self.seconds,
+            }
+        if self.history:
+            out["resumed"] = self.history
+        return out
+
+
+def _json_safe(obj):
+    """Rows and positions for the checkpoint's JSON: NumPy scalars as Python numbers."""
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, str):
+        return obj.item()
+    return obj
+
+
 def _summary_units(result: dict, per_depth: bool) -> dict:
     """The unit of every number of the physics summary: ``final`` (the time-series columns),
     the final_* / first / last values, the interface law and the thermal block."""
@@ -524,6 +870,12 @@ def _summary_units(result: dict, per_depth: bool) -> dict:
     if "ageing" in result:
         u["ageing"] = {"t_star": "s", "p_min": "Pa", "t_star_definition": "",
                        "interphase_thickness_max": "m"}  # fmt: skip
+    if "plausibility" in result:
+        u["plausibility"] = {"max_penetration": "m", "penetration_limit": "m", "max_strain": "1",
+                             "strain_limit": "1", "flags": ""}  # fmt: skip
+    if "checkpoint" in result:
+        u["checkpoint"] = {"file": "", "written": "1", "last_step": "1", "bytes": "B",
+                           "seconds_total": "s"}  # fmt: skip
     u["dofs"] = u["steps"] = "1"
     return u
 

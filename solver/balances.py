@@ -123,6 +123,9 @@ class HeatBalance:
 
     ``on_accept(dt)`` is called with the converged step, before T_old is committed."""
 
+    # accumulated between steps (solver.checkpoint)
+    CHECKPOINT_STATE = ("sides", "totals", "stored_change", "powers_now")
+
     def __init__(self, sim):
         h, ec, dom = sim.heat, sim.ec, sim.dom
         self.sim, self.h = sim, h
@@ -324,6 +327,9 @@ class HeatBalance:
 class ChargeBalance:
     """The three currents (a) collector, (b) interface, (c) Li storage of the module docstring,
     evaluated on accepted steps, and their agreement."""
+
+    # accumulated between steps (solver.checkpoint)
+    CHECKPOINT_STATE = ("N_prev", "currents")
 
     def __init__(self, sim):
         ec, dom = sim.ec, sim.dom

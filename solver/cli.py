@@ -3,6 +3,7 @@
     ssbx check CASE.toml [--materials]     validate and print the resolved case (SI units)
     ssbx mesh  CASE.toml [-o DIR]          build the geometry: .msh, XDMF with tags, PNG preview
     ssbx run   CASE.toml [-o DIR]          run the case into a run directory (also under mpirun)
+    ssbx run   --resume DIR                continue a run from its checkpoint (any rank count)
     ssbx screen CASE.toml [--json FILE]    reduced-order predictions in well under a second
     ssbx sweep SWEEP.toml -o DIR           run a parameter sweep (local, mpi4py, slurm)
     ssbx sweep report DIR                  table (CSV, Parquet), plots, Sobol indices
@@ -10,7 +11,10 @@
 
 check, mesh, run and screen take ``--set KEY=VALUE`` (repeatable) to override case-file keys.
 
-Bad input prints one line per problem (key, value, allowed range) and exits with code 2.
+Exit codes: 0 done; 2 bad input (one line per problem: key, value, allowed range; nothing
+written); 3 the solver failed (the last converged step is written); 74 disk full (the last
+complete step is kept); 75 --max-time reached (a checkpoint is written: --resume continues);
+130 interrupted.
 DOLFINx/PETSc are imported only by the commands that need them (mesh, run).
 """
 
@@ -19,9 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from solver import __version__
-from solver.errors import InputError, SolverFailure
+from solver.errors import DiskFull, InputError, SolverFailure, TimeLimitReached
+
+_T0 = time.perf_counter()  # --max-time counts from here (the imports of a run come after)
 
 SET_HELP = (
     "override a case-file key (repeatable), validated like the file: a dotted key "
@@ -67,14 +74,35 @@ def _parser() -> argparse.ArgumentParser:
         "summary.json, timeseries.csv, mesh.png (output.preview) and fields/ for ParaView "
         "(output.fields; output.format = pvd, the default: <region>.pvd + one .vtu per step, "
         "crash-safe, and fields/open.py for pvpython; xdmf; or vtx: ADIOS2 .bp, which Debian's "
-        "ParaView 5.11 cannot read; written every output.every accepted steps and at the last).",
+        "ParaView 5.11 cannot read; written every output.every accepted steps and at the last), "
+        "checkpoint/ (output.checkpoint_every, output.checkpoint_interval, --max-time). Exit "
+        "codes: 0 completed; 2 bad input (one line, nothing written); 3 the solver failed or a "
+        "physically meaningless state (the last step written); 74 disk full (the last complete "
+        "step kept); 75 --max-time reached (checkpoint written: --resume continues).",
     )
-    p.add_argument("case", help="case file (TOML)")
+    p.add_argument(
+        "case", nargs="?", help="case file (TOML); with --resume optional (the run's own case)"
+    )
     p.add_argument(
         "-o",
         "--output",
         default=None,
         help="run directory (default: output.directory of the case, else runs/<name>)",
+    )
+    p.add_argument(
+        "--resume",
+        default=None,
+        metavar="DIR",
+        help="continue the run in the run directory DIR from its checkpoint "
+        "(DIR/checkpoint/checkpoint.npz), also on another number of MPI ranks; refused (exit 2) "
+        "when DIR has no checkpoint or CASE is not the case it ran",
+    )
+    p.add_argument(
+        "--max-time",
+        default=None,
+        metavar="TIME",
+        help="wall-time limit (seconds, or with a unit: 2h, 30min): before the next step would "
+        "end past it, write a checkpoint and exit with code 75 (continue with --resume)",
     )
     p.add_argument(
         "--overwrite",
@@ -123,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _err(msg: str) -> None:
+def _err(msg: str, kind: str = "error") -> None:
     """Errors are printed by rank 0 only (all ranks see the same input)."""
     rank = 0
     if "mpi4py" in sys.modules:
@@ -131,7 +159,25 @@ def _err(msg: str) -> None:
 
         rank = MPI.COMM_WORLD.rank
     if rank == 0:
-        print(f"ssbx: error: {msg}", file=sys.stderr)
+        print(f"ssbx: {kind}: {msg}", file=sys.stderr)
+
+
+def _max_time(text: str | None) -> float | None:
+    """--max-time in seconds: a number (s) or a time with a unit ("2h", "30 min")."""
+    if text is None:
+        return None
+    from solver.units import UnitError, to_si
+
+    try:
+        v = to_si(text, "time")
+    except (UnitError, ValueError):
+        v = float("nan")
+    if not (v > 0 and v < 1e9):
+        raise InputError(
+            f"--max-time: got '{text}', allowed a wall time > 0 (seconds, or with a unit: "
+            "'2h', '30min')"
+        )
+    return v
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     except SolverFailure as e:
         _err(str(e))
         return 3
+    except DiskFull as e:
+        _err(str(e))
+        return e.exit_code
+    except TimeLimitReached as e:
+        _err(str(e), "stopped")
+        return e.exit_code
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
@@ -220,10 +272,23 @@ def _dispatch(args: argparse.Namespace) -> int:
             from solver import api
             from solver import overrides as ov
 
+            max_time = _max_time(args.max_time)
+            if args.resume is not None:
+                if args.output is not None or args.overwrite:
+                    raise InputError(
+                        "--resume: got -o/--overwrite too, allowed --resume DIR alone (the run "
+                        "continues in DIR)"
+                    )
+            elif not args.case:
+                raise InputError("run: a case file is required (or --resume DIR)")
+            if max_time is not None:
+                max_time -= time.perf_counter() - _T0
             res = api.run(
                 args.case,
                 args.output,
                 overwrite=args.overwrite,
+                resume=args.resume,
+                max_time=max_time,
                 overrides=ov.parse_assignments(args.set),
             )
             if args.report:

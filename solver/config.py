@@ -351,6 +351,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
             doc="refused: Newton converges on a per-field update test, not on a residual atol",
         ),
         "max_cuts": _int(8, lo=0, hi=50, doc="step cut-backs before giving up"),
+        "max_strain": _f(
+            0.1,
+            lo=0.0,
+            hi=1.0,
+            lo_open=True,
+            doc="largest principal strain of the bulk above which summary.json flags the result "
+            "(small-strain theory beyond its range; solver.plausibility); a strain above 1 or an "
+            "interpenetration beyond the layer thickness stops the run",
+        ),
         "max_cells": _f(
             5e6,
             lo=1.0,
@@ -388,6 +397,18 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "(also when the run ends early or fails)",
         ),
         "preview": _bool(True, "write mesh.png (the mesh coloured by cell tag) into the run dir"),
+        "checkpoint_every": _int(
+            0,
+            lo=0,
+            doc="write a checkpoint (checkpoint/checkpoint.npz: all state, for ssbx run --resume) "
+            "every N accepted steps (0: by checkpoint_interval only)",
+        ),
+        "checkpoint_interval": _nonneg(
+            1800.0,
+            "time",
+            "write a checkpoint after the first accepted step that ends at least this much wall "
+            "time after the last one (default 30 min; 0: by checkpoint_every only)",
+        ),
     },
 }
 # Keys handled outside SCHEMA (tables / arrays).
@@ -516,6 +537,7 @@ MAGNITUDE: dict[str | None, float] = {
     "temperature": 1e4,
     "time": 1e10,  # ~300 years
     "pressure": 1e16,  # far above any modulus, also the 1e14-1e15 Pa of a "rigid" layer
+    "current density": 1e7,  # 1000 A/cm^2, far above any cell (1-1000 A/m^2)
     None: 1e30,  # every other quantity
 }
 NAME_MAX = 100  # case.name: it names the run directory
@@ -898,9 +920,10 @@ class _Resolver:
         if p.suffix.lower() != ".msh":
             self.bad(f"geometry.mesh_file: got {_show(text)}, allowed a Gmsh .msh file")
         elif not p.is_file():
+            what = "is a directory" if p.is_dir() else "does not exist"
             self.bad(
                 f"geometry.mesh_file: got {_show(text)}, allowed an existing .msh file "
-                f"('{p}' does not exist)"
+                f"('{p}' {what})"
             )
         else:
             try:
@@ -912,6 +935,14 @@ class _Resolver:
             if head is not None and not head.startswith(b"$MeshFormat"):
                 what = "an empty file" if not head else "not a Gmsh mesh (no $MeshFormat header)"
                 self.bad(f"geometry.mesh_file: got {_show(text)}, {what}, allowed a Gmsh .msh file")
+            elif head is not None and self.max_cells is not None:
+                n = msh_cell_count(p)
+                if n is not None and n > self.max_cells:
+                    self.bad(
+                        f"geometry.mesh_file: got {_show(text)} with {n} cells, allowed at most "
+                        f"solver.max_cells = {self.max_cells:.3g} (raise solver.max_cells for a "
+                        "machine that holds it, or coarsen the mesh)"
+                    )
         return str(p)
 
     def roles(self, g: dict, module) -> list[str]:
@@ -1335,6 +1366,14 @@ class _Resolver:
         if not all(math.isfinite(x) for row in data for x in row):
             self.bad(f"{where}: '{path}' has a non-finite value (nan or inf), allowed finite rows")
             return None
+        j_max, t_max = MAGNITUDE["current density"], MAGNITUDE["time"]
+        big = next((r for r in data if abs(r[1]) > j_max or abs(r[0]) > t_max), None)
+        if big is not None:
+            self.bad(
+                f"{where}: '{path}' has the row ({big[0]:g} s, {big[1]:g} A/m^2), allowed "
+                f"|time| <= {t_max:g} s and |current density| <= {j_max:g} A/m^2"
+            )
+            return None
         if len(data) < 2 or any(b[0] <= a[0] for a, b in zip(data, data[1:])):
             self.bad(f"{where}: '{path}' needs >= 2 rows with strictly increasing time")
             return None
@@ -1376,6 +1415,8 @@ class _Resolver:
                     out[key] = v
             else:
                 self.bad(f"{where}: got {_show(v)}, allowed a string, number or boolean")
+        for line in _petsc_probe(out):
+            self.bad(line)
         return out
 
     # ---------------------------------------------------------------- physics needs
@@ -1747,6 +1788,150 @@ def _petsc_types(key: str) -> set[str] | None:
     if t is None:
         return None
     return {str(v) for k, v in vars(t).items() if k.isupper() and isinstance(v, str)}
+
+
+# PETSc options that PETSc reads only while it sets a solver up (factorisations, matrix types,
+# sub-solvers of a split), or that ssbx reads itself: not probed by name
+_PETSC_SETUP_PREFIXES = ("mat_", "fieldsplit_", "sub_", "mg_", "pc_fieldsplit_", "aux_")
+_PETSC_COMMON = (
+    "snes_type", "snes_rtol", "snes_atol", "snes_stol", "snes_max_it", "snes_linesearch_type",
+    "snes_divergence_tolerance", "snes_monitor", "snes_converged_reason", "snes_lag_jacobian",
+    "ksp_type", "ksp_rtol", "ksp_atol", "ksp_divtol", "ksp_max_it", "ksp_gmres_restart",
+    "ksp_monitor", "ksp_converged_reason", "ksp_pc_side", "ksp_norm_type", "pc_type",
+    "pc_factor_mat_solver_type", "pc_factor_shift_type", "pc_gamg_threshold",
+)  # fmt: skip
+_SSBX_PC = {"ssbx_pc": ("mumps", "auxiliary"), "ssbx_pc_regions": ("auto", "true", "false")}
+
+
+def _petsc_probe(opts: dict) -> list[str]:
+    """One line per option of ``solver.petsc_options`` that PETSc would not take, found before
+    any work: ``ssbx_pc`` / ``ssbx_pc_regions`` outside their choices; a ``snes_``, ``ksp_`` or
+    ``pc_`` option that a throw-away SNES configured from the options (their own snes/ksp/pc
+    types, default newtonls/preonly/lu) does not read (a misspelt or foreign name: PETSc would
+    ignore it silently); a value PETSc cannot read for its option (text for a number, 2.5 for an
+    integer). Options read only at set-up time (``mat_``, ``fieldsplit_``, ...) are not probed.
+    Without petsc4py no line (PETSc reports at the run)."""
+    lines = []
+    probe = {}
+    aux = str(opts.get("ssbx_pc", "mumps")).strip().lower() == "auxiliary"
+    context = {
+        "snes_type": "newtonls",
+        "ksp_type": "cg" if aux else "preonly",
+        "pc_type": "none" if aux else "lu",
+    }
+    context.update({k: v for k, v in opts.items() if k in context})
+    for key, v in opts.items():
+        where = f"solver.petsc_options.{key}"
+        if key in _SSBX_PC:
+            choices = _SSBX_PC[key]
+            text = str(v).strip().lower()
+            if key == "ssbx_pc_regions" and text in ("1", "yes", "on", "0", "no", "off"):
+                continue
+            if isinstance(v, bool) and key == "ssbx_pc_regions":
+                continue
+            if text not in choices:
+                lines.append(
+                    f"{where}: got {_show(v)}{_suggest(text, list(choices))}, allowed one of "
+                    f"{', '.join(repr(c) for c in choices)}"
+                )
+        elif key.startswith(("snes_", "ksp_", "pc_")) and not key.startswith(_PETSC_SETUP_PREFIXES):
+            if not (aux and key.startswith("pc_")):  # the auxiliary PC is ssbx's own
+                probe[key] = v
+    if not probe:
+        return lines
+    try:
+        import solver.petsc_env  # noqa: F401  (before petsc4py)
+
+        from petsc4py import PETSc
+    except ImportError:  # pragma: no cover - petsc4py is a dependency of the run
+        return lines
+
+    def value(v):  # as solver.api._petsc_options passes it (true: the flag alone)
+        if isinstance(v, bool):
+            return "" if v else "false"
+        return str(v)
+
+    def run(sub: dict) -> tuple[dict, str | None]:
+        o = PETSc.Options()
+        pre = "ssbxprobe_"
+        full = {**context, **sub}
+        for k, v in full.items():
+            o[pre + k] = value(v)
+        snes = PETSc.SNES().create(PETSc.COMM_SELF)
+        err = None
+        try:
+            snes.setOptionsPrefix(pre)
+            snes.setFromOptions()
+            used = {k: bool(o.used(pre + k)) for k in sub}
+        except PETSc.Error as e:
+            used, err = {}, str(e).strip().splitlines()[-1] if str(e).strip() else "error"
+        finally:
+            snes.destroy()
+            for k in full:
+                o.delValue(pre + k)
+        return used, err
+
+    used, err = run(probe)
+    if err is not None:  # find the option(s) whose value PETSc cannot read
+        for key, v in probe.items():
+            _, e1 = run({key: v})
+            if e1 is not None:
+                lines.append(
+                    f"solver.petsc_options.{key}: got {_show(v)}, allowed a value PETSc can read "
+                    "for this option (a number where it expects one, an integer for counts)"
+                )
+        return lines
+    types = "/".join(str(context[k]) for k in ("snes_type", "ksp_type", "pc_type"))
+    for key, ok in used.items():
+        if ok:
+            continue
+        if key in _PETSC_COMMON:
+            lines.append(
+                f"solver.petsc_options.{key}: PETSc ignores this option with "
+                f"snes_type/ksp_type/pc_type = {types}, allowed an option these solvers read"
+            )
+        else:
+            lines.append(
+                f"solver.petsc_options.{key}: not an option PETSc knows for "
+                f"snes_type/ksp_type/pc_type = {types}{_suggest(key, list(_PETSC_COMMON))}, "
+                "allowed an option PETSc reads (it would be ignored)"
+            )
+    return lines
+
+
+def msh_cell_count(path: str | os.PathLike) -> int | None:
+    """The number of cells (elements of the highest dimension present) of an ASCII Gmsh .msh
+    file (formats 2.2 and 4.1), read from its $Elements section without building anything;
+    None for a binary file or one that cannot be read this way (gmsh judges it later)."""
+    try:
+        with open(path, encoding="ascii", errors="strict") as f:
+            if f.readline().strip() != "$MeshFormat":
+                return None
+            version, ftype, *_ = f.readline().split()
+            if ftype != "0":
+                return None
+            for line in f:
+                if line.strip() == "$Elements":
+                    break
+            else:
+                return None
+            counts: dict[int, int] = {}
+            if version.startswith("4"):
+                nblocks = int(f.readline().split()[0])
+                for _ in range(nblocks):
+                    dim, _tag, _type, n = (int(x) for x in f.readline().split()[:4])
+                    counts[dim] = counts.get(dim, 0) + n
+                    for _ in range(n):
+                        f.readline()
+            else:  # 2.2: one line per element, "id type ntags ..." (dim from the type)
+                dims = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3, 6: 3, 7: 3, 8: 1, 9: 2, 10: 2, 11: 3, 15: 0}
+                n = int(f.readline().split()[0])
+                for _ in range(n):
+                    d = dims.get(int(f.readline().split()[1]), 0)
+                    counts[d] = counts.get(d, 0) + 1
+    except (OSError, UnicodeDecodeError, ValueError, IndexError):
+        return None
+    return counts[max(counts)] if counts else None
 
 
 def derived_default(r: dict, sec: str, key: str) -> Any:

@@ -22,3 +22,19 @@ class MeshError(InputError):
 
 class SolverFailure(RuntimeError):
     """A solve failed after the allowed step cut-backs; the last good state has been written."""
+
+
+class DiskFull(RuntimeError):
+    """The file system of the run directory is full (ENOSPC, EDQUOT): the run stopped; the last
+    complete step (time-series rows, fields, checkpoint written before) is kept. Exit code 74
+    (EX_IOERR of sysexits.h)."""
+
+    exit_code = 74
+
+
+class TimeLimitReached(RuntimeError):
+    """``--max-time`` would be exceeded by the next step: a checkpoint of the last accepted step
+    was written and the run stopped cleanly; ``ssbx run --resume DIR`` continues it. Exit code
+    75 (EX_TEMPFAIL of sysexits.h: try again)."""
+
+    exit_code = 75

@@ -304,6 +304,9 @@ class MechanicsMetrics:
     points (p = −t_n).
     """
 
+    # accumulated between steps (solver.checkpoint)
+    CHECKPOINT_STATE = ("dissipation", "external_work", "_last", "_R", "_ubar")
+
     def __init__(self, mech, g_open: float):
         from solver.physics.contact import gap_switch
 

@@ -48,12 +48,21 @@ class _Pending(logging.Handler):
         self.records.append(record)
 
 
-def add_file(logfile: Path) -> None:
-    """Add the run's log file (rank 0): the records logged since :func:`setup` first."""
+class _LogFile(logging.FileHandler):
+    """The run's log file; a record that cannot be written (a full disk) is dropped silently:
+    the run reports a full disk itself in one line (solver.api), not with a logging traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        pass
+
+
+def add_file(logfile: Path, append: bool = False) -> None:
+    """Add the run's log file (rank 0): the records logged since :func:`setup` first;
+    ``append`` continues an existing log (a resumed run)."""
     log = logging.getLogger(LOGGER)
     if log.level > logging.CRITICAL:
         return
-    fh = logging.FileHandler(logfile, mode="w")
+    fh = _LogFile(logfile, mode="a" if append else "w")
     fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for h in [h for h in log.handlers if isinstance(h, _Pending)]:
         for rec in h.records:

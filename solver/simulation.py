@@ -293,6 +293,40 @@ class Simulation:
     """The stepper's model: ``set_loads``, ``solve``, ``accept``, ``reject``,
     ``damage_increment``; plus ``row(info)`` for the time series."""
 
+    # the numbers kept between steps, stored by a checkpoint with every fem.Function and
+    # fem.Constant of the model (solver.checkpoint.collect)
+    CHECKPOINT_STATE = (
+        "mode",
+        "j_app",
+        "t_acc",
+        "charge",
+        "throughput",
+        "dissipation",
+        "thermal_outcome",
+        "heat_powers",
+        "_V_slope",
+        "_I_acc",
+        "V_cell",
+        "V_min",
+        "V_max",
+        "_dt",
+    )
+
+    def checkpoint_state(self):
+        """The :class:`solver.checkpoint.StateRegistry` of the model after an accepted step.
+        A pending Li-stripping increment (held as point values until the next step starts) is
+        committed first, as the next :meth:`set_loads` would do."""
+        from solver.checkpoint import collect
+
+        self._commit_stripping()
+        return collect(self, "sim")
+
+    def restored(self) -> None:
+        """After :func:`solver.checkpoint.load`: the accepted state is the restored one."""
+        for f in self.fields:
+            f.x.scatter_forward()
+        self._prev = [f.x.array.copy() for f in self.fields]
+
     def close(self) -> None:
         """Destroy the solvers' PETSc objects now, on every rank together (their destruction
         is collective; see :meth:`solver.problem.CoupledProblem.close`). Idempotent."""

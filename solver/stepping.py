@@ -130,6 +130,9 @@ class Stepper:
         self.on_failure = on_failure
         self.step = 0
         self.last: StepInfo | None = None
+        self.ended_early = False
+        # called after every accepted step, after the observers, with the position up to date
+        self.after_step: list[Callable[[StepInfo], None]] = []
 
     def _interp(self, start: dict, seg: Segment, s: float) -> dict:
         st = {k: v for k, v in start.items() if k not in STEP_KEYS}
@@ -160,19 +163,55 @@ class Stepper:
             return ds, False
         return max(dt_max / seg.duration, 1e-15), True
 
+    def position(self) -> dict:
+        """Where the stepper stands after the last accepted step, for a checkpoint (JSON-safe,
+        exact): the segment, the progress s in it, the increment, the success streak, the step
+        count, the loads at the segment start and now, the nominal steps done, whether the run
+        has ended."""
+        return {
+            "iseg": self._iseg,
+            "s": self._s,
+            "ds": self._ds,
+            "ok_streak": self._ok,
+            "cuts": self._cuts,
+            "start": self._start,
+            "state": self.state,
+            "step": self.step,
+            "done_nominal": self._done,
+            "ended_early": self.ended_early,
+            "last": None if self.last is None else dict(vars(self.last)),
+        }
+
+    def resume(self, pos: dict) -> None:
+        """Continue from :meth:`position` (the model's state restored separately)."""
+        self._iseg, self._s, self._ds = pos["iseg"], pos["s"], pos["ds"]
+        self._ok, self._cuts, self._start = pos["ok_streak"], pos["cuts"], pos["start"]
+        self.state, self.step, self._done = dict(pos["state"]), pos["step"], pos["done_nominal"]
+        self.ended_early = pos["ended_early"]
+        self.last = None if pos["last"] is None else StepInfo(**pos["last"])
+        self._resumed = True
+
     def run(self) -> StepInfo | None:
+        """Step through the segments (from the start, or from the position given to
+        :meth:`resume`). After every accepted step the observers see it, then the ``after_step``
+        callbacks (checkpoints, the time limit) run with the stepper's position up to date."""
         total = sum(s.steps for s in self.segments)
         prog = Progress(total, "steps", self.rank)
-        done_nominal = 0.0
+        if not getattr(self, "_resumed", False):
+            self._iseg, self._start, self._done = 0, None, 0.0
+            self.ended_early = False
         self.model.set_loads(self.state)
-        self.ended_early = False
-        for iseg, seg in enumerate(self.segments):
-            if self.ended_early:
-                break
-            start = dict(self.state)
+        while self._iseg < len(self.segments) and not self.ended_early:
+            iseg = self._iseg
+            seg = self.segments[iseg]
             ds_nom = 1.0 / max(seg.steps, 1)
-            ds, s, ok_streak, cuts = ds_nom, 0.0, 0, 0
-            while s < 1.0 - 1e-12:
+            if self._start is None:  # a new segment
+                self._start = dict(self.state)
+                self._ds, self._s, self._ok, self._cuts = ds_nom, 0.0, 0, 0
+            start = self._start
+            seg_done = False
+            while not seg_done and self._s < 1.0 - 1e-12:
+                s, ds = self._s, self._ds
                 ds_step, aged = self._ageing_increment(ds, seg)
                 s_new = min(1.0, s + ds_step)
                 loads = self._interp(start, seg, s_new)
@@ -201,7 +240,7 @@ class Stepper:
                         loads,
                         res.newton_iterations,
                         res.krylov_iterations,
-                        cuts,
+                        self._cuts,
                         time.perf_counter() - t0,
                         extra,
                     )
@@ -209,26 +248,32 @@ class Stepper:
                     self.last = info
                     for obs in self.observers:
                         obs(info)
-                    done_nominal += (s_new - s) * seg.steps
-                    prog.update(done_nominal, f"t={loads['time']:.4g}s its={res.newton_iterations}")
-                    s = s_new
-                    cuts = 0
+                    self._done += (s_new - s) * seg.steps
+                    prog.update(self._done, f"t={loads['time']:.4g}s its={res.newton_iterations}")
+                    self._s = s_new
+                    self._cuts = 0
                     if extra.get("end_run"):
                         log.info(f"  run ended in segment {iseg + 1} '{seg.kind}' (see the log)")
                         self.ended_early = True
-                        break
-                    if extra.get("end_segment"):
+                        seg_done = True
+                    elif extra.get("end_segment"):
                         log.info(f"  segment {iseg + 1} '{seg.kind}' ended at a cut-off")
-                        break
-                    ok_streak += 1
-                    if ok_streak >= 2 and ds < ds_nom:
-                        ds, ok_streak = min(ds_nom, 2 * ds), 0
+                        seg_done = True
+                    else:
+                        self._ok += 1
+                        if self._ok >= 2 and ds < ds_nom:
+                            self._ds, self._ok = min(ds_nom, 2 * ds), 0
+                        seg_done = self._s >= 1.0 - 1e-12
+                    if seg_done:  # the position is the start of the next segment
+                        self._iseg, self._start = iseg + 1, None
+                    for cb in self.after_step:
+                        cb(info)
                     continue
                 self.model.reject()
                 self.model.set_loads(self.state)
-                ok_streak = 0
-                cuts += 1
-                if cuts > self.max_cuts:
+                self._ok = 0
+                self._cuts += 1
+                if self._cuts > self.max_cuts:
                     prog.close()
                     msg = (
                         f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}'): {reason} after "
@@ -238,7 +283,7 @@ class Stepper:
                     if self.on_failure:
                         self.on_failure(self.last, msg)
                     raise SolverFailure(msg)
-                ds *= 0.5
-                log.info(f"  step cut ({reason}); retrying with increment {ds:.3g}")
+                self._ds = ds * 0.5
+                log.info(f"  step cut ({reason}); retrying with increment {self._ds:.3g}")
         prog.close()
         return self.last

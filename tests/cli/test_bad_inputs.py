@@ -602,6 +602,141 @@ ROWS = [
         "materials.electrode.Ea_tau: got 50000 J/mol with the WLF keys",
         False,
     ),
+    # issue 16, second batch of new classes: PETSc options probed before any work, the cell
+    # limit of a mesh file, path-like names, unreadable case files, malformed profiles and
+    # structures, absurd step counts and current densities
+    (
+        "petsc_option_misspelt",
+        "[solver.petsc_options]\nksp_rtoll = 1e-8\n",
+        "solver.petsc_options.ksp_rtoll: not an option PETSc knows for snes_type/ksp_type/"
+        "pc_type = newtonls/preonly/lu (did you mean 'ksp_rtol'?)",
+        False,
+    ),
+    (
+        "petsc_option_ignored_by_the_solver",
+        "[solver.petsc_options]\nksp_rtol = 1e-8\n",
+        "solver.petsc_options.ksp_rtol: PETSc ignores this option with snes_type/ksp_type/"
+        "pc_type = newtonls/preonly/lu",
+        False,
+    ),
+    (
+        "petsc_number_given_as_text",
+        '[solver.petsc_options]\nksp_type = "gmres"\nksp_rtol = "small"\n',
+        "solver.petsc_options.ksp_rtol: got 'small', allowed a value PETSc can read",
+        False,
+    ),
+    (
+        "petsc_count_not_an_integer",
+        "[solver.petsc_options]\nsnes_max_it = 2.5\n",
+        "solver.petsc_options.snes_max_it: got 2.5, allowed a value PETSc can read",
+        False,
+    ),
+    (
+        "petsc_option_nan",
+        "[solver.petsc_options]\nsnes_rtol = nan\n",
+        "solver.petsc_options.snes_rtol: got nan",
+        False,
+    ),
+    (
+        "ssbx_linear_solver_unknown",
+        '[solver.petsc_options]\nssbx_pc = "bogus"\n',
+        "solver.petsc_options.ssbx_pc: got 'bogus', allowed one of 'mumps', 'auxiliary'",
+        False,
+    ),
+    (
+        "mesh_file_above_the_cell_limit",
+        '[geometry]\nmesh_file = "two.msh"\n[solver]\nmax_cells = 1\n',
+        "geometry.mesh_file: got 'two.msh' with 2 cells, allowed at most solver.max_cells = 1",
+        False,
+    ),
+    (
+        "mesh_file_a_directory",
+        '[geometry]\nmesh_file = "folder.msh"\n',
+        "folder.msh' is a directory)",
+        False,
+    ),
+    (
+        "case_name_a_path",
+        '[case]\nname = "../../etc"\n',
+        "case.name: got '../../etc', allowed letters, digits and _ . + -",
+        False,
+    ),
+    (
+        "case_file_binary",
+        "\x00\xff\xfejunk",
+        "not UTF-8 text",
+        False,
+    ),
+    (
+        "case_file_a_directory",
+        "DIRECTORY",
+        "is a directory, expected a .toml file",
+        False,
+    ),
+    (
+        "toml_duplicate_key",
+        '[geometry]\nW = "10 um"\nW = "20 um"\n',
+        "TOML syntax error: Cannot overwrite a value",
+        False,
+    ),
+    (
+        "quantity_given_an_array",
+        '[geometry]\nW = ["10 um", "20 um"]\n',
+        "geometry.W: expected a number or a '<number> <unit>' string",
+        False,
+    ),
+    (
+        "protocol_not_an_array",
+        "[loading]\nprotocol = 5\n",
+        "loading.protocol: got 5, allowed an array of tables",
+        False,
+    ),
+    (
+        "steps_1e9",
+        '[[loading.protocol]]\nkind = "hold"\nduration = "1 s"\nn_steps = 1000000000\n',
+        "loading.protocol[0].n_steps: got 1000000000, allowed an integer in [1, 100000]",
+        False,
+    ),
+    (
+        "h_interface_coarser_than_h_max",
+        '[geometry]\nh_max = "1 um"\nh_interface = "5 um"\n',
+        "geometry.h_interface: got 5e-06, allowed (0, h_max = 1e-06] m",
+        False,
+    ),
+    (
+        "current_profile_single_row",
+        "[physics]\nelectrochemistry = true\n"
+        '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "one.csv"\n',
+        "one.csv' needs >= 2 rows with strictly increasing time",
+        False,
+    ),
+    (
+        "current_profile_time_going_back",
+        "[physics]\nelectrochemistry = true\n"
+        '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "back.csv"\n',
+        "back.csv' needs >= 2 rows with strictly increasing time",
+        False,
+    ),
+    (
+        "current_profile_1e30_A_m2",
+        "[physics]\nelectrochemistry = true\n"
+        '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "huge.csv"\n',
+        "huge.csv' has the row (1 s, 1e+30 A/m^2), allowed |time| <= 1e+10 s and |current "
+        "density| <= 1e+07 A/m^2",
+        False,
+    ),
+    (
+        "current_density_1e9_A_m2",
+        '[physics]\nelectrochemistry = true\n[loading]\ncurrent_density = "1e5 A/cm^2"\n',
+        "loading.current_density: got '1e5 A/cm^2' (= 1e+09 A/m^2), allowed |value| <= 1e+07 A/m^2",
+        False,
+    ),
+    (
+        "gap_profile_one_column",
+        '[interface.initial_gap]\nshape = "csv"\nfile = "col.csv"\n',
+        "col.csv' is not a CSV of >= 2 finite (x, g0) rows in metres",
+        False,
+    ),
 ]
 
 # files some rows refer to (written next to their case file)
@@ -610,6 +745,16 @@ FILES = {
     "mesh_file_junk": {"junk.msh": "this is not a mesh\n"},
     "current_profile_nan": {"nan.csv": "time,current\n0,1\n1,nan\n"},
     "gap_profile_inf": {"inf.csv": "x,g0\n0,0\n1e-5,inf\n"},
+    "mesh_file_above_the_cell_limit": {
+        "two.msh": "$MeshFormat\n2.2 0 8\n$EndMeshFormat\n$Nodes\n4\n1 0 0 0\n2 1e-5 0 0\n"
+        "3 1e-5 1e-5 0\n4 0 1e-5 0\n$EndNodes\n$Elements\n2\n1 2 2 1 1 1 2 3\n"
+        "2 2 2 1 1 1 3 4\n$EndElements\n"
+    },
+    "mesh_file_a_directory": {"folder.msh/": ""},
+    "current_profile_single_row": {"one.csv": "t,i\n0,1\n"},
+    "current_profile_time_going_back": {"back.csv": "t,i\n0,1\n1,2\n0.5,3\n"},
+    "current_profile_1e30_A_m2": {"huge.csv": "t,i\n0,1\n1,1e30\n"},
+    "gap_profile_one_column": {"col.csv": "x\n0\n1e-6\n"},
 }
 
 
@@ -641,10 +786,15 @@ def outcomes(tmp_path_factory) -> dict:
             continue
         d = tmp_path_factory.mktemp(rid)
         case = d / ("missing.toml" if text is MISSING else "case.toml")
-        if text is not MISSING:
-            case.write_text(text)
+        if text == "DIRECTORY":
+            case.mkdir()
+        elif text is not MISSING:
+            case.write_bytes(text.encode("latin-1") if text.startswith("\x00") else text.encode())
         for name, content in FILES.get(rid, {}).items():
-            (d / name).write_text(content)
+            if name.endswith("/"):
+                (d / name).mkdir()
+            else:
+                (d / name).write_text(content)
         jobs[rid] = (d, case, d / "run")
     workers = max(2, min(8, os.cpu_count() or 2))
     with ThreadPoolExecutor(workers) as pool:

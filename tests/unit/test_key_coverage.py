@@ -633,6 +633,13 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         same=MECH_PHYSICS,
         tol=0.05,
     ),
+    "solver.max_strain": Acts(  # 2 MPa on LLZO is a strain of 1.1e-5: flagged above 1e-6
+        "press",
+        {"solver": {"max_strain": 1e-6}},
+        ("summary.plausibility",),
+        same=("reaction_force", "top_displacement"),
+        tol=0.0,
+    ),
     "solver.petsc_options": Acts(
         "press",
         {"solver": {"petsc_options": {"ssbx_pc": "auxiliary"}}},
@@ -656,6 +663,24 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         a={"output": {"fields": True}, **_steps({**HOLD, "n_steps": 3})},
     ),
     "output.preview": Acts("press", {"output": {"preview": True}}, ("files",)),
+    # a checkpoint after step 1 of 2 (none after the last): checkpoint/checkpoint.npz and the
+    # summary's "checkpoint" block
+    "output.checkpoint_every": Acts(
+        "press",
+        {"output": {"checkpoint_every": 1}, **_steps({**HOLD, "n_steps": 2})},
+        ("files", "summary.checkpoint"),
+        a=_steps({**HOLD, "n_steps": 2}),
+        same=("reaction_force", "top_displacement"),
+        tol=0.0,
+    ),
+    "output.checkpoint_interval": Acts(
+        "press",
+        {"output": {"checkpoint_interval": "1 ns"}, **_steps({**HOLD, "n_steps": 2})},
+        ("files", "summary.checkpoint"),
+        a=_steps({**HOLD, "n_steps": 2}),
+        same=("reaction_force", "top_displacement"),
+        tol=0.0,
+    ),
     # [materials]: the text keys
     "materials.preset": Acts(
         "press", {"materials": {"electrolyte": "LPSCl"}}, ("top_displacement",)
