@@ -386,7 +386,7 @@ def _write_run(
     dom = built.domain
     fmt = case.output["format"]
     if comm.rank == 0:
-        if resumed:  # the field files restart: the earlier ones are kept beside
+        if resumed and fmt != "pvd":  # xdmf/vtx restart their files: the earlier ones are kept
             for stale in (outdir / "checkpoint").glob(".checkpoint.npz.tmp-*"):
                 stale.unlink(missing_ok=True)  # a checkpoint write the kill interrupted
             old = outdir / "fields"
@@ -397,6 +397,10 @@ def _write_run(
                     shutil.rmtree(dest)
                 old.rename(dest)
             (outdir / "fields").mkdir()
+        elif resumed:  # pvd: the time indices continue from the checkpoint (SeriesWriter)
+            for stale in (outdir / "checkpoint").glob(".checkpoint.npz.tmp-*"):
+                stale.unlink(missing_ok=True)
+            (outdir / "fields").mkdir(exist_ok=True)
         runlog.add_file(outdir / "ssbx.log", append=bool(resumed))
         rundir.write_text_atomic(outdir / "case.resolved.toml", case.to_toml())
     comm.barrier()
@@ -510,7 +514,9 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
     out = case.output
     writer = None
     if out.get("fields", True):
-        writer = FieldWriter(sim, outdir / "fields", out["format"])
+        ckpt = (run_opts or {}).get("resume")
+        t_resume = float(ckpt["position"]["state"]["time"]) if ckpt else None
+        writer = FieldWriter(sim, outdir / "fields", out["format"], resume_time=t_resume)
     plane = sim.dom.gdim == 2 and not sim.dom.axisymmetric  # extensive columns per m of depth
     csv = CsvWriter(outdir / "timeseries.csv", sim.columns(), comm, per_depth=plane)
     every = int(out.get("every", 1))

@@ -211,13 +211,30 @@ class SeriesWriter:
     """One region's time series: ``<folder>/<name>/<name>_NNNNNN.vtu`` per output and the index
     ``<folder>/<name>.pvd`` (collective)."""
 
-    def __init__(self, folder: Path, name: str, msh, functions):
+    def __init__(self, folder: Path, name: str, msh, functions, resume_time: float | None = None):
+        """``resume_time``: a run resumed from its checkpoint at this time continues the index:
+        the outputs up to it are kept, those written after it (by the killed run, beyond the
+        checkpoint) are dropped from the index and removed."""
         self.folder = Path(folder)
         self.name = name
         self.gw = GatherWriter(msh, functions)
         self.entries: list[tuple[float, str]] = []
+        index = self.folder / f"{name}.pvd"
+        if resume_time is not None and index.is_file():
+            keep = []
+            for t, path in read_pvd(index):
+                if t <= resume_time * (1 + 1e-12) + 1e-300:
+                    keep.append((t, str(path.relative_to(self.folder))))
+            self.entries = keep
         if msh.comm.rank == 0:
             (self.folder / name).mkdir(parents=True, exist_ok=True)
+            if resume_time is not None:
+                kept = {rel for _, rel in self.entries}
+                for f in (self.folder / name).glob(f"{name}_*.vtu"):
+                    if f"{name}/{f.name}" not in kept:
+                        f.unlink(missing_ok=True)
+                write_pvd(index, self.entries)
+        msh.comm.barrier()
 
     def write(self, t: float) -> None:
         rel = f"{self.name}/{self.name}_{len(self.entries) + 1:06d}.vtu"

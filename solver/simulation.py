@@ -1124,7 +1124,10 @@ class FieldWriter:
     file (DOLFINx 0.11 lets piecewise constants share a writer with one Lagrange element).
     Collective: call :meth:`write` and :meth:`close` on all ranks."""
 
-    def __init__(self, sim: Simulation, folder, fmt: str = "pvd"):
+    def __init__(self, sim: Simulation, folder, fmt: str = "pvd", resume_time=None):
+        """``resume_time``: the time of the checkpoint a resumed run continues from (``pvd``:
+        the time indices continue, see :class:`solver.fieldio.SeriesWriter`)."""
+        self.resume_time = resume_time
         if fmt not in FIELD_FORMATS:
             raise ValueError(f"output.format: got {fmt!r}, allowed {', '.join(FIELD_FORMATS)}")
         self.sim = sim
@@ -1251,7 +1254,7 @@ class FieldWriter:
                 from solver.fieldio import SeriesWriter
 
                 fns = [fn for key, fn, _ in self.items if key == name]
-                f = SeriesWriter(folder, name, msh, fns)
+                f = SeriesWriter(folder, name, msh, fns, resume_time=self.resume_time)
                 if msh.comm.rank == 0 and name == next(iter(self.meshes)):
                     from solver.fieldio import write_open_script
 
