@@ -51,3 +51,27 @@ def test_tutorial_pressure_sweep_asr_falls_as_one_over_p(tmp_path):
     slope = float(re.search(r"against p: (-?[0-9.]+)", out).group(1))
     assert slope == pytest.approx(-1.0, abs=0.05)
     assert (tmp_path / "pressure_sweep.png").is_file()
+
+
+def _floats(pattern, out):
+    return [float(m) for m in re.findall(pattern, out)]
+
+
+def test_tutorial_li_stripping_faraday_gap_and_kinetics(tmp_path):
+    """Li stripping (tutorial 3): the platen of a pressed stack descends, and a fixed platen's gap
+    opens, by Faraday's thickness Ω j t/F (1e-6: P1 represents the uniform states exactly); the
+    Li inventory balances the charge (1e-9); after contact loss the interfacial ASR is the
+    symmetric Butler–Volmer overpotential at the local current density j/φ, φ = p/H_Li, per unit
+    current (the Holm constriction of the spots adds 0–2 %), so it falls with the pressure; the
+    conducting fraction across the gap g is 1 − 3x² + 2x³, x = g/g_open (1e-6)."""
+    out = _run(ROOT / "docs" / "tutorials" / "03_li_stripping.py", tmp_path)
+    errors = _floats(r"stripped thickness error[^:]*: *([0-9.e+-]+)", out)
+    assert len(errors) == 3 and max(errors) < 1e-6, errors
+    assert _floats(r"balance error *: ([0-9.e+-]+)", out)[0] < 1e-9
+    ratios = _floats(r"ratio ([0-9.]+)\)", out)
+    assert len(ratios) == 2 and all(1.0 <= r < 1.02 for r in ratios), ratios
+    asr = _floats(r"interfacial ASR +([0-9.]+) Ohm", out)
+    assert asr[0] > 2.0 * asr[1]  # 0.2 -> 1 MPa
+    assert _floats(r"gap error: ([0-9.e+-]+)", out)[0] < 1e-6
+    a, b = _floats(r"active fraction ([0-9.]+), 1 - 3x\^2 \+ 2x\^3 = ([0-9.]+)", out)
+    assert a == pytest.approx(b, abs=1e-6) and a < 0.9  # the gap is a sizeable part of g_open
