@@ -89,7 +89,7 @@ print(f"ASR total / interfacial                 : {last['asr_total']:.2f} / "
 print(f"Li stripped Q/F                         : {n_li * 1e6:.3f} umol per m of depth "
       f"= {n_li * OMEGA / W * 1e6:.4f} um over the width")  # fmt: skip
 print(f"Li inventory balance error              : {last['li_balance_error']:.1e}")
-print(f"stripped thickness error (bonded, 2 MPa): {abs(descent / s_faraday - 1):.1e}")
+print(f"bonded, 2 MPa: stripped thickness error: {abs(descent / s_faraday - 1):.1e}")
 asr_bonded = last["asr_total"]
 
 # %% [markdown]
@@ -135,7 +135,7 @@ for p in pressures:
     asr_bv.append(2 * R_GAS * T / (F * J) * np.arcsinh(J / (2 * phi * I0)) * 1e4)  # Ohm cm²
     print(f"p = {p:3.1f} MPa: phi = p/H = {phi:.3f}, interfacial ASR {asr[-1]:7.2f} Ohm cm^2 "
           f"(Butler-Volmer at j/phi: {asr_bv[-1]:7.2f}, ratio {asr[-1] / asr_bv[-1]:.4f}); "
-          f"descent {descent * 1e6:.4f} um, stripped thickness error "
+          f"descent {descent * 1e6:.4f} um, stripped thickness error: "
           f"{abs(descent / s_short - 1):.1e}")  # fmt: skip
 slope = np.polyfit(np.log(pressures), np.log(asr), 1)[0]
 print(f"log-log slope of the interfacial ASR against p: {slope:.3f} "
