@@ -92,3 +92,21 @@ def test_tutorial_ageing_matches_the_series_closed_form(tmp_path):
     p0, p1 = _floats(r"pressure: ([0-9.]+) MPa after the hold -> ([0-9.]+) MPa", out)
     assert p1 < 3.0 < p0  # the pressure crossed p_min = 3 MPa
     assert (tmp_path / "ageing_pressure.png").is_file()
+
+
+def test_tutorial_sweep_and_report(tmp_path):
+    """`ssbx sweep` (local backend, 2 jobs) runs the three pressures, its table has them in SI
+    with the interfacial ASR falling as the pressure rises (plastic micro-contacts, φ = p/H),
+    `ssbx sweep report` writes its plots, `ssbx report` one run's page, and `solver.load`
+    reads that run back."""
+    import pandas as pd
+
+    out = _run(ROOT / "docs" / "tutorials" / "05_sweep_and_report.py", tmp_path)
+    table = pd.read_csv(tmp_path / "sweep_cli" / "results.csv").sort_values("stack_pressure")
+    assert list(table["stack_pressure"]) == [0.2e6, 0.5e6, 1e6]
+    assert (table["status"] == "completed").all()
+    asr = table["final.asr_interfacial"].to_numpy()
+    assert asr[0] > asr[1] > asr[2] > 0
+    assert len(list((tmp_path / "sweep_cli" / "report").glob("*.png"))) == 3
+    assert (tmp_path / "sweep_cli" / "cases" / "case-0000" / "report" / "index.html").is_file()
+    assert "case-0000: status completed, 5 steps" in out
