@@ -168,8 +168,9 @@ print(f"gap opened {last['max_gap'] * 1e6:.4f} um (Faraday {s_short * 1e6:.4f} u
       f"{last['active_fraction']:.3f}; ASR total {last['asr_total']:.2f} Ohm cm^2 "
       f"(bonded: {asr_bonded:.2f})")  # fmt: skip
 x = last["max_gap"] / 1e-6  # g/g_open
+switch = 1 - 3 * x**2 + 2 * x**3
 print(f"gap error: {abs(last['max_gap'] / s_short - 1):.1e}; active fraction "
-      f"{last['active_fraction']:.6f}, 1 - 3x^2 + 2x^3 = {1 - 3 * x**2 + 2 * x**3:.6f}")  # fmt: skip
+      f"{last['active_fraction']:.6f}, 1 - 3x^2 + 2x^3 = {switch:.6f}")  # fmt: skip
 
 # %% [markdown]
 # In a real cell the fixed platen is a stiff cell housing, and this is the mechanism behind void

@@ -58,8 +58,17 @@ DELTA = 1e-9  # m
 T = 318.15  # K (45 °C)
 raw = {
     "case": {"name": "calendar_ageing"},
-    "geometry": {"family": "stack", "dim": 2, "W": "10 um", "t_e": "10 um", "t_s": ["10 um"],
-                 "t_c": 0, "t_counter": 0, "t_pad": 0, "h_max": "5 um"},  # fmt: skip
+    "geometry": {
+        "family": "stack",
+        "dim": 2,
+        "W": "10 um",
+        "t_e": "10 um",
+        "t_s": ["10 um"],
+        "t_c": 0,
+        "t_counter": 0,
+        "t_pad": 0,
+        "h_max": "5 um",
+    },
     "materials": {
         "electrode": {"preset": "NMC811", "alpha_th": 0.0},
         "electrolyte": {"preset": "LLZO", "alpha_th": 0.0},
@@ -74,8 +83,13 @@ raw = {
         ],
     },
     "physics": {"mechanics": True, "ageing": True, "electrochemistry": False},
-    "ageing": {"sei_D": "1e-19 m^2/s", "sei_Ea": "50 kJ/mol", "sei_E": "1 GPa",
-               "p_min": "3 MPa", "rtol": 0.2 if FAST else 0.05},  # fmt: skip
+    "ageing": {
+        "sei_D": "1e-19 m^2/s",
+        "sei_Ea": "50 kJ/mol",
+        "sei_E": "1 GPa",
+        "p_min": "3 MPa",
+        "rtol": 0.2 if FAST else 0.05,
+    },
     "output": {"fields": False},
 }
 case = case_from_dict(raw)
@@ -117,15 +131,17 @@ print(f"largest relative thickness error over the run: {np.max(np.abs(h_fe / h_c
 
 t_star_fe = res["ageing"]["t_star"]
 t_star_cf = float(sei_time_to_contact_loss_series(ag["sei_E"], DELTA, ag["p_min"], C_stack, **law))
+err = abs(t_star_fe / t_star_cf - 1)
 print(f"time to contact loss t*: FE {t_star_fe / 86400:.2f} d, closed form "
-      f"{t_star_cf / 86400:.2f} d (relative difference {abs(t_star_fe / t_star_cf - 1):.2e})")  # fmt: skip
+      f"{t_star_cf / 86400:.2f} d (relative difference {err:.2e})")  # fmt: skip
 
 # %% [markdown]
 # The interphase compliance h/E' starts at a few per cent of the stack's and ends several times
-# larger: the pressure decays from ~10 MPa towards δE'/h (1.7 MPa after a year), and it crosses
-# p_min = 3 MPa after about three months at 45 °C. The FE follows the closed form to the tolerance of its step
-# control (t* is interpolated between accepted steps in log p–log t). The interphase resistance
-# h/κ_sei adds to the ion path at the same time (column `interphase_resistance_mean`, Ω cm²).
+# larger: the pressure decays from ~10 MPa towards δE'/h (1.7 MPa after a year), and it
+# crosses p_min = 3 MPa after about three months at 45 °C. The FE follows the closed form to
+# the tolerance of its step control (t* is interpolated between accepted steps in log p–log
+# t). The interphase resistance h/κ_sei adds to the ion path at the same time (column
+# `interphase_resistance_mean`, Ω cm²).
 # At 25 °C D is 3.5x smaller (E_a = 50 kJ/mol) and t* 3.5x longer: t* ∝ 1/D.
 
 # %%
