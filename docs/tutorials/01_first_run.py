@@ -35,10 +35,10 @@ print(case.name, "| stack pressure:", case.loading["stack_pressure"], "Pa")
 if FAST:
     case = case.with_(
         {
-            "loading.protocol.1.duration": "20 s",
-            "loading.protocol.1.n_steps": 1,
-            "loading.protocol.3.duration": "20 s",
-            "loading.protocol.3.n_steps": 1,
+            "loading.protocol[1].duration": "20 s",
+            "loading.protocol[1].n_steps": 1,
+            "loading.protocol[3].duration": "20 s",
+            "loading.protocol[3].n_steps": 1,
             "geometry.h_interface": "0.5 um",
         }
     )
