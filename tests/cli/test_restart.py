@@ -386,3 +386,61 @@ def test_disk_full_on_a_small_tmpfs(tmp_path):
         assert checkpoint.read_meta(checkpoint.path_of(mnt / "run"))["meta"]["position"]["step"]
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+INTERNAL_CASE = """
+[geometry]
+family = "bilayer"
+dim = 2
+W = "10 um"
+t_e = "5 um"
+t_s = "10 um"
+h_max = "5 um"
+
+[materials]
+electrode = "Li"
+electrolyte = "LLZO"
+
+[loading]
+stack_pressure = "2 MPa"
+protocol = [{kind = "hold", duration = "200 s", n_steps = 1},
+            {kind = "hold", duration = "800 s", n_steps = 3}]
+
+[physics]
+mechanics = true
+inelastic = true
+ageing = true
+
+[ageing]
+sei_D = 1e-17
+sei_E = "10 GPa"
+rtol = 0.5
+
+[output]
+fields = true
+preview = false
+checkpoint_every = 1
+"""
+
+
+def test_resume_restores_creep_and_interphase_state(tmp_path):
+    """The internal variables that physics modules add are part of the checkpoint: a Li layer
+    creeping under the stack pressure (Norton creep strains at the quadrature points,
+    physics.inelastic) with an interphase growing on Γ_int (physics.ageing), stopped by
+    ``--max-time`` after its first step (200 s of creep and growth) and resumed, ends bit for
+    bit where the uninterrupted run ends (displacement, interphase thickness and pressure)."""
+    (tmp_path / "case.toml").write_text(INTERNAL_CASE)
+    r = _ssbx("run", "case.toml", "-o", "ref", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = _ssbx("run", "case.toml", "-o", "cut", "--max-time", "0.001", cwd=tmp_path)
+    assert r.returncode == 75, r.stdout + r.stderr
+    assert json.loads(_meta(tmp_path / "cut"))["position"]["step"] == 1
+    r = _ssbx("run", "--resume", "cut", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    ra, rb = _rows(tmp_path / "ref"), _rows(tmp_path / "cut")
+    assert len(ra) == len(rb) >= 4
+    for key in ("top_displacement", "interphase_thickness_max", "interphase_pressure_min"):
+        assert [x[key] for x in rb] == [x[key] for x in ra], key
+    assert ra[-1]["top_displacement"] < ra[0]["top_displacement"] < 0  # the Li crept
+    assert ra[-1]["interphase_thickness_max"] > 2 * ra[0]["interphase_thickness_max"] > 0
+    _fields_continue(tmp_path / "ref", tmp_path / "cut")
