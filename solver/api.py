@@ -440,6 +440,10 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm) -> dict:
     result["units"] = _summary_units(result, plane)
     if failure:
         result["failure"] = str(failure)
+        from solver.errors import StateOutOfRange
+
+        if isinstance(failure, StateOutOfRange):  # a named stop, not a solver breakdown
+            result["stop_reason"] = "state_out_of_range"
         _write_failed_summary(outdir, comm, result)
         raise failure
     return result

@@ -22,3 +22,9 @@ class MeshError(InputError):
 
 class SolverFailure(RuntimeError):
     """A solve failed after the allowed step cut-backs; the last good state has been written."""
+
+
+class StateOutOfRange(SolverFailure):
+    """The converged state left the admissible range (e.g. the electrode concentration outside
+    (0, c_max) or the OCV table's window): the run stops with that reason; the last admissible
+    state has been written."""

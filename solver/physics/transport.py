@@ -2,6 +2,9 @@
 
     ∫ (c − c_old)/Δt w + ∫ D ∇c·∇w + ∫_Γ (j_n / F) w = 0
 
+D is the material's constant ``D`` or its tabulated D(c/c_max) (``D_curve``), times the
+Arrhenius factor of ``Ea_D``.
+
 j_n is the interface current from the electrode into the electrolyte (A/m²), so j_n/F is the Li
 flux leaving the electrode. With w = 1 the discrete Li inventory satisfies
 ∫(c − c_old) = −Δt ∫ j_n/F exactly (to solver tolerance): the balance the metrics check.
@@ -41,8 +44,13 @@ class Transport:
         self.c.x.array[:] = c0
         self.c_old.x.array[:] = c0
         self.dt = fem.Constant(dom.mesh, 1.0)
-        self.D = arrhenius(material["D"], material.get("Ea_D", 0.0) or 0.0, temperature, T_ref)
         self.c_max = material.get("c_max") or 1.0
+        D = material["D"]
+        if material.get("D_curve"):  # a tabulated D(x), x = c/c_max (solver/curves.py)
+            from solver.curves import resolve
+
+            D = resolve(material["D_curve"], "D").ufl(self.c / self.c_max)
+        self.D = arrhenius(D, material.get("Ea_D", 0.0) or 0.0, temperature, T_ref)
         self.x = ufl.SpatialCoordinate(dom.mesh)
 
     @property
