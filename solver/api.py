@@ -218,8 +218,8 @@ def run(
                 lock.release()
             if failed is not None:
                 note = f"its output is in '{failed}'; the previous run in '{outdir}' is untouched"
-                if isinstance(e, SolverFailure):
-                    raise SolverFailure(f"{e}; {note}") from e
+                if isinstance(e, SolverFailure):  # (StateOutOfRange keeps its class)
+                    raise type(e)(f"{e}; {note}") from e
                 log.warning(f"run stopped: {note}")
             raise
     finally:

@@ -14,8 +14,9 @@ Cut-offs are events located in the step: when a converged step passes a cut-off 
 segment fraction s between the last accepted state and the overshooting one (Illinois
 regula falsi, bisection while no point inside is known) until the cut-off quantity is within
 its tolerance; that state is accepted and the segment ends. A converged state that the model reports
-as inadmissible (``model.check_state()``: e.g. c outside (0, c_max)) is not accepted: the run
-stops there with that reason (:class:`~solver.errors.StateOutOfRange`: status "failed",
+as inadmissible (``model.check_state()``: e.g. c outside (0, c_max)) is not accepted: the step
+is cut (a shorter step may stay admissible), at most ``max_cuts`` times per segment; then the
+run stops with that reason (:class:`~solver.errors.StateOutOfRange`: status "failed",
 ``stop_reason`` in summary.json, exit 3), never "completed".
 """
 
@@ -183,16 +184,20 @@ class Stepper:
         raise StateOutOfRange(msg)
 
     def _locate(self, start: dict, seg: Segment, s_lo: float, s_hi: float, event):
-        """Search s in (s_lo, s_hi) where the cut-off is met (|excess| <= tolerance): Illinois
-        regula falsi on the excess, bisection until a point before the cut-off is known (the
-        state at s_lo may belong to another segment's mode). Returns (s, loads, result, text) with
-        the model at that converged state, and the event's text; or None."""
+        """Search s in (s_lo, s_hi) where the cut-off is met (|excess| <= tolerance): a first
+        trial just after s_lo (the state at s_lo may belong to another segment's mode; a
+        cut-off passed there at once, by a jump, ends the segment at that point), then Illinois
+        regula falsi on the excess (bisection after an inadmissible trial state). Returns
+        (s, loads, result, text) with the model at that converged state; or None."""
         g_hi, tol, _label = event
         g_lo = None
         side = 0
+        bisect = False
         for _ in range(60):
             self.model.reject()
-            if g_lo is None:
+            if g_lo is None:  # first: just after the start (is the cut-off passed at once?)
+                s_t = s_lo + 1e-6 * (s_hi - s_lo)
+            elif bisect:
                 s_t = 0.5 * (s_lo + s_hi)
             else:
                 s_t = s_hi - g_hi * (s_hi - s_lo) / (g_hi - g_lo)
@@ -203,10 +208,15 @@ class Stepper:
             if not res.converged:
                 return None
             if self._inadmissible() is not None:
-                return None
+                if g_lo is None:
+                    return None  # inadmissible right after the start: cut the step
+                s_hi, bisect = s_t, True  # beyond the admissible range: search before it
+                continue
+            bisect = False
             ev = self._cutoff()
             g = ev[0]
-            if abs(g) <= tol or (s_hi - s_lo) <= 1e-12:
+            if abs(g) <= tol or (s_hi - s_lo) <= 1e-12 or (g > 0 and g_lo is None):
+                # met, or passed at the step start (a jump: the segment ends there)
                 return s_t, loads, res, ev[2]
             if g > 0:
                 s_hi, g_hi = s_t, g
@@ -231,7 +241,7 @@ class Stepper:
                 break
             start = dict(self.state)
             ds_nom = 1.0 / max(seg.steps, 1)
-            ds, s, ok_streak, cuts = ds_nom, 0.0, 0, 0
+            ds, s, ok_streak, cuts, state_cuts = ds_nom, 0.0, 0, 0, 0
             while s < 1.0 - 1e-12:
                 s_new = min(1.0, s + ds)
                 loads = self._interp(start, seg, s_new)
@@ -247,12 +257,18 @@ class Stepper:
                     and ds > ds_nom / 2**self.max_cuts
                 ):
                     reason = "damage increment too large"
-                if reason is None:
+                event = self._cutoff() if reason is None else None
+                if reason is None and (event is None or event[0] <= event[1]):
                     why = self._inadmissible()
                     if why is not None:
-                        self._stop(iseg, seg, why, prog)
+                        # cut like a failed solve (a shorter step may stay admissible), but at
+                        # most max_cuts times per segment, accepted steps between them included
+                        # (no Zeno approach to the bound): then stop with the reason
+                        state_cuts += 1
+                        if state_cuts > self.max_cuts:
+                            self._stop(iseg, seg, why, prog)
+                        reason = why
                 if reason is None:
-                    event = self._cutoff()
                     if event is not None and event[0] > event[1]:  # passed the cut-off
                         located = self._locate(start, seg, s, s_new, event)
                         if located is None:  # the search failed: cut the step as usual
