@@ -202,7 +202,7 @@ ROWS = [
     ),
     (
         "electrochemistry_needs_kappa",
-        "[physics]\nelectrochemistry = true\n"
+        "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nelectrochemistry = true\n"
         '[materials.electrolyte]\nE = "100 GPa"\nnu = 0.25\nhardness = "5 GPa"\n',
         "materials.electrolyte.kappa: missing, required by physics.electrochemistry",
         False,
@@ -344,13 +344,13 @@ ROWS = [
     ),
     (
         "friction_without_mechanics",
-        "[physics]\nmechanics = false\nelectrochemistry = true\n[interface]\nfriction = 0.3\n",
+        "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nmechanics = false\nelectrochemistry = true\n[interface]\nfriction = 0.3\n",
         "interface.friction: got 0.3, allowed the default 0 with physics.mechanics = false",
         False,
     ),
     (
         "debonded_without_mechanics",
-        "[physics]\nmechanics = false\nelectrochemistry = true\n"
+        "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nmechanics = false\nelectrochemistry = true\n"
         '[[interface.debonded]]\nshape = "all"\n',
         "interface.debonded: got 1 region(s), allowed none with physics.mechanics = false",
         False,
@@ -377,7 +377,7 @@ ROWS = [
     ),
     (
         "lithiate_step_with_transport",
-        "[physics]\nelectrochemistry = true\ntransport = true\n"
+        "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nelectrochemistry = true\ntransport = true\n"
         '[[loading.protocol]]\nkind = "lithiate"\nduration = "1 s"\nsoc = 0.5\n',
         "loading.protocol[0].kind: got 'lithiate' with physics.transport = true",
         False,
@@ -526,7 +526,7 @@ ROWS = [
     ),
     (
         "current_profile_nan",
-        "[physics]\nelectrochemistry = true\n"
+        "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nelectrochemistry = true\n"
         '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "nan.csv"\n',
         "loading.protocol[0].profile: ",
         False,

@@ -197,6 +197,9 @@ def test_protocol_and_petsc_options(tmp_path):
         write(
             tmp_path,
             """
+[materials.electrode]
+preset = "NMC811"
+ocv = "3.7 V"
 [physics]
 electrochemistry = true
 [loading]
@@ -508,12 +511,12 @@ every = 0
         ("[loading]\nprotocol = 3\n", "loading.protocol: got 3, allowed an array of tables"),
         ("[[loading.protocol]]\nduration = 1\n", "loading.protocol[0].kind: missing"),
         (
-            "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'voltage'\n"
+            "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'voltage'\n"
             "duration = 1\n",
             "[0].voltage: missing",
         ),
         (
-            "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'current'\n"
+            "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'current'\n"
             "duration = 1\nV_min = 4\nV_max = 3\n",
             "loading.protocol[0].V_min: got 4 V, allowed below V_max = 3 V",
         ),
@@ -525,11 +528,11 @@ every = 0
             "physics: got all of mechanics, electrochemistry, transport, thermal false",
         ),
         (
-            "[physics]\nelectrochemistry = true\n[interface]\nkinetics = 'linear'\n",
+            "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nelectrochemistry = true\n[interface]\nkinetics = 'linear'\n",
             "interface.R_ct: missing, required by interface.kinetics = 'linear'",
         ),
         (
-            "[physics]\nelectrochemistry = true\n[materials.electrolyte]\nE = 1e9\nnu = 0.3\n"
+            "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nelectrochemistry = true\n[materials.electrolyte]\nE = 1e9\nnu = 0.3\n"
             "hardness = 1e9\n",
             "materials.electrolyte.kappa: missing, required by physics.electrochemistry",
         ),
@@ -548,7 +551,7 @@ every = 0
             "materials.electrode.c_max: missing, required by a 'lithiate' step",
         ),
         (
-            "[physics]\nelectrochemistry = true\n[materials.electrolyte]\npreset = 'LLZO'\n"
+            "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n[physics]\nelectrochemistry = true\n[materials.electrolyte]\npreset = 'LLZO'\n"
             "hardness = 'x'\n",
             "materials.electrolyte.hardness: cannot read 'x'",
         ),
@@ -566,7 +569,7 @@ def test_plastic_microcontact_needs_a_hardness(tmp_path):
 [physics]
 electrochemistry = true
 [materials]
-electrode = "NMC811"
+electrode = { preset = "NMC811", ocv = "3.7 V" }
 [materials.electrolyte]
 E = 1e9
 nu = 0.3

@@ -120,7 +120,7 @@ BASES: dict[str, dict] = {
     # heat: a strong current through a bonded NMC811 | LLZO (no mechanics), contact shrinkage on
     "heat": {
         "geometry": {**SMALL, "t_e": "10 um", "t_s": "20 um"},
-        "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
+        "materials": {"electrode": {"preset": "NMC811", "ocv": 0.0}, "electrolyte": "LLZO"},
         "interface": {"kinetics": "linear", "R_ct": "1 Ohm cm^2", "microcontact": "none"},
         "loading": {
             "current_density": "100 mA/cm^2",
