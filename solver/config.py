@@ -2024,6 +2024,8 @@ def format_case(case: Case) -> str:
                 for key, v in mat.items():
                     if key in M.PROPERTY_DIMS and v is not None:
                         lines.append(row(key, v, M.PROPERTY_DIMS[key][0]))
+                    elif key in M.CURVE_KEYS and v is not None:  # a built-in name or a CSV
+                        lines.append(row(key, v, None))
                 unset = [k for k in M.PROPERTY_DIMS if mat[k] is None]
                 if unset:
                     lines.append(row("(not set)", ", ".join(unset), None))
