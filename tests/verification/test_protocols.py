@@ -1,7 +1,8 @@
 """Cycling protocols and the tabulated OCV in the coupled FE model (issue 19; docs/theory.md
 §5.3-5.5):
 
-* a rest reads the published open-circuit potential (Chen et al. 2020's NMC811 fit) at c_init;
+* a rest reads the published open-circuit potential (Chen et al. 2020's NMC811 fit) at c_init,
+  shifted by (T - T_ref) dU/dT with a tabulated entropic coefficient;
 * CC until V_max, CV until a current cut-off, CC discharge until V_min: each step ends at its
   cut-off, located inside the increment (|V - V_cut| <= 1e-4 V, |j - j_cut| <= 1e-4 j_cut), not
   at the next increment; a 'cycle' runs its steps ``repeat`` times;
@@ -139,6 +140,28 @@ def test_concentration_outside_its_range_stops_the_run(tmp_path):
     summary = json.loads((kept[-1] / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["stop_reason"] == "state_out_of_range"
     assert summary["final"]["c_min"] > 0.0  # the last admissible state was written
+
+
+def test_entropic_coefficient_shifts_the_open_circuit_voltage(tmp_path):
+    """U(c, T) = U(x) + (T - T_ref) dU/dT(x): at a table point, 20 K above T_ref, the open
+    circuit reads 4.0 V + 20 K (-2e-4 V/K)."""
+    table = tmp_path / "ocv.csv"
+    table.write_text("x,U,dUdT\n0.2,4.2,-1e-4\n0.5,4.0,-2e-4\n0.8,3.7,-3e-4\n")
+    c = case(
+        {
+            "materials": {
+                "electrode": {"preset": "NMC811", "c_init": 0.5 * C_MAX, "ocv_curve": str(table)},
+                "electrolyte": "LLZO",
+            },
+            "loading": {
+                "temperature": "318.15 K",
+                "protocol": [{"kind": "rest", "duration": "1 s", "n_steps": 1}],
+            },
+        },
+        replace=("materials",),
+    )
+    rows, _ = run(c, tmp_path / "run")
+    assert rows[-1]["voltage"] == pytest.approx(4.0 + 20.0 * -2e-4, abs=1e-10)
 
 
 @pytest.mark.parametrize("x", [0.2, 0.5, 0.8])
