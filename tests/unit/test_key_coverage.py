@@ -511,7 +511,9 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     # [physics]
     "physics.mechanics": Acts("transport", {"physics": {"mechanics": False}}, ("columns",)),
     "physics.electrochemistry": Acts(
-        "press", {"physics": {"electrochemistry": True}}, ("columns",)
+        "press",
+        {"physics": {"electrochemistry": True}, **_mat("electrode", preset="NMC811", ocv=0.0)},
+        ("columns",),
     ),
     "physics.transport": Acts(
         "transport", {"physics": {"transport": False}}, ("summary.fields", "c_min")
@@ -1044,7 +1046,10 @@ def test_keys_of_a_physics_that_is_off_are_refused():
     from solver.errors import ConfigError
 
     bases = {
-        "mechanics": {"physics": {"mechanics": False, "electrochemistry": True}},
+        "mechanics": {
+            "materials": {"electrode": {"preset": "NMC811", "ocv": 0.0}},
+            "physics": {"mechanics": False, "electrochemistry": True},
+        },
         "electrochemistry": {"physics": {"mechanics": True}},
         "thermal": {"physics": {"mechanics": True}},
     }
