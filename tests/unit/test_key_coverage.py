@@ -622,9 +622,9 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "materials.preset": Acts(
         "press", {"materials": {"electrolyte": "LPSCl"}}, ("top_displacement",)
     ),
-    "materials.kind": Acts(  # an electrode-kind Li is not stripped
+    "materials.kind": Acts(  # an electrode-kind Li (U = 0 V vs Li) is not stripped
         "li",
-        {**_steps(LI_TWO), **_mat("electrode", preset="Li", kind="electrode")},
+        {**_steps(LI_TWO), **_mat("electrode", preset="Li", kind="electrode", ocv=0.0)},
         ("top_displacement",),
         a=_steps(LI_TWO),
     ),
