@@ -283,7 +283,7 @@ def run(
                 lock.release()
             if failed is not None:
                 note = f"its output is in '{failed}'; the previous run in '{outdir}' is untouched"
-                if isinstance(e, SolverFailure | DiskFull | TimeLimitReached):
+                if isinstance(e, SolverFailure | DiskFull | TimeLimitReached):  # (StateOutOfRange keeps its class)
                     raise type(e)(f"{e}; {note}") from e
                 log.warning(f"run stopped: {note}")
             raise
@@ -640,6 +640,10 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
     result["units"] = _summary_units(result, plane)
     if failure:
         result["failure"] = str(failure)
+        from solver.errors import StateOutOfRange
+
+        if isinstance(failure, StateOutOfRange):  # a named stop, not a solver breakdown
+            result["stop_reason"] = "state_out_of_range"
         _write_failed_summary(outdir, comm, result)
         raise failure
     return result

@@ -175,6 +175,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "work_of_adhesion": _nonneg(0.2, "energy/area", "JKR work of adhesion W"),
         "kinetics": _choice("butler_volmer", ("butler_volmer", "linear"), "charge transfer"),
         "i0": _pos(10.0, "current density", "exchange current density (at loading.T_ref)"),
+        "i0_dependence": _choice(
+            "constant",
+            ("constant", "concentration"),
+            "i0 constant, or i0 = k c^alpha_c (c_max − c)^alpha_a with i0 its value at "
+            "c = c_max/2 (an intercalation electrode's lithiation c; c_init without transport)",
+        ),
         "Ea_i0": _nonneg(0.0, "energy/mol", "Arrhenius activation energy of i0"),
         "alpha_a": _f(0.5, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="anodic transfer"),
         "alpha_c": _f(0.5, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="cathodic transfer"),
@@ -413,7 +419,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
 }
 # Keys handled outside SCHEMA (tables / arrays).
 _SPECIAL = {
-    "loading": ("protocol", "boundary"),
+    "loading": ("protocol", "boundary", "experiment"),
     "solver": ("petsc_options",),
     "interface": ("debonded", "initial_gap"),
 }
@@ -478,7 +484,7 @@ _GAP_KEYS = {
     "csv": ("shape", "file"),
 }
 
-STEP_KINDS = ("hold", "lithiate", "current", "voltage", "rest")
+STEP_KINDS = ("hold", "lithiate", "current", "voltage", "rest", "cycle")
 STEP_SCHEMA: dict[str, Key] = {
     "kind": _choice(None, STEP_KINDS, "step type"),
     "duration": _pos(None, "time", "step duration (required)"),
@@ -489,6 +495,17 @@ STEP_SCHEMA: dict[str, Key] = {
     "V_min": _f(None, "voltage", doc="lower cut-off voltage (ends the step)"),
     "V_max": _f(None, "voltage", doc="upper cut-off voltage (ends the step)"),
     "voltage": _f(None, "voltage", doc="applied cell voltage"),
+    "current_cutoff": _pos(
+        None,
+        "current density",
+        "a 'voltage' step ends when |j| falls to it (located to 1e-4 relative; CC-CV)",
+    ),
+    "repeat": _int(
+        1,
+        lo=1,
+        hi=100000,
+        doc="a 'cycle' step: how many times its [[loading.protocol.steps]] run",
+    ),
     "soc": _f(None, lo=0.0, hi=1.0, doc="electrode state of charge c/c_max at the end"),
     "displacement": _f(None, "length", doc="top-face displacement at the end (displacement mode)"),
     "load_factor": _f(
@@ -507,9 +524,33 @@ _STEP_KEYS = {
     "hold": (),
     "rest": (),
     "current": ("current_density", "V_min", "V_max", "profile"),
-    "voltage": ("voltage",),
+    "voltage": ("voltage", "current_cutoff"),
     "lithiate": ("soc",),
 }
+MAX_PROTOCOL_STEPS = 100000  # steps of a protocol with its cycles expanded
+
+
+def walk_steps(protocol: list[dict], where: str = "loading.protocol"):
+    """(key path, step) of every non-cycle step, each once (a cycle's steps not repeated)."""
+    for i, st in enumerate(protocol):
+        if st["kind"] == "cycle":
+            yield from walk_steps(st["steps"], f"{where}[{i}].steps")
+        else:
+            yield f"{where}[{i}]", st
+
+
+def flat_steps(protocol: list[dict]) -> list[dict]:
+    """The resolved protocol with every 'cycle' expanded (``repeat`` × its steps), in order."""
+    out = []
+    for st in protocol:
+        if st["kind"] == "cycle":
+            for _ in range(st["repeat"]):
+                out += flat_steps(st["steps"])
+        else:
+            out.append(st)
+    return out
+
+
 _STEP_COMMON = (
     "kind",
     "duration",
@@ -520,7 +561,7 @@ _STEP_COMMON = (
     "load_factor",
 )
 
-MATERIAL_TEXT_KEYS = ("preset", "kind", "description", "source")
+MATERIAL_TEXT_KEYS = ("preset", "kind", "description", "source", *M.CURVE_KEYS)
 # Which preset kinds each role accepts; the first is the kind of a table without preset/kind.
 ROLE_KINDS: dict[str, tuple[str, ...]] = {
     "electrode": ("electrode", "metal"),
@@ -714,9 +755,15 @@ class _Resolver:
         geometry_ok = len(self.problems) == n0
         for sec in ("interface", "loading", "physics", "ageing", "thermal", "output"):
             out[sec] = self.section(sec, sections[sec])
-        out["loading"]["protocol"] = self.protocol(
-            sections["loading"].get("protocol", []), out["loading"]
-        )
+        if "experiment" in sections["loading"]:
+            out["loading"]["protocol"] = self.experiment(
+                sections["loading"]["experiment"], out["loading"]
+            )
+        else:
+            out["loading"]["protocol"] = self.protocol(
+                sections["loading"].get("protocol", []), out["loading"]
+            )
+        out["loading"]["experiment"] = None  # parsed into the protocol
         out["solver"]["petsc_options"] = self.petsc(sections["solver"].get("petsc_options", {}))
         out["interface"]["debonded"] = self.debonded(
             sections["interface"].get("debonded", []), out["geometry"]
@@ -1056,6 +1103,7 @@ class _Resolver:
                 mat[key] = x
             else:
                 mat[key] = base.get(key)
+        self.material_curves(where, v, base, mat, overridden)
         if "source" in v:
             mat["source"] = v["source"]
         elif preset is not None and overridden:
@@ -1077,24 +1125,91 @@ class _Resolver:
                     )
         return mat
 
+    def material_curves(self, where: str, v: dict, base: dict, mat: dict, overridden: list):
+        """The tabulated curves (solver/curves.py) of a material: ``ocv_curve``, ``D_curve``,
+        ``vegard_curve``, each a built-in name (OCVs) or a CSV path (stored absolute). A linear
+        OCV given in the table (``ocv`` / ``ocv_slope``) replaces the preset's OCV curve; both
+        in the same table are refused."""
+        from solver import curves as CV
+
+        for key, quantity in zip(M.CURVE_KEYS, ("ocv", "D", "vegard")):
+            spec = v.get(key, base.get(key))
+            if key == "ocv_curve" and key not in v and ("ocv" in v or "ocv_slope" in v):
+                spec = None  # the case's linear OCV replaces the preset's curve
+            if key == "ocv_curve" and key in v and ("ocv" in v or "ocv_slope" in v):
+                self.bad(
+                    f"{where}.ocv_curve: got {_show(v[key])} together with ocv/ocv_slope, "
+                    "allowed one open-circuit potential: a curve or the linear ocv, ocv_slope"
+                )
+                spec = None
+            if spec is None or not isinstance(spec, str):
+                mat[key] = None
+                continue
+            try:
+                curve = CV.resolve(spec, quantity, self.base)
+            except CV.CurveError as e:
+                self.bad(f"{where}.{key}: {e}")
+                mat[key] = None
+                continue
+            mat[key] = (
+                spec
+                if spec in CV.BUILTIN and quantity == "ocv"
+                else str(
+                    (self.base / spec).resolve() if not Path(spec).is_absolute() else Path(spec)
+                )
+            )
+            if key in v and base.get(key) != spec:
+                overridden.append(key)
+            del curve
+
     # ---------------------------------------------------------------- loading.protocol
 
-    def protocol(self, steps: Any, loading: dict) -> list[dict]:
+    def experiment(self, entries: Any, loading: dict) -> list[dict]:
+        """``loading.experiment`` (PyBaMM-style strings, solver/experiment.py) → the protocol."""
+        from solver import experiment as X
+
+        if "protocol" in self.raw.get("loading", {}):
+            self.bad(
+                "loading.experiment: got both experiment and [[loading.protocol]], allowed one "
+                "of them (the experiment strings are parsed into the protocol)"
+            )
+            return []
+        if not isinstance(entries, list):
+            self.bad(
+                f"loading.experiment: got {_show(entries)}, allowed an array of strings such as "
+                '["Charge at 0.5 mA/cm2 until 4.3 V", "Rest for 10 minutes"]'
+            )
+            return []
+        try:
+            steps = X.parse(entries)
+        except X.ExperimentError as e:
+            self.bad(f"loading.experiment{e}")
+            return []
+        return self.protocol(steps, loading, where0="loading.experiment")
+
+    def protocol(
+        self, steps: Any, loading: dict, where0: str = "loading.protocol", depth: int = 0
+    ) -> list[dict]:
         if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
             self.bad(
-                f"loading.protocol: got {_show(steps)}, allowed an array of tables "
+                f"{where0}: got {_show(steps)}, allowed an array of tables "
                 "([[loading.protocol]] kind = ..., duration = ...)"
             )
             return []
         out = []
         for i, st in enumerate(steps):
-            where = f"loading.protocol[{i}]"
+            where = f"{where0}[{i}]"
             kind = st.get("kind")
             if kind is None:
                 self.bad(f"{where}.kind: missing, allowed {', '.join(STEP_KINDS)}")
                 continue
             kind = self.value(f"{where}.kind", STEP_SCHEMA["kind"], kind)
             if kind is None:
+                continue
+            if kind == "cycle":
+                step = self.cycle(where, st, loading, depth)
+                if step is not None:
+                    out.append(step)
                 continue
             keys = (*_STEP_COMMON, *_STEP_KEYS[kind])
             for key in st:
@@ -1145,7 +1260,36 @@ class _Resolver:
                         f"{step['V_max']:g} V"
                     )
             out.append(step)
+        if depth == 0 and len(flat_steps(out)) > MAX_PROTOCOL_STEPS:
+            self.bad(
+                f"{where0}: got {len(flat_steps(out))} steps with the cycles expanded, allowed at "
+                f"most {MAX_PROTOCOL_STEPS}"
+            )
+            return []
         return out
+
+    def cycle(self, where: str, st: dict, loading: dict, depth: int) -> dict | None:
+        """A 'cycle' step: ``repeat`` (>= 1) times its ``steps`` (one level: no cycle in a
+        cycle)."""
+        for key in st:
+            if key not in ("kind", "repeat", "steps"):
+                self.unknown(f"{where}.{key}", key, ("kind", "repeat", "steps"))
+        if depth > 0:
+            self.bad(f"{where}.kind: got 'cycle' inside a cycle, allowed one level of cycles")
+            return None
+        repeat = self.value(f"{where}.repeat", STEP_SCHEMA["repeat"], st.get("repeat"))
+        inner = st.get("steps")
+        if not isinstance(inner, list) or not inner:
+            self.bad(
+                f"{where}.steps: missing, allowed a non-empty array of steps "
+                "([[loading.protocol.steps]] under the cycle)"
+            )
+            return None
+        return {
+            "kind": "cycle",
+            "repeat": repeat,
+            "steps": self.protocol(inner, loading, f"{where}.steps", depth + 1),
+        }
 
     def debonded(self, regions: Any, g: dict) -> list[dict]:
         """[[interface.debonded]] regions, checked (SI values)."""
@@ -1471,6 +1615,20 @@ class _Resolver:
                         f"side of Γ_int; {pair[1]} has none either)",
                     )
         el = mats.get("electrode")
+        if ph["electrochemistry"] and el is not None and el["kind"] == "electrode":
+            self.electrode_ocv(el)
+        if el is not None and el["c_max"] is None:
+            for key in ("D_curve", "vegard_curve"):
+                if el.get(key) is not None:
+                    need("electrode", "c_max", f"materials.electrode.{key} (a function of c/c_max)")
+        if ph["electrochemistry"] and itf["i0_dependence"] == "concentration" and el is not None:
+            if el["kind"] != "electrode":
+                self.bad(
+                    "interface.i0_dependence: got 'concentration' with a metal electrode, allowed "
+                    "'constant' (i0(c) needs an intercalation electrode's lithiation c)"
+                )
+            else:
+                need("electrode", "c_max", "interface.i0_dependence = 'concentration'")
         if ph["transport"] and el is not None:
             if el["kind"] == "metal":
                 self.bad(
@@ -1496,9 +1654,43 @@ class _Resolver:
                     "thermal.tau_shrink: contact shrinkage needs physics.electrochemistry = true "
                     "(the current heats the contact)"
                 )
-        if any(s["kind"] == "lithiate" for s in ld["protocol"]) and el is not None:
+        if any(s["kind"] == "lithiate" for s in flat_steps(ld["protocol"])) and el is not None:
             need("electrode", "c_max", "a 'lithiate' step in loading.protocol")
         self.unused_keys(r)
+
+    def electrode_ocv(self, el: dict) -> None:
+        """An intercalation electrode in an electrochemistry run needs an open-circuit potential
+        (``ocv_curve``, or the linear ``ocv``/``ocv_slope``); with a curve, c_max and an initial
+        lithiation c_init inside the curve's stoichiometry window (a subset of (0, c_max))."""
+        where = "materials.electrode"
+        if el.get("ocv_curve") is None:
+            if el.get("ocv") is None and el.get("ocv_slope") is None:
+                from solver.curves import BUILTIN
+
+                self.bad(
+                    f"{where}.ocv_curve: missing, required by physics.electrochemistry (the "
+                    f"electrode's open-circuit potential), allowed a built-in curve "
+                    f"({', '.join(BUILTIN)}), a CSV file of x = c/c_max, U [V], or the linear "
+                    "ocv, ocv_slope"
+                )
+            return
+        if el.get("c_max") is None:
+            self.bad(
+                f"{where}.c_max: missing, required by {where}.ocv_curve (U is a function of "
+                f"c/c_max), allowed {M.range_text('c_max')}"
+            )
+            return
+        from solver import curves as CV
+
+        lo, hi = CV.resolve(el["ocv_curve"], "ocv").range
+        lo_c, hi_c = max(lo, 0.0) * el["c_max"], min(hi, 1.0) * el["c_max"]
+        c0 = el.get("c_init") or 0.0
+        if not (lo_c <= c0 <= hi_c) or c0 <= 0.0 or c0 >= el["c_max"]:
+            self.bad(
+                f"{where}.c_init: got {c0:g} mol/m^3, allowed [{lo_c:.6g}, {hi_c:.6g}] mol/m^3 "
+                f"inside (0, c_max): the window x = c/c_max in [{lo:g}, {hi:g}] of the OCV curve "
+                f"'{Path(el['ocv_curve']).name}' (set c_init, and c_ref for a stress-free start)"
+            )
 
     # ---------------------------------------------------------------- keys without effect
 
@@ -1675,8 +1867,7 @@ class _Resolver:
                         f"{_shown(default, dim)} with physics.{switch} = false: the key acts only "
                         f"in the {PHYSICS_LABEL[switch]} (set physics.{switch} = true)"
                     )
-        for i, st in enumerate(ld["protocol"]):
-            where = f"loading.protocol[{i}]"
+        for where, st in walk_steps(ld["protocol"]):
             if st["kind"] in ("current", "voltage") and not ph["electrochemistry"]:
                 self.bad(
                     f"{where}.kind: got '{st['kind']}' with physics.electrochemistry = false, "
@@ -1736,7 +1927,11 @@ NEEDS_PHYSICS: dict[str, tuple[tuple[str, str], ...]] = {
         ("loading", "bottom"),
         ("solver", "max_decohesion_increment"),
     ),
-    "electrochemistry": (("interface", "Ea_i0"), ("loading", "counter_boundary")),
+    "electrochemistry": (
+        ("interface", "Ea_i0"),
+        ("interface", "i0_dependence"),
+        ("loading", "counter_boundary"),
+    ),
     "thermal": tuple(
         ("thermal", k)
         for k in (
@@ -2120,15 +2315,25 @@ def to_toml(resolved: dict, path: Path | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _protocol_toml(steps: list[dict]) -> list[str]:
+def _protocol_toml(steps: list[dict], table: str = "loading.protocol") -> list[str]:
     out = []
     for st in steps:
-        out += ["", "[[loading.protocol]]"]
+        out += ["", f"[[{table}]]"]
         for key, v in st.items():
-            if v is not None:
+            if v is not None and key != "steps":
                 spec = STEP_SCHEMA[key]
                 out.append(_line(key, v, spec.dim if spec.kind == "float" else None))
+        if st["kind"] == "cycle":
+            out += _protocol_toml(st["steps"], f"{table}.steps")
     return out
+
+
+def _format_steps(steps: list[dict], prefix: str = ""):
+    """(label, step) of every protocol step for ``ssbx check``: a cycle, then its steps."""
+    for i, st in enumerate(steps):
+        yield f"{prefix}{i}", st
+        if st["kind"] == "cycle":
+            yield from _format_steps(st["steps"], f"{prefix}{i}.")
 
 
 def format_case(case: Case) -> str:
@@ -2174,6 +2379,8 @@ def format_case(case: Case) -> str:
                 for key, v in mat.items():
                     if key in M.PROPERTY_DIMS and v is not None:
                         lines.append(row(key, v, M.PROPERTY_DIMS[key][0]))
+                    elif key in M.CURVE_KEYS and v is not None:  # a built-in name or a CSV
+                        lines.append(row(key, v, None))
                 unset = [k for k in M.PROPERTY_DIMS if mat[k] is None]
                 if unset:  # wrapped like the source
                     wrapped = textwrap.wrap(", ".join(unset), 100 - width - 3)
@@ -2201,10 +2408,10 @@ def format_case(case: Case) -> str:
             elif sec == "loading" and key == "protocol":
                 if not v:
                     lines.append(row("protocol", "[] (one static load step)", None))
-                for i, st in enumerate(v):
+                for i, st in _format_steps(v):
                     parts = []
                     for k, x in st.items():
-                        if k == "kind" or x is None:
+                        if k in ("kind", "steps") or x is None:
                             continue
                         spec = STEP_SCHEMA[k]
                         parts.append(f"{k}={format_si(x, spec.dim) if spec.kind == 'float' else x}")

@@ -38,3 +38,9 @@ class TimeLimitReached(RuntimeError):
     75 (EX_TEMPFAIL of sysexits.h: try again)."""
 
     exit_code = 75
+
+
+class StateOutOfRange(SolverFailure):
+    """The converged state left the admissible range (e.g. the electrode concentration outside
+    (0, c_max) or the OCV table's window): the run stops with that reason; the last admissible
+    state has been written."""

@@ -207,6 +207,9 @@ REFERENCES: dict[str, str] = {
     "est:polymer": "illustrative stiff elastomer pad: 5 % strain gives 3 MPa relaxing to 1 MPa "
     "(not a specific product)",
     "est:derived": "derived from density and molar mass (c_max = ρ/M, Ω = M/ρ)",
+    "Prada2013": "E. Prada, D. Di Domenico, Y. Creff, J. Bernard, V. Sauvant-Moynot, F. Huet, "
+    "J. Electrochem. Soc. 160 (2013) A616 (LiFePO4 values of PyBaMM's Prada2013 set)",
+    "est:olivine": "estimate for olivine phosphates (class-typical value)",
 }
 
 # name -> (kind, aliases, description, {key: (value, reference key)})
@@ -333,6 +336,22 @@ _DATA: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[float, str]]]]
             "cp": (750.0, "est:layered"),
         },
     ),
+    "LiFePO4": (
+        "electrode",
+        ("LFP",),
+        "olivine cathode LiFePO4",
+        {
+            "E": (125e9, "est:olivine"),
+            "nu": (0.25, "est:olivine"),
+            "c_max": (22806.0, "Prada2013"),
+            "D": (5.9e-18, "Prada2013"),
+            "sigma_e": (0.33795074, "Prada2013"),
+            "density": (3600.0, "est:olivine"),
+            "alpha_th": (1e-5, "est:olivine"),
+            "k_th": (2.0, "est:olivine"),
+            "cp": (700.0, "est:olivine"),
+        },
+    ),
     "LiNbO3": (
         "coating",
         ("LNO",),
@@ -397,6 +416,16 @@ _DATA: dict[str, tuple[str, tuple[str, ...], str, dict[str, tuple[float, str]]]]
 }
 
 
+# Tabulated curves of the presets (solver/curves.py): key -> built-in curve name. The curve's
+# citation is added to the preset's source text.
+CURVE_KEYS = ("ocv_curve", "D_curve", "vegard_curve")
+_CURVES: dict[str, dict[str, str]] = {
+    "NMC811": {"ocv_curve": "Chen2020"},
+    "LiCoO2": {"ocv_curve": "Ramadass2004"},
+    "LiFePO4": {"ocv_curve": "Afshar2017"},
+}
+
+
 def _source_text(values: dict[str, tuple[float, str]]) -> str:
     """ "E, nu: <citation>; kappa: <citation>" — the references grouped by the keys they support."""
     by_ref: dict[str, list[str]] = {}
@@ -408,11 +437,18 @@ def _source_text(values: dict[str, tuple[float, str]]) -> str:
 def _build() -> tuple[dict[str, dict], dict[str, str], dict[str, dict[str, str]]]:
     presets, aliases, sources = {}, {}, {}
     for name, (kind, alias, description, values) in _DATA.items():
+        from solver.curves import BUILTIN
+
+        curves = _CURVES.get(name, {})
+        source = _source_text(values)
+        for key, curve in curves.items():
+            source += f"; {key}: {BUILTIN[curve].source}"
         presets[name] = {
             "kind": kind,
             **{k: v for k, (v, _) in values.items()},
+            **curves,
             "description": description,
-            "source": _source_text(values),
+            "source": source,
         }
         sources[name] = {k: REFERENCES[ref] for k, (_, ref) in values.items()}
         for a in (name, *alias):

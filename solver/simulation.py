@@ -32,6 +32,9 @@ from solver.problem import CoupledProblem, SolveResult
 
 log = logging.getLogger(__name__)
 
+CUTOFF_V_TOL = 2e-5  # V: a voltage cut-off is located to within this (the issue asks 1e-4 V)
+CUTOFF_J_RTOL = 1e-4  # a current cut-off is located to within this fraction of it
+
 
 def interface_h(dom, tag: int) -> float:
     """Mean facet size on an interface (global): its measure over the number of facets (a
@@ -253,6 +256,7 @@ def kinetics_from_case(itf: dict) -> Kinetics:
         R_ct=itf["R_ct"],
         h_sei=itf["h_sei0"],
         kappa_sei=itf["kappa_sei"],
+        i0_dependence=itf["i0_dependence"],
     )
 
 
@@ -286,6 +290,39 @@ def linear_ocv(material: dict):
             return U0
         return U0 + slope * c / c_max
 
+    return U
+
+
+def electrode_ocv(material: dict):
+    """The open-circuit potential U(c) (V) of the electrode: its tabulated curve
+    (``ocv_curve``, :mod:`solver.curves`, a UFL piecewise cubic of x = c/c_max) when it has one,
+    else :func:`linear_ocv`. ``U(None)``: the value at c_init (no Li transport: the lithiation
+    stays at c_init). A float ``c`` gives a float. ``U.entropic(c)``: dU/dT (V/K) or None."""
+    spec = material.get("ocv_curve")
+    if spec is None:
+        return linear_ocv(material)
+    from solver.curves import resolve
+
+    curve = resolve(spec, "ocv")
+    c_max = material["c_max"]
+    c0 = material.get("c_init") or 0.0
+
+    def U(c):
+        if c is None:
+            return float(curve(c0 / c_max))
+        if isinstance(c, int | float):
+            return float(curve(c / c_max))
+        return curve.ufl(c / c_max)
+
+    def entropic(c):
+        if curve.dydT is None or not np.any(curve.dydT):
+            return None
+        if c is None:
+            return float(curve.entropic(c0 / c_max))
+        return curve.ufl_entropic(c / c_max)
+
+    U.entropic = entropic
+    U.curve = curve
     return U
 
 
@@ -491,7 +528,7 @@ class Simulation:
                 mech=self.mech,
                 degree=degree,
                 temperature=self.T,
-                ocv=linear_ocv(electrode),
+                ocv=electrode_ocv(electrode),
                 c=self.transport.c if self.transport else None,
                 T_ref=self.T_ref,
                 counter_boundary=loading["counter_boundary"],
@@ -551,9 +588,7 @@ class Simulation:
         )
         if self.ec is not None:  # start at open circuit: V = U(c_init), φ_e = V
             c0 = electrode.get("c_init") or 0.0
-            U0 = (electrode.get("ocv") or 0.0) + (electrode.get("ocv_slope") or 0.0) * c0 / (
-                electrode.get("c_max") or 1.0
-            )
+            U0 = electrode_ocv(electrode)(float(c0))
             self.ec.V_cell.value = U0
             self.ec.phi_electrode.x.array[:] = U0
         self._prev = [f.x.array.copy() for f in self.fields]
@@ -772,6 +807,7 @@ class Simulation:
                 self.mode = "current"
                 self.j_app = 0.0
             self.V_min, self.V_max = st.get("V_min"), st.get("V_max")
+            self.j_cut = st.get("current_cutoff") if kind == "voltage" else None
         dt = st.get("time", 0.0) - self.t_acc
         self._commit_stripping()
         if self.mech is not None:
@@ -959,6 +995,56 @@ class Simulation:
         im.s_rate.x.scatter_forward()
         self._strip_pending = None
 
+    def cutoff(self):
+        """The cut-off of the current step in the solved (trial) state, for the stepper's event
+        location (:mod:`solver.stepping`): (excess, tolerance, text) with excess > 0 past the
+        cut-off: V − V_max or V_min − V of a current step (tolerance :data:`CUTOFF_V_TOL`),
+        current_cutoff − |j| of a voltage step (tolerance :data:`CUTOFF_J_RTOL` ×
+        current_cutoff); None without one."""
+        if self.ec is None:
+            return None
+        V = float(self.ec.V_cell.value)
+        if self.mode == "current" and self.j_app != 0:
+            cands = []
+            if self.V_max is not None:
+                cands.append((V - self.V_max, f"V_max = {self.V_max:g} V"))
+            if self.V_min is not None:
+                cands.append((self.V_min - V, f"V_min = {self.V_min:g} V"))
+            if not cands:
+                return None
+            g, which = max(cands)
+            return g, CUTOFF_V_TOL, f"cut-off {which} reached (V = {V:.6f} V)"
+        if self.mode == "voltage" and getattr(self, "j_cut", None) is not None:
+            j = abs(self.ec.current()) / self.A_app
+            tol = CUTOFF_J_RTOL * self.j_cut
+            return self.j_cut - j, tol, f"current cut-off reached (|j| = {j:.6g} A/m^2)"
+        return None
+
+    def check_state(self) -> str | None:
+        """Why the solved (trial) state is inadmissible, or None: the electrode concentration
+        outside (0, c_max), or outside the stoichiometry window of its OCV table."""
+        tr = self.transport
+        if tr is None:
+            return None
+        cmin, cmax = tr.bounds()
+        c_max = tr.c_max
+        if not (cmin > 0.0 and cmax < c_max):
+            return (
+                f"the electrode concentration left (0, c_max = {c_max:g}) mol/m^3: c_min = "
+                f"{cmin:.6g}, c_max = {cmax:.6g} mol/m^3 (electrode depleted or saturated: "
+                "lower the current, or end the step at a voltage cut-off)"
+            )
+        curve = getattr(self.ec.ocv, "curve", None) if self.ec is not None else None
+        if curve is not None:
+            lo, hi = curve.range
+            if cmin < lo * c_max or cmax > hi * c_max:
+                return (
+                    f"the electrode stoichiometry left the OCV table's window [{lo:g}, {hi:g}]: "
+                    f"c/c_max in [{cmin / c_max:.6g}, {cmax / c_max:.6g}] (no data outside; "
+                    "end the step at a voltage cut-off)"
+                )
+        return None
+
     def damage_increment(self) -> float:
         """Largest decohesion increment ΔD over the interface points in the current trial step
         (the stepper bounds it: the decohesion path is then resolved in time)."""
@@ -984,11 +1070,6 @@ class Simulation:
             self.charge += I_now * dt
             self.throughput += abs(I_now) * dt
             self.V_cell = float(self.ec.V_cell.value)
-            if self.mode == "current" and self.j_app != 0:
-                if (self.V_min is not None and self.V_cell < self.V_min) or (
-                    self.V_max is not None and self.V_cell > self.V_max
-                ):
-                    extra["end_segment"] = True
             if self.metal and self.mech is not None and dt > 0:
                 # Li metal: stripping (j_n > 0) removes Ω_Li j_n/F dt of electrode at the
                 # interface and opens the gap by as much (plating closes it). During a step the

@@ -7,6 +7,17 @@ of physical time). A failed Newton solve (or a step whose damage increment excee
 after ``max_cuts`` halvings the run stops cleanly with the last accepted state written
 (:class:`~solver.errors.SolverFailure`). After two consecutive successes the increment doubles
 again, up to the nominal one.
+
+Cut-offs are events located in the step: when a converged step passes a cut-off of its segment
+(``model.cutoff()`` > its tolerance: a voltage beyond V_min/V_max of a current step, |j| below
+``current_cutoff`` of a voltage step), the step is rejected and its end is searched on the
+segment fraction s between the last accepted state and the overshooting one (Illinois
+regula falsi, bisection while no point inside is known) until the cut-off quantity is within
+its tolerance; that state is accepted and the segment ends. A converged state that the model reports
+as inadmissible (``model.check_state()``: e.g. c outside (0, c_max)) is not accepted: the step
+is cut (a shorter step may stay admissible), at most ``max_cuts`` times per segment; then the
+run stops with that reason (:class:`~solver.errors.StateOutOfRange`: status "failed",
+``stop_reason`` in summary.json, exit 3), never "completed".
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from solver.runlog import Progress
 log = logging.getLogger(__name__)
 
 LOAD_KEYS = ("pressure", "soc", "temperature", "displacement", "load_factor")  # ramped
-STEP_KEYS = ("current_density", "voltage", "V_min", "V_max")  # constant over a segment
+STEP_KEYS = ("current_density", "voltage", "V_min", "V_max", "current_cutoff")  # constant
 
 
 @dataclass
@@ -76,10 +87,12 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
     ``displacement`` (optional), the platen displacement of every step that gives none (the
     pad-strain default of displacement mode, :meth:`solver.simulation.Simulation.
     _platen_displacement`; without it such a step holds the platen where it is)."""
+    from solver.config import flat_steps
+
     rename = {"stack_pressure": "pressure"}
     platen = defaults.get("displacement")
     segs = []
-    for item in protocol:
+    for item in flat_steps(protocol):
         targets = {}
         for k, v in item.items():
             key = rename.get(k, k)
@@ -149,6 +162,77 @@ class Stepper:
             st["current_density"] = float(np.interp(s * seg.duration, *seg.profile))
         return st
 
+    def _cutoff(self):
+        """(excess, tolerance, label) of the model's cut-off in the current state, or None."""
+        fn = getattr(self.model, "cutoff", None)
+        return fn() if fn is not None else None
+
+    def _inadmissible(self) -> str | None:
+        fn = getattr(self.model, "check_state", None)
+        return fn() if fn is not None else None
+
+    def _stop(self, iseg: int, seg: Segment, why: str, prog) -> None:
+        """Stop the run on an inadmissible state (not accepted; the last accepted one stays)."""
+        from solver.errors import StateOutOfRange
+
+        self.model.reject()
+        self.model.set_loads(self.state)
+        prog.close()
+        msg = (
+            f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}'): {why}; the run stopped "
+            f"at the last admissible state (step {self.step}), which has been written"
+        )
+        if self.on_failure:
+            self.on_failure(self.last, msg)
+        raise StateOutOfRange(msg)
+
+    def _locate(self, start: dict, seg: Segment, s_lo: float, s_hi: float, event):
+        """Search s in (s_lo, s_hi) where the cut-off is met (|excess| <= tolerance): a first
+        trial just after s_lo (the state at s_lo may belong to another segment's mode; a
+        cut-off passed there at once, by a jump, ends the segment at that point), then Illinois
+        regula falsi on the excess (bisection after an inadmissible trial state). Returns
+        (s, loads, result, text) with the model at that converged state; or None."""
+        g_hi, tol, _label = event
+        g_lo = None
+        side = 0
+        bisect = False
+        for _ in range(60):
+            self.model.reject()
+            if g_lo is None:  # first: just after the start (is the cut-off passed at once?)
+                s_t = s_lo + 1e-6 * (s_hi - s_lo)
+            elif bisect:
+                s_t = 0.5 * (s_lo + s_hi)
+            else:
+                s_t = s_hi - g_hi * (s_hi - s_lo) / (g_hi - g_lo)
+                s_t = min(max(s_t, s_lo + 1e-3 * (s_hi - s_lo)), s_hi - 1e-3 * (s_hi - s_lo))
+            loads = self._interp(start, seg, s_t)
+            self.model.set_loads(loads)
+            res = self.model.solve()
+            if not res.converged:
+                return None
+            if self._inadmissible() is not None:
+                if g_lo is None:
+                    return None  # inadmissible right after the start: cut the step
+                s_hi, bisect = s_t, True  # beyond the admissible range: search before it
+                continue
+            bisect = False
+            ev = self._cutoff()
+            g = ev[0]
+            if abs(g) <= tol or (s_hi - s_lo) <= 1e-12 or (g > 0 and g_lo is None):
+                # met, or passed at the step start (a jump: the segment ends there)
+                return s_t, loads, res, ev[2]
+            if g > 0:
+                s_hi, g_hi = s_t, g
+                if side == 1 and g_lo is not None:
+                    g_lo *= 0.5  # Illinois: the retained end's value halves
+                side = 1
+            else:
+                s_lo, g_lo = s_t, g
+                if side == -1:
+                    g_hi *= 0.5
+                side = -1
+        return None
+
     def _ageing_increment(self, ds: float, seg: Segment) -> tuple[float, bool]:
         """The segment fraction of the next step: ``ds``, shortened to the ageing error control
         of the model (``ageing_step_limit``: the largest Δt whose predicted growth of the ageing
@@ -174,6 +258,7 @@ class Stepper:
             "ds": self._ds,
             "ok_streak": self._ok,
             "cuts": self._cuts,
+            "state_cuts": self._state_cuts,
             "start": self._start,
             "state": self.state,
             "step": self.step,
@@ -186,6 +271,7 @@ class Stepper:
         """Continue from :meth:`position` (the model's state restored separately)."""
         self._iseg, self._s, self._ds = pos["iseg"], pos["s"], pos["ds"]
         self._ok, self._cuts, self._start = pos["ok_streak"], pos["cuts"], pos["start"]
+        self._state_cuts = pos.get("state_cuts", 0)
         self.state, self.step, self._done = dict(pos["state"]), pos["step"], pos["done_nominal"]
         self.ended_early = pos["ended_early"]
         self.last = None if pos["last"] is None else StepInfo(**pos["last"])
@@ -208,6 +294,7 @@ class Stepper:
             if self._start is None:  # a new segment
                 self._start = dict(self.state)
                 self._ds, self._s, self._ok, self._cuts = ds_nom, 0.0, 0, 0
+                self._state_cuts = 0
             start = self._start
             seg_done = False
             while not seg_done and self._s < 1.0 - 1e-12:
@@ -230,8 +317,30 @@ class Stepper:
                     and ds > ds_nom / 2**self.max_cuts
                 ):
                     reason = "damage increment too large"
+                event = self._cutoff() if reason is None else None
+                if reason is None and (event is None or event[0] <= event[1]):
+                    why = self._inadmissible()
+                    if why is not None:
+                        # cut like a failed solve (a shorter step may stay admissible), but at
+                        # most max_cuts times per segment, accepted steps between them included
+                        # (no Zeno approach to the bound): then stop with the reason
+                        self._state_cuts += 1
+                        if self._state_cuts > self.max_cuts:
+                            self._stop(iseg, seg, why, prog)
+                        reason = why
+                if reason is None:
+                    if event is not None and event[0] > event[1]:  # passed the cut-off
+                        located = self._locate(start, seg, s, s_new, event)
+                        if located is None:  # the search failed: cut the step as usual
+                            reason = "cut-off location failed"
+                        else:
+                            s_new, loads, res, label = located
+                            event = (0.0, 1.0, label)
                 if reason is None:
                     extra = self.model.accept() or {}
+                    if event is not None and event[0] >= -event[1]:
+                        extra["end_segment"] = True
+                        log.info(f"  segment {iseg + 1} '{seg.kind}': {event[2]}")
                     self.step += 1
                     info = StepInfo(
                         self.step,

@@ -17,7 +17,9 @@ BASE = {
         "t_s": "20 um",
         "h_max": "2 um",
     },
-    "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
+    # ocv = 0: the voltage is the overpotential plus the ohmic drops (closed forms below); an
+    # intercalation electrode in an electrochemistry run needs an open-circuit potential
+    "materials": {"electrode": {"preset": "NMC811", "ocv": 0.0}, "electrolyte": "LLZO"},
     "interface": {"kinetics": "linear", "R_ct": "10 Ohm cm^2", "microcontact": "none"},
     "loading": {
         "stack_pressure": "2 MPa",

@@ -59,6 +59,9 @@ class Kinetics:
     R_ct: float | None  # Ohm m^2 (linear)
     h_sei: float  # m
     kappa_sei: float  # S/m
+    # "constant", or "concentration": i0 (the value at c = c_max/2) times the lithiation factor
+    # 2^(α_a+α_c) x^α_c (1 − x)^α_a of solver.curves.exchange_current_factor, x = c/c_max
+    i0_dependence: str = "constant"
 
 
 def arrhenius(value, Ea, T, T_ref=298.15):
@@ -224,11 +227,28 @@ class Electrochemistry:
         self.r_b, self.r_c = r_b, r_c
         c_plus = self.c("+") if self.c is not None else None
         U = self.ocv(c_plus) if c_plus is not None else self.ocv(None)
+        entropic = getattr(self.ocv, "entropic", None)  # dU/dT of a tabulated OCV
+        if entropic is not None:
+            dUdT = entropic(c_plus)
+            if dUdT is not None:
+                U = U + (self.T_itf - self.T_ref) * dUdT
         self.U = U
         self.dphi = self.phi_electrode("+") - self.phi_electrolyte("-") - U
         FRT = F_CONST / (R_GAS * self.T_itf)
         self.FRT = FRT
         i0 = arrhenius(kin.i0, self.Ea_i0, self.T_itf, self.T_ref)
+        if kin.i0_dependence == "concentration":
+            from solver.curves import exchange_current_factor
+
+            m_el = self.materials["electrode"]
+            c_max = m_el["c_max"]
+            if c_plus is not None:
+                # x kept off 0 and 1 inside the power law (a Newton iterate may step outside;
+                # an accepted state outside (0, c_max) stops the run: Simulation.check_state)
+                x = ufl.max_value(ufl.min_value(c_plus / c_max, 1.0 - 1e-9), 1e-9)
+            else:
+                x = (m_el.get("c_init") or 0.0) / c_max
+            i0 = i0 * exchange_current_factor(x, kin.alpha_a, kin.alpha_c)
 
         def j_kin(eta):
             if kin.kind == "linear":

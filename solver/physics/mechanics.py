@@ -298,6 +298,16 @@ class Mechanics:
         alpha = m.get("alpha_th", 0.0) or 0.0
         eps = alpha * (self.temperature(tag, reg) - self.T_ref) * ufl.Identity(3)
         beta = m.get("vegard", 0.0) or 0.0
+        if tag == T.ELECTRODE and m.get("vegard_curve"):
+            # tabulated β(x): ε = ∫_{c_ref}^{c} β dc' I = c_max [B(x) − B(x_ref)] I, B = ∫β dx
+            from solver.curves import resolve
+
+            curve = resolve(m["vegard_curve"], "vegard")
+            c_max = m["c_max"]
+            c_ref = self.c_ref.get("electrode", m.get("c_ref", 0.0) or 0.0)
+            B_ref = float(curve._pchip(curve.y).antiderivative()(c_ref / c_max))
+            strain = c_max * (curve.ufl(self.loads.c / c_max, antiderivative=True) - B_ref)
+            return eps + strain * ufl.Identity(3)
         if tag == T.ELECTRODE and beta:
             c_ref = self.c_ref.get("electrode", m.get("c_ref", 0.0) or 0.0)
             if isinstance(beta, list | tuple):

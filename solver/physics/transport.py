@@ -2,10 +2,15 @@
 
     ∫ (c − c_old)/Δt w + ∫ D ∇c·∇w + ∫_Γ (j_n / F) w = 0
 
+D is the material's constant ``D`` or its tabulated D(c/c_max) (``D_curve``), times the
+Arrhenius factor of ``Ea_D``.
+
 j_n is the interface current from the electrode into the electrolyte (A/m²), so j_n/F is the Li
 flux leaving the electrode. With w = 1 the discrete Li inventory satisfies
 ∫(c − c_old) = −Δt ∫ j_n/F exactly (to solver tolerance): the balance the metrics check.
-The bounds 0 ≤ c ≤ c_max are not imposed; the metrics report min(c) and max(c)/c_max.
+The mass term is lumped (vertex quadrature) for P1, which keeps the discrete solution inside
+the bounds (discrete maximum principle); a state outside (0, c_max) stops the run
+(:meth:`solver.simulation.Simulation.check_state`); the metrics report min(c) and max(c)/c_max.
 """
 
 from __future__ import annotations
@@ -41,8 +46,13 @@ class Transport:
         self.c.x.array[:] = c0
         self.c_old.x.array[:] = c0
         self.dt = fem.Constant(dom.mesh, 1.0)
-        self.D = arrhenius(material["D"], material.get("Ea_D", 0.0) or 0.0, temperature, T_ref)
         self.c_max = material.get("c_max") or 1.0
+        D = material["D"]
+        if material.get("D_curve"):  # a tabulated D(x), x = c/c_max (solver/curves.py)
+            from solver.curves import resolve
+
+            D = resolve(material["D_curve"], "D").ufl(self.c / self.c_max)
+        self.D = arrhenius(D, material.get("Ea_D", 0.0) or 0.0, temperature, T_ref)
         self.x = ufl.SpatialCoordinate(dom.mesh)
 
     @property
@@ -64,7 +74,16 @@ class Transport:
         lumped 2πr), so that the Li leaving equals the charge passed exactly."""
         w = vs[0]
         dx = self.dom.dx(T.ELECTRODE)
-        F = (self.c - self.c_old) / self.dt * w * self.r() * dx
+        # lumped mass (vertex rule) for P1: with the consistent mass the scheme violates the
+        # discrete maximum principle for Δt < h²/(6D) and a strong surface flux drives the
+        # surface node below 0 (a spurious undershoot); the lumped one keeps 0 < c < c_max on
+        # non-obtuse meshes. Row sums are unchanged, so the Li balance stays exact.
+        dx_m = dx
+        if self.V.element.basix_element.degree == 1:
+            dx_m = self.dom.dx(
+                T.ELECTRODE, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
+            )
+        F = (self.c - self.c_old) / self.dt * w * self.r() * dx_m
         F += self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
         F += (j_n / F_CONST) * w("+") * (self.r("+") if weight is None else weight) * dS
         return F

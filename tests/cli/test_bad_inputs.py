@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# an intercalation electrode in an electrochemistry case needs an open-circuit potential
+OCV = "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n"
+
 ROOT = Path(__file__).resolve().parents[2]
 
 MISSING = None  # the case file does not exist
@@ -202,7 +205,7 @@ ROWS = [
     ),
     (
         "electrochemistry_needs_kappa",
-        "[physics]\nelectrochemistry = true\n"
+        OCV + "[physics]\nelectrochemistry = true\n"
         '[materials.electrolyte]\nE = "100 GPa"\nnu = 0.25\nhardness = "5 GPa"\n',
         "materials.electrolyte.kappa: missing, required by physics.electrochemistry",
         False,
@@ -369,13 +372,14 @@ ROWS = [
     ),
     (
         "friction_without_mechanics",
-        "[physics]\nmechanics = false\nelectrochemistry = true\n[interface]\nfriction = 0.3\n",
+        OCV
+        + "[physics]\nmechanics = false\nelectrochemistry = true\n[interface]\nfriction = 0.3\n",
         "interface.friction: got 0.3, allowed the default 0 with physics.mechanics = false",
         False,
     ),
     (
         "debonded_without_mechanics",
-        "[physics]\nmechanics = false\nelectrochemistry = true\n"
+        OCV + "[physics]\nmechanics = false\nelectrochemistry = true\n"
         '[[interface.debonded]]\nshape = "all"\n',
         "interface.debonded: got 1 region(s), allowed none with physics.mechanics = false",
         False,
@@ -402,7 +406,7 @@ ROWS = [
     ),
     (
         "lithiate_step_with_transport",
-        "[physics]\nelectrochemistry = true\ntransport = true\n"
+        OCV + "[physics]\nelectrochemistry = true\ntransport = true\n"
         '[[loading.protocol]]\nkind = "lithiate"\nduration = "1 s"\nsoc = 0.5\n',
         "loading.protocol[0].kind: got 'lithiate' with physics.transport = true",
         False,
@@ -551,7 +555,7 @@ ROWS = [
     ),
     (
         "current_profile_nan",
-        "[physics]\nelectrochemistry = true\n"
+        OCV + "[physics]\nelectrochemistry = true\n"
         '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "nan.csv"\n',
         "loading.protocol[0].profile: ",
         False,
@@ -735,6 +739,47 @@ ROWS = [
         "gap_profile_one_column",
         '[interface.initial_gap]\nshape = "csv"\nfile = "col.csv"\n',
         "col.csv' is not a CSV of >= 2 finite (x, g0) rows in metres",
+        False,
+    ),
+    (
+        "electrode_without_ocv",
+        "[physics]\nelectrochemistry = true\n[materials.electrode]\nkind = 'electrode'\n"
+        "E = 1e11\nnu = 0.3\nsigma_e = 1.0\nhardness = 1e9\n",
+        "materials.electrode.ocv_curve: missing, required by physics.electrochemistry",
+        False,
+    ),
+    (
+        "ocv_curve_c_init_outside_window",
+        "[physics]\nelectrochemistry = true\n[materials]\nelectrode = 'NMC811'\n",
+        "materials.electrode.c_init: got 0 mol/m^3, allowed [13774.7, 47023.3] mol/m^3",
+        False,
+    ),
+    (
+        "ocv_curve_unknown",
+        "[physics]\nelectrochemistry = true\n[materials.electrode]\npreset = 'NMC811'\n"
+        "c_init = 30000\nocv_curve = 'Chen2021'\n",
+        "materials.electrode.ocv_curve: got 'Chen2021', allowed a built-in curve",
+        False,
+    ),
+    (
+        "current_cutoff_on_a_current_step",
+        OCV + "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'current'\n"
+        "duration = 1\ncurrent_cutoff = 1\n",
+        "loading.protocol[0].current_cutoff: not used by a 'current' step",
+        False,
+    ),
+    (
+        "cycle_repeat_zero",
+        "[[loading.protocol]]\nkind = 'cycle'\nrepeat = 0\n"
+        "[[loading.protocol.steps]]\nkind = 'hold'\nduration = 1\n",
+        "loading.protocol[0].repeat: got 0, allowed an integer in [1, 100000]",
+        False,
+    ),
+    (
+        "experiment_unreadable",
+        OCV + "[physics]\nelectrochemistry = true\n[loading]\n"
+        "experiment = ['Charge at 1 C until 4.2 V']\n",
+        "loading.experiment[0]: expected a current density",
         False,
     ),
 ]

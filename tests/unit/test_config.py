@@ -14,6 +14,9 @@ from solver import config as C
 from solver import materials as M
 from solver.errors import ConfigError
 
+# an intercalation electrode in an electrochemistry case needs an open-circuit potential
+OCV = "[materials.electrode]\npreset = 'NMC811'\nocv = 3.7\n"
+
 ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted((ROOT / "cases").glob("*.toml"))
 
@@ -198,6 +201,9 @@ def test_protocol_and_petsc_options(tmp_path):
         write(
             tmp_path,
             """
+[materials.electrode]
+preset = "NMC811"
+ocv = "3.7 V"
 [physics]
 electrochemistry = true
 [loading]
@@ -509,12 +515,12 @@ every = 0
         ("[loading]\nprotocol = 3\n", "loading.protocol: got 3, allowed an array of tables"),
         ("[[loading.protocol]]\nduration = 1\n", "loading.protocol[0].kind: missing"),
         (
-            "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'voltage'\n"
+            OCV + "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'voltage'\n"
             "duration = 1\n",
             "[0].voltage: missing",
         ),
         (
-            "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'current'\n"
+            OCV + "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'current'\n"
             "duration = 1\nV_min = 4\nV_max = 3\n",
             "loading.protocol[0].V_min: got 4 V, allowed below V_max = 3 V",
         ),
@@ -526,11 +532,11 @@ every = 0
             "physics: got all of mechanics, electrochemistry, transport, thermal false",
         ),
         (
-            "[physics]\nelectrochemistry = true\n[interface]\nkinetics = 'linear'\n",
+            OCV + "[physics]\nelectrochemistry = true\n[interface]\nkinetics = 'linear'\n",
             "interface.R_ct: missing, required by interface.kinetics = 'linear'",
         ),
         (
-            "[physics]\nelectrochemistry = true\n[materials.electrolyte]\nE = 1e9\nnu = 0.3\n"
+            OCV + "[physics]\nelectrochemistry = true\n[materials.electrolyte]\nE = 1e9\nnu = 0.3\n"
             "hardness = 1e9\n",
             "materials.electrolyte.kappa: missing, required by physics.electrochemistry",
         ),
@@ -549,7 +555,7 @@ every = 0
             "materials.electrode.c_max: missing, required by a 'lithiate' step",
         ),
         (
-            "[physics]\nelectrochemistry = true\n[materials.electrolyte]\npreset = 'LLZO'\n"
+            OCV + "[physics]\nelectrochemistry = true\n[materials.electrolyte]\npreset = 'LLZO'\n"
             "hardness = 'x'\n",
             "materials.electrolyte.hardness: cannot read 'x'",
         ),
@@ -567,7 +573,7 @@ def test_plastic_microcontact_needs_a_hardness(tmp_path):
 [physics]
 electrochemistry = true
 [materials]
-electrode = "NMC811"
+electrode = { preset = "NMC811", ocv = "3.7 V" }
 [materials.electrolyte]
 E = 1e9
 nu = 0.3

@@ -117,10 +117,34 @@ BASES: dict[str, dict] = {
         "physics": {"mechanics": True, "electrochemistry": True, "transport": True},
         "output": OUT,
     },
+    # NMC811 | LLZO with Li transport and the preset's tabulated OCV (Chen2020), no mechanics:
+    # a current step delithiates the film
+    "curve": {
+        "geometry": SMALL,
+        "materials": {
+            "electrode": {"preset": "NMC811", "c_init": "31000 mol/m^3", "c_ref": "31000 mol/m^3"},
+            "electrolyte": "LLZO",
+        },
+        "interface": {"kinetics": "butler_volmer", "i0": "1 mA/cm^2"},
+        "loading": {
+            "current_density": "1 mA/cm^2",
+            "protocol": [{"kind": "current", "duration": "100 s", "n_steps": 2}],
+        },
+        "physics": {"mechanics": False, "electrochemistry": True, "transport": True},
+        "output": OUT,
+    },
+    # Li | LLZO potentials only, without a protocol (for loading.experiment)
+    "li_bare": {
+        "geometry": SMALL,
+        "materials": {"electrode": "Li", "electrolyte": "LLZO"},
+        "interface": {"kinetics": "linear", "R_ct": "10 Ohm cm^2", "microcontact": "none"},
+        "physics": {"mechanics": False, "electrochemistry": True},
+        "output": OUT,
+    },
     # heat: a strong current through a bonded NMC811 | LLZO (no mechanics), contact shrinkage on
     "heat": {
         "geometry": {**SMALL, "t_e": "10 um", "t_s": "20 um"},
-        "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
+        "materials": {"electrode": {"preset": "NMC811", "ocv": 0.0}, "electrolyte": "LLZO"},
         "interface": {"kinetics": "linear", "R_ct": "1 Ohm cm^2", "microcontact": "none"},
         "loading": {
             "current_density": "100 mA/cm^2",
@@ -293,7 +317,10 @@ def _steps(*steps) -> dict:
 HOLD = {"kind": "hold", "duration": "1 s", "n_steps": 1}
 LI_CURRENT = {"kind": "current", "duration": "10 s", "n_steps": 1}
 LI_TWO = {**LI_CURRENT, "n_steps": 2}  # a cut-off ends the step after the first of two
+CV_HOLD = {"kind": "voltage", "duration": "100 s", "n_steps": 2, "voltage": "3.83 V"}
 PROFILE = "PROFILE"  # replaced by a CSV current history written by the fixture
+D_TABLE = "D_TABLE"  # a CSV D(x) (fixture)
+BETA_TABLE = "BETA_TABLE"  # a CSV beta(x) (fixture)
 MECH_PHYSICS = ("reaction_force", "debonded_fraction", "cohesive_dissipation")
 EC_PHYSICS = ("asr_total", "asr_interfacial", "active_fraction")
 
@@ -400,6 +427,9 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "interface.kinetics": Acts("li", _itf(kinetics="linear", R_ct="10 Ohm cm^2"), EC_PHYSICS),
     "interface.i0": Acts("li", _itf(i0="2 mA/cm^2"), EC_PHYSICS),
     "interface.Ea_i0": Acts("li", _itf(Ea_i0="40 kJ/mol"), EC_PHYSICS),
+    "interface.i0_dependence": Acts(  # i0 at x = 0.6 (and falling): 2 sqrt(x (1 - x)) i0
+        "curve", _itf(i0_dependence="concentration"), ("asr_interfacial",)
+    ),
     "interface.alpha_a": Acts("li", _itf(alpha_a=0.3), ("asr_interfacial", "voltage")),
     "interface.alpha_c": Acts("li", _itf(alpha_c=0.3), ("asr_interfacial", "voltage")),
     "interface.R_ct": Acts(
@@ -533,10 +563,29 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "loading.protocol.profile": Acts(
         "li", _steps({**LI_CURRENT, "profile": PROFILE}), ("current",)
     ),
+    "loading.protocol.current_cutoff": Acts(  # the hold ends at once: |j| is below 10 A/m^2
+        "curve",
+        _steps({**CV_HOLD, "current_cutoff": "1 mA/cm^2"}),
+        ("rows",),
+        a=_steps(CV_HOLD),
+    ),
+    "loading.protocol.repeat": Acts(
+        "press",
+        _steps({"kind": "cycle", "repeat": 2, "steps": [HOLD]}),
+        ("rows",),
+        a=_steps({"kind": "cycle", "repeat": 1, "steps": [HOLD]}),
+    ),
+    "loading.experiment": Acts(
+        "li_bare",
+        _ld(experiment=["Discharge at 2 mA/cm2 for 10 s (5 s period)"]),
+        ("current", "rows"),
+    ),
     # [physics]
     "physics.mechanics": Acts("transport", {"physics": {"mechanics": False}}, ("columns",)),
     "physics.electrochemistry": Acts(
-        "press", {"physics": {"electrochemistry": True}}, ("columns",)
+        "press",
+        {"physics": {"electrochemistry": True}, **_mat("electrode", preset="NMC811", ocv=0.0)},
+        ("columns",),
     ),
     "physics.transport": Acts(
         "transport", {"physics": {"transport": False}}, ("summary.fields", "c_min")
@@ -685,9 +734,9 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "materials.preset": Acts(
         "press", {"materials": {"electrolyte": "LPSCl"}}, ("top_displacement",)
     ),
-    "materials.kind": Acts(  # an electrode-kind Li is not stripped
+    "materials.kind": Acts(  # an electrode-kind Li (U = 0 V vs Li) is not stripped
         "li",
-        {**_steps(LI_TWO), **_mat("electrode", preset="Li", kind="electrode")},
+        {**_steps(LI_TWO), **_mat("electrode", preset="Li", kind="electrode", ocv=0.0)},
         ("top_displacement",),
         a=_steps(LI_TWO),
     ),
@@ -849,6 +898,16 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         ),
         ("voltage", "ocv"),
     ),
+    "materials.ocv_curve": Acts(
+        "curve", _mat("electrode", ocv_curve="Afshar2017"), ("voltage", "ocv")
+    ),
+    "materials.D_curve": Acts("curve", _mat("electrode", D_curve=D_TABLE), ("c_min",)),
+    "materials.vegard_curve": Acts(  # mechanics on: the eigenstrain of the lithiation change
+        "curve",
+        {"physics": {"mechanics": True}, **_mat("electrode", vegard_curve=BETA_TABLE)},
+        ("top_displacement",),
+        a={"physics": {"mechanics": True}},
+    ),
     # the SLS keys (E = E1 + E2 is kept: E1 and E2 move together)
     "materials.E1": Acts(
         "visco", _mat("pad", preset="polymer_pad", E1="50 MPa", E2="10 MPa"), ("top_displacement",)
@@ -979,6 +1038,10 @@ def runner(tmp_path_factory):
     root = tmp_path_factory.mktemp("keys")
     profile = root / "profile.csv"
     profile.write_text("time_s,current_density_A_m2\n0,10\n10,30\n")
+    d_table = root / "D.csv"  # D(x) from 1e-14 to 1e-16 m^2/s
+    d_table.write_text("x,D\n0.2,1e-14\n0.6,1e-15\n0.95,1e-16\n")
+    beta_table = root / "beta.csv"  # beta(x) twice NMC811's constant 4e-7 m^3/mol
+    beta_table.write_text("x,beta\n0.2,8e-7\n0.6,8e-7\n0.95,8e-7\n")
     msh = root / "finer.msh"  # the press geometry, meshed finer, for geometry.mesh_file
     finer = case_from_dict(_merge(BASES["press"], {"geometry": {"h_max": "1.25 um"}}))
     geometry.build(finer.geometry, msh_path=msh)
@@ -990,9 +1053,13 @@ def runner(tmp_path_factory):
         if isinstance(obj, list):
             return [fill(v) for v in obj]
         return (
-            {"PROFILE": str(profile), "MESH": str(msh), "DIR": str(root / "elsewhere")}.get(
-                obj, obj
-            )
+            {
+                "PROFILE": str(profile),
+                "MESH": str(msh),
+                "DIR": str(root / "elsewhere"),
+                "D_TABLE": str(d_table),
+                "BETA_TABLE": str(beta_table),
+            }.get(obj, obj)
             if isinstance(obj, str)
             else obj
         )
@@ -1140,7 +1207,10 @@ def test_keys_of_a_physics_that_is_off_are_refused():
     from solver.errors import ConfigError
 
     bases = {
-        "mechanics": {"physics": {"mechanics": False, "electrochemistry": True}},
+        "mechanics": {
+            "materials": {"electrode": {"preset": "NMC811", "ocv": 0.0}},
+            "physics": {"mechanics": False, "electrochemistry": True},
+        },
         "electrochemistry": {"physics": {"mechanics": True}},
         "thermal": {"physics": {"mechanics": True}},
     }
