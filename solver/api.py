@@ -283,7 +283,8 @@ def run(
                 lock.release()
             if failed is not None:
                 note = f"its output is in '{failed}'; the previous run in '{outdir}' is untouched"
-                if isinstance(e, SolverFailure | DiskFull | TimeLimitReached):  # (StateOutOfRange keeps its class)
+                # (StateOutOfRange, a SolverFailure, keeps its class)
+                if isinstance(e, SolverFailure | DiskFull | TimeLimitReached):
                     raise type(e)(f"{e}; {note}") from e
                 log.warning(f"run stopped: {note}")
             raise
