@@ -322,8 +322,17 @@ def measures(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = F
 
 
 def build(
-    params: dict | None = None, *, dim: int = 2, axisymmetric: bool = False, _name: str = FAMILY
+    params: dict | None = None,
+    *,
+    dim: int = 2,
+    axisymmetric: bool = False,
+    _name: str = FAMILY,
+    _graph: tuple | None = None,
 ) -> GeometryInfo:
+    """``_graph`` (for :mod:`meshes.rough`): ``(f, n_x, n_y)``, Γ_int the graph y = f(x)
+    (3D: z = f(x, y)), f and its arguments in metres, given as the cubic interpolant of f at
+    n_x (x n_y) equidistant points, instead of the flat plane; the measures stay those of the
+    flat layout."""
     import gmsh
 
     g = _setup(params, dim, axisymmetric)
@@ -359,14 +368,20 @@ def build(
 
     if dim == 2:
         body = occ.addRectangle(0.0, 0.0, 0.0, Ws, Hs)
-        if sinus:
+        if _graph is not None:
+            cut, spline = add_graph_curve(lambda x: _graph[0](x * L) / L, 0.0, Ws, _graph[1])
+        elif sinus:
             cut, spline = add_graph_curve(fs, 0.0, Ws, npts_x)
         else:
             cut = occ.addLine(occ.addPoint(0.0, tes, 0.0), occ.addPoint(Ws, tes, 0.0))
         occ.fragment([(2, body)], [(1, cut)])
     else:
         body = occ.addBox(0.0, 0.0, 0.0, Ws, Ds, Hs)
-        if product:
+        if _graph is not None:
+            cut, surf_eval = add_graph_surface(
+                lambda x, y: _graph[0](x * L, y * L) / L, Ws, Ds, _graph[1], _graph[2]
+            )
+        elif product:
             cut, surf_eval = add_graph_surface(fs2, Ws, Ds, npts_x, npts_y)
         elif sinus:
             cut, surf_eval = add_graph_surface(

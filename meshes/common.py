@@ -442,7 +442,7 @@ def add_graph_surface(f, W: float, D: float, nx: int, ny: int, *, degree_y: int 
     C = make_interp_spline(xs, Z, k=3, axis=0).c  # (nx, ny)
     if degree_y == 3:
         sy, gy, ky, my = interp_spline(ys, np.zeros(ny))
-        C = make_interp_spline(ys, C, k=3, axis=1).c
+        C = make_interp_spline(ys, C, k=3, axis=1).c.T  # scipy puts the spline axis first
         ty = sy.t
     else:
         if ny != 2:

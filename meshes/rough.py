@@ -15,13 +15,17 @@ Height field (spectral synthesis, periodic over W (and D)):
     mean is exactly 0. The same keys give the same surface on any mesh; the mesh must resolve
     it (h_interface <= min_wavelength/4; by default min_wavelength/8, 3D /4).
 
-Mesh: a flat bilayer is meshed (graded towards y = t_e), then every node moves vertically by
-the blended height field (each mode fades out with the distance d from y = t_e as
-1 - smoothstep(d/δ), δ = min(layer thickness, max(its wavelength, 3 max|h|)): 1 on Γ_int, 0 on
-the bottom and top, short wavelengths confined near Γ_int where the mesh is fine, the vertical
-stretch bounded). Moving nodes vertically cannot follow steep slopes (max slope ≳ 1.5 inverts
-elements, which is refused with a one-line error). Side faces stay planar;
-the nodes of Γ_int lie exactly on the surface.
+Mesh: Γ_int is built as geometry, the graph of h: an OCC cubic B-spline curve (3D: tensor
+B-spline surface) interpolating t_e + h at 32 (3D: 8) equidistant points per min_wavelength
+(interpolation error <= 1e-3 max|h| in 3D, far less in 2D), which splits the box into the two
+layers; both are meshed conformally on it (Frontal-Delaunay, graded from h_interface on Γ_int,
+measured along the surface, to h_max), so any slope meshes without inverted elements. The nodes
+of Γ_int (including high-order ones) are then moved vertically onto h itself (by the CAD
+interpolation error), so they lie exactly on the surface of the keys; cells with min scaled
+Jacobian (gmsh minSICN) <= 0 would be a bug (RuntimeError), the minimum is ``meta["min_quality"]``
+(measured 0.72 at rms 0.8 µm / max slope 2.9 in the default case's keys, 0.32 at max slope 8.2).
+The only geometric limit is max |h| < 0.5 min(t_e, t_s) (the layers stay whole), refused before
+meshing. Side faces stay planar.
 The same seed gives bit-identical node coordinates.
 
 Exact measures: volumes W t_e (the mean of h is 0), the continuous |Γ_int| = ∫ sqrt(1 + |∇h|²)
@@ -55,7 +59,7 @@ from meshes.common import (
 FAMILY = "rough"
 SAFETY = 2.0
 MAX_HEIGHT = 0.5  # max |h| allowed, as a fraction of min(t_e, t_s)
-FADE = 1.0  # each mode of the height field fades out over FADE wavelengths from Γ_int
+CAD_POINTS = {2: 32, 3: 8}  # interpolation points of the CAD curve/surface per min_wavelength
 
 PARAMS: dict[str, Param] = {
     "W": Param(20e-6, "length", "width (x extent)", lo=0.0, lo_open=True),
@@ -104,20 +108,6 @@ class HeightField:
         hyy = -c @ (self.q[:, 1] ** 2)
         hxy = -c @ (self.q[:, 0] * self.q[:, 1])
         return np.abs(0.5 * (hxx + hyy)) + np.sqrt(0.25 * (hxx - hyy) ** 2 + hxy**2)
-
-    def extension(self, X, d, below: float, above: float, reach: float = 0.0):
-        """Displacement of points at signed distance ``d`` from the mean plane: each mode
-        a cos(q·x + φ) fades out with 1 - smoothstep(|d|/δ_q),
-        δ_q = min(layer thickness, max(FADE λ_q, reach)), so short wavelengths stay near Γ_int
-        (where the mesh is fine) and the first elements around Γ_int move almost rigidly with
-        it; ``reach`` (3 max |h|) keeps the vertical stretch |∂u/∂z| ≲ 1.5 max|h|/reach ≤ 0.5.
-        Exactly h on d = 0, 0 at the bottom and top."""
-        lam = 2 * math.pi / np.linalg.norm(self.q, axis=1)
-        t = np.where(d < 0, below, above)[:, None]
-        delta = np.minimum(t, np.maximum(FADE * lam[None, :], reach))
-        u = np.minimum(np.abs(d)[:, None] / delta, 1.0)
-        fade = 1.0 - u * u * (3.0 - 2.0 * u)
-        return (np.cos(self._arg(X)) * fade) @ self.a
 
     def rms(self) -> float:
         return float(math.sqrt(0.5 * (self.a**2).sum()))
@@ -175,9 +165,16 @@ def interface_area(h: HeightField, dim: int, W: float, D: float) -> float:
     raise RuntimeError("rough: interface area quadrature did not converge")
 
 
-def _signed_measure(P: np.ndarray, dim: int) -> np.ndarray:
-    E = P[:, 1:, :dim] - P[:, :1, :dim]
-    return np.linalg.det(E)
+def _check_cells(dim: int) -> float:
+    """Min scaled Jacobian (gmsh 'minSICN', 1 = ideal) of the cells of the current mesh; a cell
+    that is inverted or degenerate (<= 0) is a bug of the meshing, raised as RuntimeError."""
+    import gmsh
+
+    _, etags, _ = gmsh.model.mesh.getElements(dim)
+    q = np.asarray(gmsh.model.mesh.getElementQualities(np.concatenate(etags), "minSICN"))
+    if q.min() <= 0.0:
+        raise RuntimeError(f"rough: {int((q <= 0).sum())} inverted or degenerate cells")
+    return float(q.min())
 
 
 DIMS = (2, 3)
@@ -291,7 +288,6 @@ def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = Fals
     g = _setup(params, dim, axisymmetric)
     p = g["p"]
     te = g["te"]
-    ts = g["ts"]
     flat_params = g["flat_params"]
     lam_min = g["lam_min"]
     h = g["h"]
@@ -299,30 +295,36 @@ def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = Fals
     slope_max = g["slope_max"]
     slope_rms = g["slope_rms"]
 
-    info = bilayer.build(flat_params, dim=dim, _name=FAMILY)
-    # ---------------------------------------------------------------- move the nodes
+    # ------------------------------------------------- Γ_int as geometry: the graph of h
     ax = dim - 1
-    tags, xyz, _ = gmsh.model.mesh.getNodes(returnParametricCoord=False)
-    X = np.asarray(xyz).reshape(-1, 3)
-    Xn = X.copy()
-    Xn[:, ax] = X[:, ax] + h.extension(X[:, :ax], X[:, ax] - te, te, ts, reach=3.0 * h_abs)
-    for t, c in zip(tags, Xn):
-        gmsh.model.mesh.setNode(int(t), c.tolist(), [])
-    index = np.zeros(int(tags.max()) + 1, dtype=np.int64)
-    index[tags.astype(np.int64)] = np.arange(len(tags))
-    for et, conn in zip(*gmsh.model.mesh.getElements(dim)[::2]):
-        nn = gmsh.model.mesh.getElementProperties(et)[3]
-        corners = index[np.asarray(conn, dtype=np.int64).reshape(-1, nn)[:, : dim + 1]]
-        before, after = _signed_measure(X[corners], dim), _signed_measure(Xn[corners], dim)
-        bad = int((before * after <= 0).sum())
-        if bad:
-            raise GeometryError(
-                "rms",
-                f"got {p['rms']:g} m: moving the mesh onto the rough surface (max slope "
-                f"{slope_max:.2g}) inverts {bad} elements; lower rms, or raise hurst or "
-                "min_wavelength",
-            )
+    W, D = g["W"], g["D"]
+    if dim == 2:
+        n_x, n_y = max(8, math.ceil(CAD_POINTS[2] * W / lam_min) + 1), 0
 
+        def surface(x):
+            return te + h(np.asarray(x, dtype=float)[:, None])
+    else:
+        n_x = max(8, math.ceil(CAD_POINTS[3] * W / lam_min) + 1)
+        n_y = max(8, math.ceil(CAD_POINTS[3] * D / lam_min) + 1)
+
+        def surface(x, y):
+            return te + h(np.stack(np.broadcast_arrays(x, y), axis=-1))
+
+    info = bilayer.build(flat_params, dim=dim, _name=FAMILY, _graph=(surface, n_x, n_y))
+    # the nodes of Γ_int (first and higher order) onto h itself: a vertical move by the CAD
+    # interpolation error (<= 1e-3 max|h|), so the nodes lie exactly on the surface of the keys
+    moved = 0.0
+    for e in gmsh.model.getEntitiesForPhysicalGroup(dim - 1, T.INTERFACE):
+        tags, xyz, _ = gmsh.model.mesh.getNodes(dim - 1, int(e), includeBoundary=True)
+        X = np.asarray(xyz).reshape(-1, 3)
+        z = te + h(X[:, :ax])
+        moved = max(moved, float(np.abs(z - X[:, ax]).max()))
+        X[:, ax] = z
+        for t, c in zip(tags, X):
+            gmsh.model.mesh.setNode(int(t), c.tolist(), [])
+    if p["rms"] > 0 and moved > 0.01 * h_abs:
+        raise RuntimeError(f"rough: the CAD surface is {moved:g} m off the height field")
+    quality = _check_cells(dim)
     # ---------------------------------------------------------------- exact measures and tol
     exact = dict(info.exact)
     a_int, area_app = _areas(g, dim)
@@ -365,6 +367,8 @@ def build(params: dict | None = None, *, dim: int = 2, axisymmetric: bool = Fals
             "modes": len(h.a),
             "geometric_area_ratio": a_int / area_app,
             "interface": "rough",
+            "min_quality": quality,
+            "cad_deviation": moved,
             # the shortest length the interface stresses vary over: λ_min/2π
             "feature_length": lam_min / (2.0 * math.pi),
         }

@@ -272,6 +272,12 @@ ROWS = [
         False,
     ),
     (
+        "rough_surface_thicker_than_its_layers",
+        '[geometry]\nfamily = "rough"\nrms = "3 um"\n',
+        "geometry.rms: got 3e-06 m: max |h| = 8.15719e-06 m, allowed max |h| < 5e-06 m",
+        False,
+    ),
+    (
         "boundary_traction_at_a_point",
         '[[loading.boundary]]\npoint = ["0 um", "1 um"]\nty = "1 MPa"\n',
         "loading.boundary[0].point: got a traction or force at a point",

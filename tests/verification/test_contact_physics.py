@@ -99,7 +99,8 @@ def test_no_viscous_regularisation_is_needed(runs, eta):
 def test_headline_outputs_converge_under_mesh_refinement(runs):
     """Three meshes of the same surface (h_interface 0.25, 0.125, 0.0625 µm): the two finest
     agree within 3 % on every headline output; the fractions converge monotonically (observed
-    order ≈ 0.9: the sharp fronts of the gap switch)."""
+    order 2.2-2.8 since the rough surface is meshed as geometry; ≈ 0.9 when a flat mesh was
+    moved onto it)."""
     v = [
         runs("base"),
         runs("h2", {"geometry": {"h_interface": "0.125 um"}}),
