@@ -7,6 +7,13 @@ of physical time). A failed Newton solve (or a step whose damage increment excee
 after ``max_cuts`` halvings the run stops cleanly with the last accepted state written
 (:class:`~solver.errors.SolverFailure`). After two consecutive successes the increment doubles
 again, up to the nominal one.
+
+Two floors stop a run that keeps cutting and barely progresses (a collapse of the step across
+accepted steps, which ``max_cuts`` per step does not bound): a cut that would take the increment
+below ``min_step`` times the segment's nominal increment, and more than ``max_consecutive_cuts``
+cut-backs since the last step accepted at the full nominal increment (counted across accepted
+steps; a new segment starts afresh). Either raises :class:`~solver.errors.SolverFailure` with one
+line naming the reason and the key, the last accepted state written.
 """
 
 from __future__ import annotations
@@ -116,6 +123,8 @@ class Stepper:
         *,
         max_cuts: int = 8,
         max_damage_increment: float = 1.0,
+        min_step: float | None = None,
+        max_consecutive_cuts: int | None = None,
         rank: int = 0,
         observers: list[Callable[[StepInfo], None]] | None = None,
         on_failure: Callable[[StepInfo | None, str], None] | None = None,
@@ -125,6 +134,8 @@ class Stepper:
         self.state.setdefault("time", 0.0)
         self.max_cuts = max_cuts
         self.max_dd = max_damage_increment
+        self.min_step = min_step  # fraction of the nominal increment; None: no floor
+        self.max_streak = max_consecutive_cuts  # None: no limit
         self.rank = rank
         self.observers = observers or []
         self.on_failure = on_failure
@@ -172,6 +183,7 @@ class Stepper:
             start = dict(self.state)
             ds_nom = 1.0 / max(seg.steps, 1)
             ds, s, ok_streak, cuts = ds_nom, 0.0, 0, 0
+            streak = 0  # cut-backs since the last step accepted at the nominal increment
             while s < 1.0 - 1e-12:
                 ds_step, aged = self._ageing_increment(ds, seg)
                 s_new = min(1.0, s + ds_step)
@@ -189,6 +201,7 @@ class Stepper:
                     self.max_dd < 1.0
                     and self.model.damage_increment() > self.max_dd
                     and ds > ds_nom / 2**self.max_cuts
+                    and (self.min_step is None or 0.5 * ds >= self.min_step * ds_nom)
                 ):
                     reason = "damage increment too large"
                 if reason is None:
@@ -213,6 +226,8 @@ class Stepper:
                     prog.update(done_nominal, f"t={loads['time']:.4g}s its={res.newton_iterations}")
                     s = s_new
                     cuts = 0
+                    if ds >= ds_nom:
+                        streak = 0
                     if extra.get("end_run"):
                         log.info(f"  run ended in segment {iseg + 1} '{seg.kind}' (see the log)")
                         self.ended_early = True
@@ -228,13 +243,29 @@ class Stepper:
                 self.model.set_loads(self.state)
                 ok_streak = 0
                 cuts += 1
+                streak += 1
+                where = f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}')"
+                msg = None
                 if cuts > self.max_cuts:
-                    prog.close()
                     msg = (
-                        f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}'): {reason} after "
-                        f"{self.max_cuts} step cuts (minimum increment {ds:.3g} of the segment)"
-                        f"; the last converged state (step {self.step}) has been written"
+                        f"{where}: {reason} after {self.max_cuts} step cuts (solver.max_cuts; "
+                        f"minimum increment {ds:.3g} of the segment)"
                     )
+                elif self.max_streak is not None and streak > self.max_streak:
+                    msg = (
+                        f"{where}: {reason}; {streak} step cuts since the last full-size step "
+                        f"exceed solver.max_consecutive_cuts = {self.max_streak} (the run is "
+                        f"not progressing, increment {ds / ds_nom:.3g} of nominal)"
+                    )
+                elif self.min_step is not None and 0.5 * ds < self.min_step * ds_nom * (1 - 1e-12):
+                    msg = (
+                        f"{where}: {reason}; the next increment {0.5 * ds / ds_nom:.3g} of "
+                        f"nominal ({0.5 * ds * seg.duration:.3g} s) would fall below "
+                        f"solver.min_step = {self.min_step:g}"
+                    )
+                if msg is not None:
+                    prog.close()
+                    msg += f"; the last converged state (step {self.step}) has been written"
                     if self.on_failure:
                         self.on_failure(self.last, msg)
                     raise SolverFailure(msg)
