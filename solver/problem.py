@@ -77,8 +77,9 @@ def reproducible_direct(opts: dict, user: dict, u_blocks) -> dict:
     iteration that sits on a tolerance or a cut-back test then takes another path and the run
     gives other numbers (1 in 4-5 repeats of the default case). On more than one rank and with
     fewer than :data:`REPRODUCIBLE_MAX_DOFS` unknowns the matrix is instead factorised whole on
-    every rank by sequential MUMPS (``pc_type = "redundant"``): identical on every rank and in
-    every run. Unchanged on one rank, above the threshold, or when ``user`` (the case's
+    every rank by sequential MUMPS (``pc_type = "redundant"``; the case's ``mat_mumps_*``
+    options move to that inner factorisation): identical on every rank and in every run.
+    Unchanged on one rank, above the threshold, or when ``user`` (the case's
     ``solver.petsc_options``) chooses ``ksp_type``, ``pc_type`` or the factorisation package."""
     if opts.get("pc_type") != "lu" or opts.get("pc_factor_mat_solver_type") != "mumps":
         return opts
@@ -103,6 +104,8 @@ def reproducible_direct(opts: dict, user: dict, u_blocks) -> dict:
             "redundant_mat_mumps_icntl_14": 200,  # the workspace margin of _mumps_workspace
         }
     )
+    # the case's MUMPS controls (mat_mumps_icntl_*, mat_mumps_cntl_*) act on the inner factor
+    out.update({f"redundant_{k}": v for k, v in opts.items() if k.startswith("mat_mumps_")})
     return out
 
 

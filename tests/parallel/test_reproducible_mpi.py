@@ -114,7 +114,9 @@ def test_user_choices_and_large_problems_keep_the_distributed_solver():
     assert pb.reproducible_direct(opts, {"pc_type": "lu"}, [_U(10)]) == opts
     assert pb.reproducible_direct(opts, {}, [_U(pb.REPRODUCIBLE_MAX_DOFS)]) == opts
     small = pb.reproducible_direct(opts, {}, [_U(10)])
+    icntl = pb.reproducible_direct({**opts, "mat_mumps_icntl_14": 80}, {}, [_U(10)])
     if MPI.COMM_WORLD.size > 1:
         assert small["pc_type"] == "redundant"
+        assert icntl["redundant_mat_mumps_icntl_14"] == 80  # the case's control acts inside
     else:
         assert small == opts
