@@ -553,6 +553,8 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         initial,
         max_cuts=case.solver["max_cuts"],
         max_damage_increment=case.solver["max_decohesion_increment"],
+        min_step=case.solver["min_step"],
+        max_consecutive_cuts=case.solver["max_consecutive_cuts"],
         rank=comm.rank,
         observers=[observe],
     )

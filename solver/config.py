@@ -366,6 +366,22 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "(small-strain theory beyond its range; solver.plausibility); a strain above 1 or an "
             "interpenetration beyond the layer thickness stops the run",
         ),
+        "min_step": _f(
+            1e-6,
+            lo=0.0,
+            hi=1.0,
+            lo_open=True,
+            doc="floor on the step: a cut that would take the increment below this fraction of "
+            "the segment's nominal increment stops the run (exit 3, last good state written)",
+        ),
+        "max_consecutive_cuts": _int(
+            100,
+            lo=0,
+            hi=100000,
+            doc="step cut-backs since the last step accepted at the full nominal increment, "
+            "counted across accepted steps (a new segment starts afresh); one more stops the "
+            "run (exit 3, last good state written)",
+        ),
         "max_cells": _f(
             5e6,
             lo=1.0,

@@ -62,6 +62,53 @@ def _install_pre_residual(snes, hook) -> None:
     snes.setFunction(residual, b, kargs=kargs)
 
 
+# Below this many unknowns (all fields, all ranks) the direct solver under MPI factorises the
+# whole matrix on every rank (PCREDUNDANT + sequential MUMPS), so that runs are bitwise
+# reproducible; above it the distributed MUMPS (less memory and time per rank).
+REPRODUCIBLE_MAX_DOFS = 100_000
+
+
+def reproducible_direct(opts: dict, user: dict, u_blocks) -> dict:
+    """The direct-solver options ``opts`` made bitwise reproducible under MPI.
+
+    The distributed MUMPS solve phase sums the contributions of the other ranks in the order the
+    messages arrive, so the same factorisation solved twice on 2 ranks differs in the last bits
+    now and then (measured on the default case's Jacobian: 1 solve in 10 to 150); a Newton
+    iteration that sits on a tolerance or a cut-back test then takes another path and the run
+    gives other numbers (1 in 4-5 repeats of the default case). On more than one rank and with
+    fewer than :data:`REPRODUCIBLE_MAX_DOFS` unknowns the matrix is instead factorised whole on
+    every rank by sequential MUMPS (``pc_type = "redundant"``; the case's ``mat_mumps_*``
+    options move to that inner factorisation): identical on every rank and in every run.
+    Unchanged on one rank, above the threshold, or when ``user`` (the case's
+    ``solver.petsc_options``) chooses ``ksp_type``, ``pc_type`` or the factorisation package."""
+    if opts.get("pc_type") != "lu" or opts.get("pc_factor_mat_solver_type") != "mumps":
+        return opts
+    if any(k in user for k in ("ksp_type", "pc_type", "pc_factor_mat_solver_type")):
+        return opts
+    V0 = u_blocks[0].function_space
+    if V0.mesh.comm.size == 1:
+        return opts
+    n = sum(
+        u.function_space.dofmap.index_map.size_global * u.function_space.dofmap.index_map_bs
+        for u in u_blocks
+    )
+    if n >= REPRODUCIBLE_MAX_DOFS:
+        return opts
+    out = {k: v for k, v in opts.items() if k != "pc_factor_mat_solver_type"}
+    out.update(
+        {
+            "pc_type": "redundant",
+            "redundant_ksp_type": "preonly",
+            "redundant_pc_type": "lu",
+            "redundant_pc_factor_mat_solver_type": "mumps",
+            "redundant_mat_mumps_icntl_14": 200,  # the workspace margin of _mumps_workspace
+        }
+    )
+    # the case's MUMPS controls (mat_mumps_icntl_*, mat_mumps_cntl_*) act on the inner factor
+    out.update({f"redundant_{k}": v for k, v in opts.items() if k.startswith("mat_mumps_")})
+    return out
+
+
 @dataclass
 class SolveResult:
     converged: bool
@@ -93,6 +140,8 @@ class CoupledProblem:
 
         opts, pc_spec = precond.split_options(options, DEFAULT_OPTIONS)
         # --- end of the linear solver selection
+        if pc_spec is None:
+            opts = reproducible_direct(opts, options or {}, u_blocks)
         self.options = opts
         self.prefix = f"{name}_{next(_COUNTER)}_"  # unique per problem: no options leak
         self.u = list(u_blocks)

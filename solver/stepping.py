@@ -18,6 +18,13 @@ as inadmissible (``model.check_state()``: e.g. c outside (0, c_max)) is not acce
 is cut (a shorter step may stay admissible), at most ``max_cuts`` times per segment; then the
 run stops with that reason (:class:`~solver.errors.StateOutOfRange`: status "failed",
 ``stop_reason`` in summary.json, exit 3), never "completed".
+
+Two floors stop a run that keeps cutting and barely progresses (a collapse of the step across
+accepted steps, which ``max_cuts`` per step does not bound): a cut that would take the increment
+below ``min_step`` times the segment's nominal increment, and more than ``max_consecutive_cuts``
+cut-backs since the last step accepted at the full nominal increment (counted across accepted
+steps; a new segment starts afresh). Either raises :class:`~solver.errors.SolverFailure` with one
+line naming the reason and the key, the last accepted state written.
 """
 
 from __future__ import annotations
@@ -129,6 +136,8 @@ class Stepper:
         *,
         max_cuts: int = 8,
         max_damage_increment: float = 1.0,
+        min_step: float | None = None,
+        max_consecutive_cuts: int | None = None,
         rank: int = 0,
         observers: list[Callable[[StepInfo], None]] | None = None,
         on_failure: Callable[[StepInfo | None, str], None] | None = None,
@@ -138,6 +147,8 @@ class Stepper:
         self.state.setdefault("time", 0.0)
         self.max_cuts = max_cuts
         self.max_dd = max_damage_increment
+        self.min_step = min_step  # fraction of the nominal increment; None: no floor
+        self.max_streak = max_consecutive_cuts  # None: no limit
         self.rank = rank
         self.observers = observers or []
         self.on_failure = on_failure
@@ -259,6 +270,7 @@ class Stepper:
             "ok_streak": self._ok,
             "cuts": self._cuts,
             "state_cuts": self._state_cuts,
+            "streak": self._streak,
             "start": self._start,
             "state": self.state,
             "step": self.step,
@@ -272,6 +284,7 @@ class Stepper:
         self._iseg, self._s, self._ds = pos["iseg"], pos["s"], pos["ds"]
         self._ok, self._cuts, self._start = pos["ok_streak"], pos["cuts"], pos["start"]
         self._state_cuts = pos.get("state_cuts", 0)
+        self._streak = pos.get("streak", 0)
         self.state, self.step, self._done = dict(pos["state"]), pos["step"], pos["done_nominal"]
         self.ended_early = pos["ended_early"]
         self.last = None if pos["last"] is None else StepInfo(**pos["last"])
@@ -295,6 +308,7 @@ class Stepper:
                 self._start = dict(self.state)
                 self._ds, self._s, self._ok, self._cuts = ds_nom, 0.0, 0, 0
                 self._state_cuts = 0
+                self._streak = 0  # cut-backs since the last step accepted at the nominal increment
             start = self._start
             seg_done = False
             while not seg_done and self._s < 1.0 - 1e-12:
@@ -315,6 +329,7 @@ class Stepper:
                     self.max_dd < 1.0
                     and self.model.damage_increment() > self.max_dd
                     and ds > ds_nom / 2**self.max_cuts
+                    and (self.min_step is None or 0.5 * ds >= self.min_step * ds_nom)
                 ):
                     reason = "damage increment too large"
                 event = self._cutoff() if reason is None else None
@@ -361,6 +376,8 @@ class Stepper:
                     prog.update(self._done, f"t={loads['time']:.4g}s its={res.newton_iterations}")
                     self._s = s_new
                     self._cuts = 0
+                    if ds >= ds_nom:
+                        self._streak = 0
                     if extra.get("end_run"):
                         log.info(f"  run ended in segment {iseg + 1} '{seg.kind}' (see the log)")
                         self.ended_early = True
@@ -382,13 +399,33 @@ class Stepper:
                 self.model.set_loads(self.state)
                 self._ok = 0
                 self._cuts += 1
+                self._streak += 1
+                where = f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}')"
+                msg = None
                 if self._cuts > self.max_cuts:
-                    prog.close()
                     msg = (
-                        f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}'): {reason} after "
-                        f"{self.max_cuts} step cuts (minimum increment {ds:.3g} of the segment)"
-                        f"; the last converged state (step {self.step}) has been written"
+                        f"{where}: {reason} after {self.max_cuts} step cuts (solver.max_cuts; "
+                        f"minimum increment {ds:.3g} of the segment)"
                     )
+                elif self.max_streak is not None and self._streak > self.max_streak:
+                    msg = (
+                        f"{where}: {reason}; {self._streak} step cuts since the last full-size "
+                        f"step exceed solver.max_consecutive_cuts = {self.max_streak} (the run is "
+                        f"not progressing, increment {ds / ds_nom:.3g} of nominal)"
+                    )
+                elif (
+                    self.min_step is not None
+                    and not aged  # an ageing-limited step is short by design (error control)
+                    and 0.5 * ds < self.min_step * ds_nom * (1 - 1e-12)
+                ):
+                    msg = (
+                        f"{where}: {reason}; the next increment {0.5 * ds / ds_nom:.3g} of "
+                        f"nominal ({0.5 * ds * seg.duration:.3g} s) would fall below "
+                        f"solver.min_step = {self.min_step:g}"
+                    )
+                if msg is not None:
+                    prog.close()
+                    msg += f"; the last converged state (step {self.step}) has been written"
                     if self.on_failure:
                         self.on_failure(self.last, msg)
                     raise SolverFailure(msg)

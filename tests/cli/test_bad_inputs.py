@@ -482,6 +482,18 @@ ROWS = [
         False,
     ),
     (
+        "step_floor_zero",
+        "[solver]\nmin_step = 0\n",
+        "solver.min_step: got 0, allowed (0, 1]",
+        False,
+    ),
+    (
+        "consecutive_cuts_negative",
+        "[solver]\nmax_consecutive_cuts = -1\n",
+        "solver.max_consecutive_cuts: got -1, allowed an integer in [0, 100000]",
+        False,
+    ),
+    (
         "integer_of_400_digits_count",
         "[solver]\nmax_cuts = 1" + "0" * 400 + "\n",
         "solver.max_cuts: got an integer of ~400 digits, allowed an integer in [0, 50]",

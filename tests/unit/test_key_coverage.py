@@ -675,6 +675,15 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "solver.max_cuts": Acts(
         "tension", {"solver": {"max_cuts": 0}}, ("step_cuts", "rows"), same=MECH_PHYSICS, tol=0.05
     ),
+    # the tension base's decohesion control cuts its first steps to 1/4 of nominal: a floor at
+    # 0.3 keeps them at 1/2 (the control does not cut below the floor), fewer rows
+    "solver.min_step": Acts(
+        "tension", {"solver": {"min_step": 0.3}}, ("step_cuts", "rows"), same=MECH_PHYSICS, tol=0.05
+    ),
+    # its third cut (the decohesion control's, counted like any cut) stops the run: fewer rows
+    "solver.max_consecutive_cuts": Acts(
+        "tension", {"solver": {"max_consecutive_cuts": 2}}, ("step_cuts", "rows")
+    ),
     "solver.max_decohesion_increment": Acts(
         "tension",
         {"solver": {"max_decohesion_increment": 1.0}},
