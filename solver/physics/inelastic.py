@@ -381,14 +381,15 @@ class ViscoState:
         than budget/n (Pa; n the number of Prony terms) under a held strain:
         ‖hᵢ‖ (1 − exp(−Δt/(a_T τᵢ))) ≤ budget/n, i.e. Δt = −a_T τᵢ ln(1 − budget/(n ‖hᵢ‖)) at
         each point's temperature (inf where a branch is below budget/n: nothing left to relax
-        at that resolution)."""
+        at that resolution). Collective (the temperature expression is compiled on the first
+        call): every rank calls it, also one without points."""
         _, hn = self.committed_norms()
-        if not hn or hn[0].size == 0 or budget <= 0:
-            return np.inf
-        if isinstance(self.T, ufl.core.expr.Expr):
+        if isinstance(self.T, ufl.core.expr.Expr):  # (collective: compiled on every rank)
             T = self.pts.values(self.T)[:, 0]
         else:
             T = np.full(hn[0].shape, float(self.T))
+        if budget <= 0:
+            return np.inf
         aT = np.asarray(self.law.shift(T), dtype=float) * np.ones_like(T)
         b = budget / len(hn)
         dt = np.inf

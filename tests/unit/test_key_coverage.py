@@ -596,7 +596,7 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "ageing.stack_displacement": Screen(
         {"ageing": {"stack_displacement": "2 nm"}}, ("sei_critical_thickness",)
     ),
-    "ageing.p_c": Acts("padage", {"ageing": {"p_c": "1.5 MPa"}}, ("summary.ageing.t_star_pad",)),
+    "ageing.p_c": Acts("padage", {"ageing": {"p_c": "6 MPa"}}, ("summary.ageing.t_star_pad",)),
     # [thermal]
     "thermal.h_conv": Acts(
         "heat", {"thermal": {"h_conv": "1000 W/(m^2*K)"}}, ("T_max_electrolyte",)

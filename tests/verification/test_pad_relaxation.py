@@ -27,7 +27,8 @@ linearly to δ over t_r (one step) and held, so for t ≥ t_r (Boltzmann superpo
 Here C_s/(t_p/M₀) = 1.08 % (the pad is 60 MPa, the other layers GPa): not negligible at the 0.5 %
 tolerance, so it is included (the rigid-rest form misses by ~1 % at t = t_r; asserted). The FE
 integrates the branch stresses exactly for a strain linear over the step, the calendar control
-(ageing.rtol) limits the relaxation per step; tolerance 0.5 % at t = t_r (≈ 0), τ, 5τ.
+(ageing.rtol) limits the relaxation per step; tolerance 0.5 % at t = t_r (≈ 0), τ, 5τ in the
+issue, asserted at 1e-4 (measured 4e-9, 2e-6, 2e-5 in 23 steps).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def at(rows, t):
 
 @pytest.mark.serial
 def test_sls_pad_under_held_platen_in_the_full_stack(tmp_path):
-    """Interface pressure = σ(t) of the series SLS within 0.5 % at t = t_r, τ, 5τ; the series
+    """Interface pressure = σ(t) of the series SLS within 1e-4 at t = t_r, τ, 5τ; the series
     compliance matters (the rigid-rest form is off by > 0.5 % at t_r); pad relaxation is on
     through physics.ageing alone (physics.inelastic = false)."""
     c = pad_case()
@@ -106,7 +107,7 @@ def test_sls_pad_under_held_platen_in_the_full_stack(tmp_path):
     assert 0.005 < C_s / c_pad < 0.02  # 1.08 %: not negligible
     for t in (T_R, TAU, 5 * TAU):
         r = at(rows, t)
-        assert r["mean_pressure"] == pytest.approx(sigma(t), rel=5e-3), t
+        assert r["mean_pressure"] == pytest.approx(sigma(t), rel=1e-4), t  # (measured 2e-5)
         assert r["min_pressure"] == pytest.approx(r["mean_pressure"], rel=1e-6)  # uniform
     rigid = DELTA / c_pad  # the rigid-rest pressure at t = 0
     assert abs(at(rows, T_R)["mean_pressure"] / rigid - 1) > 5e-3
