@@ -640,6 +640,15 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
             "(null: not within the run)",
             "interphase_thickness_max": last.get("interphase_thickness_max"),
         }
+    if sim.p_c is not None:  # physics.ageing with a relaxing pad
+        result.setdefault("ageing", {}).update(
+            {
+                "t_star_pad": sim.t_star_pad,
+                "p_c": sim.p_c,
+                "t_star_pad_definition": "first time the mean Gamma_int pressure (the pad's, by "
+                "equilibrium) fell below p_c (null: not within the run)",
+            }
+        )
     result["units"] = _summary_units(result, plane)
     if failure:
         result["failure"] = str(failure)
@@ -881,8 +890,10 @@ def _summary_units(result: dict, per_depth: bool) -> dict:
                         "heat_joule_total": e, "heat_interface_total": e, "heat_out_total": e,
                         "heat_across_interface_total": e}  # fmt: skip
     if "ageing" in result:
-        u["ageing"] = {"t_star": "s", "p_min": "Pa", "t_star_definition": "",
-                       "interphase_thickness_max": "m"}  # fmt: skip
+        u["ageing"] = {k: v for k, v in {
+            "t_star": "s", "p_min": "Pa", "t_star_definition": "",
+            "interphase_thickness_max": "m", "t_star_pad": "s", "p_c": "Pa",
+            "t_star_pad_definition": ""}.items() if k in result["ageing"]}  # fmt: skip
     if "plausibility" in result:
         u["plausibility"] = {"max_penetration": "m", "penetration_limit": "m", "max_strain": "1",
                              "strain_limit": "1", "flags": ""}  # fmt: skip

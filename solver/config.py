@@ -229,9 +229,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "thermal": _bool(False, "heat equation"),
         "ageing": _bool(
             False,
-            "interphase growth on Gamma_int (the [ageing] sei_* keys; needs mechanics and "
-            "ageing.sei_D): thickness history per interface point, its resistance in the ion "
-            "path, its compliance (and growth strain) in series with the stack; t* in the summary",
+            "the slow routes to contact loss (needs mechanics): interphase growth on Gamma_int "
+            "(with ageing.sei_D: thickness history per interface point, its resistance in the "
+            "ion path, its compliance and growth strain in series with the stack; t*) and the "
+            "stress relaxation of every material with a relaxation spectrum (E1, E2, tau or "
+            "prony_E1..3, e.g. the polymer_pad; t*_pad at ageing.p_c); calendar steps on both",
         ),
         "degree": _int(1, choices=(1, 2), doc="Lagrange degree of the fields"),
         "inelastic": _bool(
@@ -290,7 +292,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "p_c": _pos(
             0.1e6,
             "pressure",
-            "screen-only: critical pad pressure (SLS pad relaxation); needs a pad with E1, E2, tau",
+            "critical pad pressure of the pad relaxation (FE with physics.ageing: t*_pad, the "
+            "first time the mean Gamma_int pressure falls below it; screen: t_star_pad); needs a "
+            "pad with E1, E2, tau",
         ),
     },
     "thermal": {
@@ -1711,19 +1715,25 @@ class _Resolver:
     # ---------------------------------------------------------------- keys without effect
 
     def ageing_keys(self, r: dict) -> None:
-        """physics.ageing needs something to age (the interphase growth of ageing.sei_D, given
-        in the case file) on the mechanical Γ_int (physics.mechanics); the FE-only ageing keys
-        are refused without physics.ageing (at a non-default value)."""
+        """physics.ageing needs something to age: the interphase growth of ageing.sei_D (given
+        in the case file) on the mechanical Γ_int (physics.mechanics), or a material with a
+        relaxation spectrum (it relaxes under physics.ageing); the FE-only ageing keys are
+        refused without physics.ageing (at a non-default value)."""
         ph = r["physics"]
         raw = self.raw.get("ageing", {}) if isinstance(self.raw.get("ageing"), dict) else {}
         if ph["ageing"]:
-            missing = [k for k in ("sei_D",) if k not in raw]
-            if missing:
+            relaxing = [role for role, m in r["materials"].items() if _has_spectrum(m)]
+            if not ageing_grows_interphase(self.raw) and not relaxing:
                 self.bad(
-                    "physics.ageing: got true with nothing to age: set "
-                    + ", ".join(f"ageing.{k}" for k in missing)
-                    + " (interphase growth on Gamma_int, with ageing.sei_molar_volume, "
-                    "sei_c_inf, sei_E, sei_Ea), or physics.ageing = false"
+                    "physics.ageing: got true with nothing to age: set ageing.sei_D (interphase "
+                    "growth on Gamma_int, with ageing.sei_molar_volume, sei_c_inf, sei_E, "
+                    "sei_Ea) or give a material a relaxation spectrum (E1, E2, tau or prony_E1, "
+                    "prony_tau1, e.g. materials.pad = 'polymer_pad'), or physics.ageing = false"
+                )
+            elif not ageing_grows_interphase(self.raw) and "sei_growth_strain" in raw:
+                self.bad(
+                    f"ageing.sei_growth_strain: got {r['ageing']['sei_growth_strain']:g}, allowed "
+                    "no value without ageing.sei_D: the key acts only on a growing interphase"
                 )
             if not ph["mechanics"]:
                 self.bad(
@@ -1740,14 +1750,25 @@ class _Resolver:
                 )
 
     def inelastic_keys(self, r: dict) -> None:
-        """physics.inelastic and the creep / relaxation keys of the materials (one line each)."""
+        """physics.inelastic and the creep / relaxation keys of the materials (one line each).
+        physics.ageing switches the relaxation spectra on (not creep): the relaxation keys are
+        then checked as with physics.inelastic, and physics.inelastic = true must add creep."""
         ph, mats = r["physics"], r["materials"]
         on = ph["inelastic"]
+        ageing = ph["ageing"] and ph["mechanics"]
         law_keys = (*M.CREEP_KEYS, *M.PRONY_KEYS, *M.SHIFT_KEYS)
         if on and not ph["mechanics"]:
             self.bad("physics.inelastic: got true, allowed false with physics.mechanics = false")
             return
+        if on and ageing and not any(m.get("creep_A") is not None for m in mats.values()):
+            self.bad(
+                "physics.inelastic: got true, allowed false here: physics.ageing already relaxes "
+                "the relaxation spectra and no material has creep (creep_A, creep_n)"
+            )
+            return
         if not on:  # a key set in the case file (not a preset value) would change nothing
+            if ageing:  # the relaxation keys act (physics.ageing): check them below
+                law_keys = M.CREEP_KEYS
             for role, m in mats.items():
                 base = M.get(m["preset"]) if m["preset"] else {}
                 for key in law_keys:
@@ -1757,7 +1778,8 @@ class _Resolver:
                             "physics.inelastic = false: the key acts only in the rate-dependent "
                             "inelastic law (set physics.inelastic = true)"
                         )
-            return
+            if not ageing:
+                return
         has_law = False
         for role, m in mats.items():
             where = f"materials.{role}"
@@ -1814,7 +1836,7 @@ class _Resolver:
                     "temperature shift (Arrhenius or WLF)"
                 )
             has_law = has_law or bool(creep) or spectrum
-        if not has_law:
+        if not has_law and on:
             self.bad(
                 "physics.inelastic: got true, allowed false here: no material has creep (creep_A, "
                 "creep_n) or relaxation (E1, E2, tau or prony_E1, prony_tau1) keys"
@@ -1841,8 +1863,9 @@ class _Resolver:
                 "boundaries have no interface law, so with false the layers would not touch "
                 "(nothing would carry the stack pressure across them)"
             )
-        # pad_strain needs a pad (the FE platen displacement, the screen's SLS model); p_c is
-        # screen-only (SLS pad relaxation) and needs a pad with E1, E2, tau
+        # pad_strain needs a pad (the FE platen displacement, the screen's SLS model); p_c (the
+        # SLS pad relaxation: screen, and FE t*_pad with physics.ageing) needs a pad with E1, E2,
+        # tau
         pad = r["materials"].get("pad")
         sls = pad is not None and all(pad.get(k) is not None for k in ("E1", "E2", "tau"))
         if pad is None and ld["pad_strain"] != SCHEMA["loading"]["pad_strain"].default:
@@ -1857,9 +1880,9 @@ class _Resolver:
                 if r[sec][key] != spec.default:
                     self.bad(
                         f"{sec}.{key}: got {_shown(r[sec][key], spec.dim)}, allowed the default "
-                        f"{_shown(spec.default, spec.dim)} here: the key is used only by "
-                        f"`ssbx screen` (SLS pad relaxation), which needs a pad with E1, E2, tau "
-                        f"({why})"
+                        f"{_shown(spec.default, spec.dim)} here: the key is used by the SLS pad "
+                        f"relaxation (`ssbx screen`, the FE with physics.ageing), which needs a "
+                        f"pad with E1, E2, tau ({why})"
                     )
         # keys of a physics that is switched off
         for switch, keys in NEEDS_PHYSICS.items():
@@ -1916,6 +1939,19 @@ class _Resolver:
 
 # Keys that act only with a physics switch on and that `ssbx screen` does not read: set to a
 # value other than the default while the switch is off, they are refused (_Resolver.unused_keys).
+def ageing_grows_interphase(raw: dict) -> bool:
+    """Whether physics.ageing grows the interphase: ageing.sei_D given in the case file."""
+    ag = raw.get("ageing") if isinstance(raw, dict) else None
+    return isinstance(ag, dict) and "sei_D" in ag
+
+
+def _has_spectrum(m) -> bool:
+    """Whether a material (resolved dict) has a relaxation spectrum (SLS or a Prony term)."""
+    if not isinstance(m, dict):
+        return False
+    return all(m.get(k) is not None for k in M.SLS_KEYS) or m.get("prony_E1") is not None
+
+
 NEEDS_PHYSICS: dict[str, tuple[tuple[str, str], ...]] = {
     "mechanics": (
         *(

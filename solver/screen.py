@@ -27,8 +27,9 @@ a uniform interface state, at the case's stack pressure, current density and tem
   at the current (nonlinear), linear kinetics use R_ct. ``asr_interfacial`` is the case's own
   initial state where the keys fix it (no mechanics: bonded; ``[[interface.debonded]]`` with
   shape "all"); contact loss that comes from the mechanics is the FE's to decide (a note);
-* ageing (interphase growth, SLS pad) from the [ageing] keys (the FE model has the interphase
-  growth with physics.ageing, docs/theory.md §7.2a, with the same definitions; no pad relaxation);
+* ageing (interphase growth, SLS pad) from the [ageing] keys (the FE model has both with
+  physics.ageing, docs/theory.md §7.2a, §7.3, with the same definitions: the pad's modulus for
+  its lateral constraint, t*_pad the time the pad pressure reaches ageing.p_c);
 * thermal runaway of the ``asperity`` family (:func:`asperity_runaway`): a bracket
   [I_c lower, I_c upper] of the FE's critical current density from two lumped models
   (:mod:`solver.reduced.runaway`) that bound the FE's heating from above and below.
@@ -771,7 +772,8 @@ def _initial_asr(inp: _Inputs, itf: _Itf, j_app: float, why: str, note) -> dict:
 def _ageing(inp: _Inputs, q: dict, T: float) -> None:
     """Time to contact loss by interphase growth (rigid rest of the stack, (7.2)-(7.3); the FE's
     physics.ageing uses the same law with the stack's compliance in series, §7.2a) and by pad
-    relaxation (screen-only, §7.3) from the [ageing] keys."""
+    relaxation (§7.3; the FE's physics.ageing relaxes the pad with the same definitions) from
+    the [ageing] keys."""
     T_ref = float(inp.get("loading", "T_ref"))
     E_sei = float(inp.get("ageing", "sei_E"))
     delta = float(inp.get("ageing", "stack_displacement"))
@@ -801,14 +803,25 @@ def _ageing(inp: _Inputs, q: dict, T: float) -> None:
         E1p, E2p, tau = pad
         eps0 = float(inp.get("loading", "pad_strain"))
         p_c = float(inp.get("ageing", "p_c"))
+        # the pad's lateral constraint, as in the FE stack (§7.3): rollers hold it in uniaxial
+        # strain (constrained relaxation modulus f E(t), constant nu), free sides: E(t)
+        lateral = inp.get("loading", "lateral")
+        nu = inp.mat("pad", "nu")
+        if lateral == "roller" and nu is not None:
+            f = (1 - nu) / ((1 + nu) * (1 - 2 * nu))
+            how = "SLS, rollers (uniaxial strain): M(t) = f E(t), f = (1-nu)/((1+nu)(1-2nu))"
+        else:
+            f, how = 1.0, "SLS, free sides (uniaxial stress): E(t)"
+        E1p, E2p = f * E1p, f * E2p
+        how += "; platen displacement pad_strain t_pad taken by the pad (rigid rest of the stack)"
         t_pad = float(sls_time_to_pressure(p_c, E1p, E2p, tau, eps0))
-        q["pad_pressure_initial"] = _entry(sls_pressure(0.0, E1p, E2p, tau, eps0), "Pa", "SLS")
-        q["pad_pressure_final"] = _entry(sls_pressure(math.inf, E1p, E2p, tau, eps0), "Pa", "SLS")
+        q["pad_pressure_initial"] = _entry(sls_pressure(0.0, E1p, E2p, tau, eps0), "Pa", how)
+        q["pad_pressure_final"] = _entry(sls_pressure(math.inf, E1p, E2p, tau, eps0), "Pa", how)
         q["t_star_pad"] = _entry(
             t_pad,
             "s",
-            "SLS t_c = -tau ln((p_c/eps0 - E2)/E1)",
-            "never (E2 eps0 >= p_c)" if math.isinf(t_pad) else "",
+            "t_c = -tau ln((p_c/(f eps0) - E2)/E1), " + how,
+            "never (f E2 eps0 >= p_c)" if math.isinf(t_pad) else "",
         )
     else:
         q["t_star_pad"] = _none("s", "SLS", "no pad (E1, E2, tau) in the case")

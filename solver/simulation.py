@@ -333,6 +333,8 @@ class Simulation:
     # the numbers kept between steps, stored by a checkpoint with every fem.Function and
     # fem.Constant of the model (solver.checkpoint.collect)
     CHECKPOINT_STATE = (
+        "t_star_pad",
+        "_pad_prev",
         "mode",
         "j_app",
         "t_acc",
@@ -437,8 +439,12 @@ class Simulation:
             )
             c_field = self.transport.c
             self.c_prescribed = None
-        self.interphase = self._interphase(case) if phys["ageing"] else None
+        from solver.config import ageing_grows_interphase
+
+        grows = phys["ageing"] and ageing_grows_interphase(case.raw)
+        self.interphase = self._interphase(case) if grows else None
         self.t_star = None  # time to contact loss by interphase growth (physics.ageing)
+        self.t_star_pad = None  # time for the pad pressure to relax to ageing.p_c
         self.mech = None
         if phys["mechanics"]:
             h = interface_h(dom, T.INTERFACE)
@@ -477,6 +483,7 @@ class Simulation:
                 boundary=loading["boundary"],
                 interphase=self.interphase,
                 inelastic=bool(phys["inelastic"]),
+                relaxation=bool(phys["ageing"]),
             )
             self.h_int = h
             self.mech.T_old.value = float(loading["temperature"])
@@ -609,6 +616,14 @@ class Simulation:
 
             self.mmetrics = MechanicsMetrics(self.mech, self.g_open)
         self.platen_displacement = self._platen_displacement(loading)
+        self.relaxing, self.p_c = [], None  # physics.ageing: the relaxing materials' states
+        if phys["ageing"] and self.mech is not None:
+            from solver.physics.inelastic import ViscoState
+
+            visco = {t: s for t, s in self.mech.inelastic.items() if isinstance(s, ViscoState)}
+            self.relaxing = list(visco.values())
+            if any(T.cell_name(tag) == "pad" for tag in visco):  # t*_pad (ageing.p_c)
+                self.p_c = float(case.ageing["p_c"])
         log.info(f"  fields: {', '.join(f.name for f in self.fields)}; {self.num_dofs()} dofs")
 
     # ------------------------------------------------------------------ helpers
@@ -638,14 +653,25 @@ class Simulation:
 
     def ageing_step_limit(self) -> float:
         """Largest time step (s) of the ageing error control: every Γ_int point grows by at
-        most ageing.rtol (h + 1 nm) at its current temperature (inf without ageing)."""
+        most ageing.rtol (h + 1 nm) at its current temperature, and no relaxing branch stress
+        of a viscoelastic material (physics.ageing) changes by more than ageing.rtol times the
+        largest stress norm of the relaxing materials (:meth:`ViscoState.step_limit`; inf
+        without ageing)."""
+        dt = math.inf
+        if self.relaxing:
+            comm = self.dom.comm
+            S = max(float(st.committed_norms()[0].max(initial=0.0)) for st in self.relaxing)
+            S = comm.allreduce(S, op=MPI.MAX)
+            rtol = float(self.case.ageing["rtol"])
+            lim = min(st.step_limit(rtol * S) for st in self.relaxing)
+            dt = comm.allreduce(lim, op=MPI.MIN)
         if self.interphase is None:
-            return math.inf
+            return dt
         im = self._itf_mech()
         nloc = im.Q.dofmap.index_map.size_local
         h = im.h_old.x.array[:nloc]
         T_pts = self.mech.interface_point_values(im, self.mech.interface_temperature(im))[:nloc]
-        return self.dom.comm.allreduce(self.interphase.step_limit(h, T_pts), op=MPI.MIN)
+        return min(dt, self.dom.comm.allreduce(self.interphase.step_limit(h, T_pts), op=MPI.MIN))
 
     def ageing_increment(self) -> float:
         """Largest relative growth Δh/(h_old + 1 nm) over the Γ_int points in the trial step,
@@ -694,6 +720,16 @@ class Simulation:
             "interphase_resistance_mean": h_mean / ip.kappa * 1e4,  # Ω m² → Ω cm²
             "interphase_pressure_min": p_min,
         }
+
+    def _pad_crossing(self, t_now: float, p: float) -> None:
+        """t*_pad: the first time the mean Γ_int pressure (the pad's pressure in a stack, by
+        equilibrium) falls from ≥ ageing.p_c to below it (linear interpolation between the
+        accepted steps, whose relaxation is limited by ageing.rtol)."""
+        prev = getattr(self, "_pad_prev", None)
+        if self.t_star_pad is None and prev is not None and prev[1] >= self.p_c > p:
+            t0, p0 = prev
+            self.t_star_pad = t0 + (p0 - self.p_c) / (p0 - p) * (t_now - t0)
+        self._pad_prev = (t_now, p)
 
     def _field_tolerances(self) -> list[float]:
         """Absolute Newton-update tolerances per field, in the field's units."""
@@ -1166,6 +1202,8 @@ class Simulation:
             row.update(thermal_row(self))
         if self.interphase is not None:
             row.update(self.ageing_row())
+        if self.p_c is not None and "mean_pressure" in row:
+            self._pad_crossing(row["time"], row["mean_pressure"])
         if "soc" in row:
             row["soc"] = self.state_of_charge(info.loads)
         return row

@@ -362,6 +362,44 @@ class ViscoState:
     def update(self) -> None:  # linear in u: nothing to do per iterate
         pass
 
+    def committed_norms(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(‖σ‖, [‖hᵢ‖]) of the committed state at the points of the cells (Pa, Frobenius norms
+        of the 3×3 tensors; arrays of shape (cells × points,))."""
+        d = self.pts.dofs
+        hs = [h.x.array.reshape(-1, 6)[d] for h in self.h]
+        e = self.ee_old.x.array.reshape(-1, 6)[d]
+        E0, nu = self.law.E0, self.nu
+        lmbda, mu = E0 * nu / ((1 + nu) * (1 - 2 * nu)), E0 / (2 * (1 + nu))
+        s = 2 * mu * e
+        s[:, :3] += lmbda * e[:, :3].sum(axis=1, keepdims=True)
+        s = (self.law.E_inf / E0) * s + sum(hs)
+        w = np.array([1.0, 1.0, 1.0, 2.0, 2.0, 2.0])  # off-diagonal components count twice
+        return np.sqrt((s * s * w).sum(axis=1)), [np.sqrt((h * h * w).sum(axis=1)) for h in hs]
+
+    def step_limit(self, budget: float) -> float:
+        """Largest Δt (s) over which no branch stress of the committed state relaxes by more
+        than budget/n (Pa; n the number of Prony terms) under a held strain:
+        ‖hᵢ‖ (1 − exp(−Δt/(a_T τᵢ))) ≤ budget/n, i.e. Δt = −a_T τᵢ ln(1 − budget/(n ‖hᵢ‖)) at
+        each point's temperature (inf where a branch is below budget/n: nothing left to relax
+        at that resolution). Collective (the temperature expression is compiled on the first
+        call): every rank calls it, also one without points."""
+        _, hn = self.committed_norms()
+        if isinstance(self.T, ufl.core.expr.Expr):  # (collective: compiled on every rank)
+            T = self.pts.values(self.T)[:, 0]
+        else:
+            T = np.full(hn[0].shape, float(self.T))
+        if budget <= 0:
+            return np.inf
+        aT = np.asarray(self.law.shift(T), dtype=float) * np.ones_like(T)
+        b = budget / len(hn)
+        dt = np.inf
+        for hnorm, tau in zip(hn, self.law.times):
+            x = b / np.maximum(hnorm, 1e-300)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lim = np.where(x < 1.0, -aT * tau * np.log1p(-np.minimum(x, 1.0 - 1e-12)), np.inf)
+            dt = min(dt, float(lim.min(initial=np.inf)))
+        return dt
+
     def accept(self) -> None:
         vals = [self.pts.values(e, 6) for e in self._new]
         for h, v in zip(self.h, vals):

@@ -8,7 +8,8 @@ jumps there. Interface history (damage, energy release) lives on the Γ_int subm
 space whose degrees of freedom coincide with the vertex quadrature points of each facet
 (P1 fields; for P2, Gauss–Lobatto points in 2D): the history is exact at the quadrature points.
 
-Rate-dependent inelasticity (``inelastic=True``, physics.inelastic): the cells of a material with
+Rate-dependent inelasticity (``inelastic=True``, physics.inelastic; ``relaxation=True``, the
+relaxation spectra alone, physics.ageing): the cells of a material with
 Norton creep or a relaxation spectrum take their stress from quadrature-point states
 (solver.physics.inelastic, docs/theory.md §3.6–3.7), committed in :meth:`Mechanics.accept`; creep
 needs :meth:`Mechanics.update_inelastic` before every residual (``needs_pre_residual``).
@@ -145,6 +146,7 @@ class Mechanics:
         interphase=None,
         temperature_old_fields=None,
         inelastic: bool = False,
+        relaxation: bool = False,
     ):
         self.dom = dom
         # interphase growth on Γ_int (solver.physics.interphase.Interphase, physics.ageing)
@@ -238,7 +240,7 @@ class Mechanics:
         self.ageing_dt = fem.Constant(self.msh, 0.0)
         self._build_states()
         self.inelastic_dt = fem.Constant(self.msh, 0.0)  # step of the inelastic strains
-        self.inelastic = self._build_inelastic(inelastic)
+        self.inelastic = self._build_inelastic(inelastic, inelastic or relaxation)
         self._build_forms()
         self.bcs = self._bcs() if auto_bcs else []
         self.bcs += self._boundary_bcs()
@@ -334,14 +336,15 @@ class Mechanics:
         return self.dom.dx(tag)
 
     # ------------------------------------------------------------------ inelasticity
-    def _build_inelastic(self, enabled: bool) -> dict:
+    def _build_inelastic(self, creep_on: bool, visco_on: bool) -> dict:
         """Quadrature-point states (cell tag -> CreepState | ViscoState) of the materials with
-        Norton creep keys (``creep_A``...) or a relaxation spectrum (``E1``/``E2``/``tau`` or
-        ``prony_E*``/``prony_tau*``), when ``enabled`` (physics.inelastic)."""
+        Norton creep keys (``creep_A``...), when ``creep_on`` (physics.inelastic), or a
+        relaxation spectrum (``E1``/``E2``/``tau`` or ``prony_E*``/``prony_tau*``), when
+        ``visco_on`` (physics.inelastic or physics.ageing)."""
         from solver.physics import inelastic as I
 
         out: dict = {}
-        if not enabled:
+        if not (creep_on or visco_on):
             return out
         ct = self.dom.cell_tags
         tdim = self.dom.tdim
@@ -355,8 +358,8 @@ class Mechanics:
             parent = reg.sub.cell_map.sub_topology_to_topology(cells, False)
             for tag in reg.tags:
                 m = self.materials[T.cell_name(tag)]
-                creep = I.CreepLaw.from_material(m)
-                visco = I.ViscoLaw.from_material(m)
+                creep = I.CreepLaw.from_material(m) if creep_on else None
+                visco = I.ViscoLaw.from_material(m) if visco_on else None
                 if creep is None and visco is None:
                     continue
                 if creep is not None and visco is not None:

@@ -800,6 +800,28 @@ ROWS = [
         "loading.experiment[0]: expected a current density",
         False,
     ),
+    # physics.ageing relaxes the relaxation spectra (docs/theory.md §7.3a)
+    (
+        "ageing_sls_checked_without_inelastic",
+        '[physics]\nageing = true\n[materials.electrode]\npreset = "NMC811"\n'
+        'E1 = "40 MPa"\nE2 = "20 MPa"\ntau = "1 h"\n',
+        "materials.electrode.E: got 2e+11 Pa, allowed E1 + E2 = 6e+07 Pa",
+        False,
+    ),
+    (
+        "inelastic_adds_nothing_to_ageing",
+        '[physics]\nageing = true\ninelastic = true\n[materials.electrode]\npreset = "NMC811"\n'
+        'E = "60 MPa"\nE1 = "40 MPa"\nE2 = "20 MPa"\ntau = "1 h"\n',
+        "physics.inelastic: got true, allowed false here: physics.ageing already relaxes",
+        False,
+    ),
+    (
+        "growth_strain_without_interphase",
+        "[physics]\nageing = true\n[ageing]\nsei_growth_strain = 0.1\n[materials.electrode]\n"
+        'preset = "NMC811"\nE = "60 MPa"\nE1 = "40 MPa"\nE2 = "20 MPa"\ntau = "1 h"\n',
+        "ageing.sei_growth_strain: got 0.1, allowed no value without ageing.sei_D",
+        False,
+    ),
 ]
 
 # files some rows refer to (written next to their case file)

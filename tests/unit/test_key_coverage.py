@@ -244,6 +244,31 @@ BASES: dict[str, dict] = {
         "physics": {"mechanics": True, "inelastic": True},
         "output": OUT,
     },
+    # the pad stack under a held platen (the default -pad_strain t_pad) with physics.ageing: the
+    # pad relaxes (SLS of polymer_pad), t*_pad at ageing.p_c in the summary
+    "padage": {
+        "geometry": {
+            "family": "stack",
+            "dim": 2,
+            "W": "4 um",
+            "t_e": "2 um",
+            "t_c": 0,
+            "t_s": ["2 um"],
+            "t_counter": 0,
+            "t_pad": "2 um",
+            "h_max": "2 um",
+        },
+        "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
+        "loading": {
+            "pressure_mode": "displacement",
+            "protocol": [
+                {"kind": "hold", "duration": "1 s", "n_steps": 1},
+                {"kind": "rest", "duration": "3 h", "n_steps": 1},
+            ],
+        },
+        "physics": {"mechanics": True, "ageing": True},
+        "output": OUT,
+    },
 }
 # "visco" with a user-defined three-term Prony pad
 PRONY_PAD = {
@@ -620,7 +645,7 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     "ageing.stack_displacement": Screen(
         {"ageing": {"stack_displacement": "2 nm"}}, ("sei_critical_thickness",)
     ),
-    "ageing.p_c": Screen({"ageing": {"p_c": "1.2 MPa"}}, ("t_star_pad",)),
+    "ageing.p_c": Acts("padage", {"ageing": {"p_c": "6 MPa"}}, ("summary.ageing.t_star_pad",)),
     # [thermal]
     "thermal.h_conv": Acts(
         "heat", {"thermal": {"h_conv": "1000 W/(m^2*K)"}}, ("T_max_electrolyte",)

@@ -327,10 +327,16 @@ def test_hot_model_is_kinetics_plus_conical_trial_fields():
 def test_ageing_and_pad():
     r = {
         "materials": {"pad": {"E": 30e6, "nu": 0.45, "E1": 20e6, "E2": 5e6, "tau": 3600.0}},
-        "loading": {"pad_strain": 0.1},
+        "loading": {"pad_strain": 0.1, "lateral": "free"},  # uniaxial stress: E(t)
         "ageing": {"p_c": 1.2e6, "p_min": 50e6},
         "interface": {"h_sei0": 10e-9},
     }
+    # rollers (the default): uniaxial strain, the constrained modulus f E(t)
+    f = 0.55 / (1.45 * 0.1)
+    rr = {**r, "loading": {"pad_strain": 0.1}, "ageing": {"p_c": 5e6}}
+    vr = values(screen_from_resolved(rr))
+    assert vr["pad_pressure_initial"] == pytest.approx(f * 2.5e6, rel=1e-12)
+    assert vr["t_star_pad"] == pytest.approx(-3600 * math.log((5e6 / (0.1 * f) - 5e6) / 20e6))
     v = values(screen_from_resolved(r))
     assert v["t_star_pad"] == pytest.approx(-3600 * math.log((1.2e6 / 0.1 - 5e6) / 20e6))
     assert v["pad_pressure_initial"] == pytest.approx(2.5e6)
