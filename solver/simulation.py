@@ -1378,7 +1378,7 @@ class FieldWriter:
                     from solver.fieldio import write_open_script
 
                     bulk = [n for n in self.meshes if n != "interface"]
-                    write_open_script(folder, bulk, self.sim.dom.gdim)
+                    write_open_script(folder, bulk, msh.geometry.dim)
             elif self.fmt == "xdmf":
                 f = dio.XDMFFile(msh.comm, str(folder / f"{name}.xdmf"), "w")
                 f.write_mesh(msh)

@@ -322,7 +322,7 @@ ROWS = [
     ),
     (
         "ageing_without_mechanics",
-        "[physics]\nageing = true\nmechanics = false\nelectrochemistry = true\n"
+        OCV + "[physics]\nageing = true\nmechanics = false\nelectrochemistry = true\n"
         "[ageing]\nsei_D = 1e-19\n",
         "physics.ageing: got true, allowed false without physics.mechanics",
         False,
@@ -727,21 +727,21 @@ ROWS = [
     ),
     (
         "current_profile_single_row",
-        "[physics]\nelectrochemistry = true\n"
+        OCV + "[physics]\nelectrochemistry = true\n"
         '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "one.csv"\n',
         "one.csv' needs >= 2 rows with strictly increasing time",
         False,
     ),
     (
         "current_profile_time_going_back",
-        "[physics]\nelectrochemistry = true\n"
+        OCV + "[physics]\nelectrochemistry = true\n"
         '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "back.csv"\n',
         "back.csv' needs >= 2 rows with strictly increasing time",
         False,
     ),
     (
         "current_profile_1e30_A_m2",
-        "[physics]\nelectrochemistry = true\n"
+        OCV + "[physics]\nelectrochemistry = true\n"
         '[[loading.protocol]]\nkind = "current"\nduration = "1 s"\nprofile = "huge.csv"\n',
         "huge.csv' has the row (1 s, 1e+30 A/m^2), allowed |time| <= 1e+10 s and |current "
         "density| <= 1e+07 A/m^2",
@@ -749,7 +749,7 @@ ROWS = [
     ),
     (
         "current_density_1e9_A_m2",
-        '[physics]\nelectrochemistry = true\n[loading]\ncurrent_density = "1e5 A/cm^2"\n',
+        OCV + '[physics]\nelectrochemistry = true\n[loading]\ncurrent_density = "1e5 A/cm^2"\n',
         "loading.current_density: got '1e5 A/cm^2' (= 1e+09 A/m^2), allowed |value| <= 1e+07 A/m^2",
         False,
     ),

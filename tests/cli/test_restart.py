@@ -40,7 +40,7 @@ t_e = "10 um"
 t_s = "20 um"
 h_max = "5 um"
 [materials]
-electrode = "NMC811"
+electrode = {preset = "NMC811", c_init = "30000 mol/m^3", c_ref = "30000 mol/m^3"}
 electrolyte = "LLZO"
 [interface]
 kinetics = "linear"

@@ -192,7 +192,7 @@ def flat_ec_case(beta: float = 0.0, ec: bool = True):
                 "h_max": "5 um",
             },
             "materials": {  # no thermal strain at 330 K (T_ref is the stress-free temperature)
-                "electrode": {"preset": "NMC811", "alpha_th": 0.0},
+                "electrode": {"preset": "NMC811", "alpha_th": 0.0, "ocv": 3.7},
                 "electrolyte": {"preset": "LLZO", "alpha_th": 0.0},
             },
             "interface": {
