@@ -347,6 +347,7 @@ class Simulation:
         "V_min",
         "V_max",
         "_dt",
+        "charge_collector",
     )
 
     def checkpoint_state(self):
@@ -394,6 +395,7 @@ class Simulation:
         self.t_acc = 0.0
         self.charge = 0.0  # C passed through Γ_int (per unit depth in 2D)
         self.throughput = 0.0  # ∫ |I| dt
+        self.charge_collector = 0.0  # ∫ I_collector dt (Li metal: the circuit's charge, §5.6)
         self.dissipation = 0.0
 
         # heat: temperature fields on both sides of Γ_int (else the uniform Constant self.T)
@@ -1081,7 +1083,9 @@ class Simulation:
         if self.transport is not None:
             self.transport.accept()
         if self.charge_balance is not None:  # (before the retention ψ is committed)
-            self.charge_balance.on_accept(dt)
+            cur = self.charge_balance.on_accept(dt)
+            I_c = cur["collector"] if np.isfinite(cur["collector"]) else cur["interface"]
+            self.charge_collector += I_c * dt
         if self.heat is not None:
             extra.update(self._accept_heat(dt))
         self.t_acc += dt
@@ -1141,6 +1145,10 @@ class Simulation:
             from solver.metrics import AGEING_COLUMNS
 
             cols += list(AGEING_COLUMNS)
+        if self.metal and self.mech is not None and self.ec is not None:
+            from solver.metrics import LI_METAL_COLUMNS
+
+            cols += list(LI_METAL_COLUMNS)
         return cols
 
     def row(self, info) -> dict:
@@ -1166,6 +1174,10 @@ class Simulation:
             row.update(thermal_row(self))
         if self.interphase is not None:
             row.update(self.ageing_row())
+        if self.metal and self.mech is not None and self.ec is not None:
+            from solver.metrics import li_metal_row
+
+            row.update(li_metal_row(self))
         if "soc" in row:
             row["soc"] = self.state_of_charge(info.loads)
         return row
@@ -1293,6 +1305,8 @@ class FieldWriter:
                         "t_t": ufl.sqrt(ufl.dot(st.t_t, st.t_t)),
                         "damage": st.damage,
                         "decohesion": st.decohesion,
+                        # the void thickness g_n⁺ = max(g_n, 0) (docs/theory.md §5.6)
+                        "void": ufl.max_value(st.g_n, 0.0),
                         # 0 open, 1 decohered contact, 2 (partly) bonded
                         "contact_state": ufl.conditional(
                             ufl.gt(st.decohesion, 1.0 - 1e-9),
@@ -1301,6 +1315,8 @@ class FieldWriter:
                         ),
                     }
                 )
+            if m is not None and sim.metal and getattr(m.interfaces[0], "s_old", None) is not None:
+                exprs["stripped_thickness"] = m.interfaces[0].s_old("+")
             if ec is not None:
                 exprs.update(
                     {"j_n": ec.j_n, "active_fraction": ec.f * ufl.as_ufl(1.0), "eta": ec.eta}

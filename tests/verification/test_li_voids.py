@@ -1,0 +1,122 @@
+"""docs/validation.md item 30 (continued): voids and the Li inventory of a Li-metal electrode
+over a strip/plate cycle (docs/theory.md §5.6).
+
+A flat 2D Li | LLZO bilayer, galvanostatic at ±j (1 mA/cm²) for t each way.
+
+* The electrode's Li is measured three independent ways: the charge through its current
+  collector (∫ I_collector dt / F, the circuit: the consistent flux of φ_s at the collector), the
+  charge of the interface reaction (∫ ∫ j_n dΓ dt / F) and the stripped/plated thickness s of the
+  interface points ((|Ω_e| − ∫ s dΓ)/Ω_Li, the Li left in the electrode). They agree to the
+  tolerance of the converged solve: the reaction and the stored Li to 1e-12 of the throughput
+  (backward Euler with the converged j_n: exact up to round-off); the collector flux equals
+  ∫ j_n dΓ to the residual of the converged Newton iterate, which the step's
+  charge_balance_error measures (≤ 7e-7 here), so the cumulative li_inventory_error can be no
+  larger than the largest charge_balance_error of the steps (and < 1e-6); after the full cycle
+  every inventory returns to |Ω_e|/Ω_Li to 1e-6 of the throughput.
+* Stack pressure on a bonded interface: the stack follows the stripped Li, no void
+  (void_fraction = 0, void_volume = 0); plating returns the platen.
+* Fixed platen, decohered interface: the whole interface opens (void_fraction = 1) and the void
+  volume per area is the Faraday thickness Ω_Li j t / F (1e-6 relative, as in
+  test_li_stripping.py).
+* 1 and 2 MPI ranks give the same columns (1e-6 relative).
+"""
+
+from __future__ import annotations
+
+import pytest
+from mpi4py import MPI
+
+from tests.ec_helpers import case, run
+
+F = 96485.33212  # C/mol
+OMEGA_LI = 1.3e-5  # m^3/mol (case value)
+J = 10.0  # A/m^2 (1 mA/cm^2)
+T_STRIP = 50.0  # s
+W = 10e-6
+T_E = 10e-6
+N_E = W * T_E / OMEGA_LI  # mol/m, the electrode's Li at the start
+
+
+def li_case(pressed: bool, plate: bool = True):
+    itf = {"kinetics": "linear", "R_ct": "10 Ohm cm^2"}
+    loading = {"current_density": J, "stack_pressure": "1 MPa"}
+    protocol = [{"kind": "current", "duration": T_STRIP, "n_steps": 5}]
+    if plate:
+        protocol.append(
+            {"kind": "current", "duration": T_STRIP, "n_steps": 5, "current_density": -J}
+        )
+    if pressed:  # bonded interface, pressed by the stack pressure first
+        protocol.insert(0, {"kind": "hold", "duration": "1 s", "n_steps": 1})
+    else:  # fixed platen, decohered interface
+        itf.update({"microcontact": "none", "g_open": "1 um", "debonded": [{"shape": "all"}]})
+        loading["pressure_mode"] = "displacement"
+    loading["protocol"] = protocol
+    return case(
+        {
+            "geometry": {"family": "bilayer", "dim": 2, "W": W, "t_e": T_E, "t_s": "10 um"},
+            "materials": {
+                "electrode": {"preset": "Li", "molar_volume": OMEGA_LI},
+                "electrolyte": "LLZO",
+            },
+            "interface": itf,
+            "loading": loading,
+            "physics": {"mechanics": True, "electrochemistry": True},
+            "output": {"fields": False},
+        },
+        replace=("interface", "loading"),
+    )
+
+
+def _cycle(tmp_path, comm=MPI.COMM_WORLD):
+    return run(li_case(pressed=True), tmp_path / "cycle", comm=comm)[0]
+
+
+@pytest.mark.serial
+def test_strip_plate_cycle_three_inventories_agree(tmp_path):
+    rows = _cycle(tmp_path)
+    through = 2 * J * W * T_STRIP / F  # mol/m moved over the cycle
+    n_strip = J * W * T_STRIP / F
+    cb_max = max(r["charge_balance_error"] for r in rows)
+    for r in rows:
+        assert r["li_inventory_error"] <= cb_max * (1 + 1e-9) + 1e-12
+        assert r["li_inventory_error"] < 1e-6
+        assert r["li_inventory_reaction"] == pytest.approx(r["li_inventory"], abs=1e-12 * through)
+        assert r["void_fraction"] == 0.0 and r["void_volume"] == 0.0
+    stripped = rows[5]  # the end of the stripping segment
+    for k in ("li_inventory", "li_inventory_charge", "li_inventory_reaction"):
+        assert stripped[k] == pytest.approx(N_E - n_strip, abs=1e-6 * through)
+        assert rows[-1][k] == pytest.approx(N_E, abs=1e-6 * through)
+    # the stack followed the Li down and came back
+    assert rows[0]["top_displacement"] - stripped["top_displacement"] == pytest.approx(
+        OMEGA_LI * n_strip / W, rel=1e-6
+    )
+    assert rows[-1]["top_displacement"] == pytest.approx(rows[0]["top_displacement"], rel=1e-6)
+
+
+@pytest.mark.serial
+def test_fixed_platen_void_is_the_faraday_thickness(tmp_path):
+    rows, summary = run(li_case(pressed=False, plate=False), tmp_path / "fixed")
+    s = OMEGA_LI * J * T_STRIP / F
+    last = rows[-1]
+    assert last["void_fraction"] == 1.0
+    assert last["void_volume"] == pytest.approx(s, rel=1e-6)
+    assert last["li_inventory"] == pytest.approx(N_E - s * W / OMEGA_LI, rel=1e-12)
+    assert last["li_inventory_error"] < 1e-6
+    assert summary["final_void_volume"] == pytest.approx(s, rel=1e-6)
+
+
+@pytest.mark.mpi
+def test_li_inventory_one_and_two_ranks(tmp_path_factory):
+    comm = MPI.COMM_WORLD
+    if comm.size != 2:
+        pytest.skip("needs mpirun -n 2")
+    path = tmp_path_factory.mktemp("li") if comm.rank == 0 else None
+    path = comm.bcast(path, root=0)
+    rows2 = _cycle(path / "two", comm=comm)
+    rows1 = _cycle(path / f"one{comm.rank}", comm=MPI.COMM_SELF)
+    keys = ("li_inventory", "li_inventory_charge", "li_inventory_reaction", "top_displacement")
+    for r1, r2 in zip(rows1, rows2, strict=True):
+        for k in keys:
+            assert r2[k] == pytest.approx(r1[k], rel=1e-6, abs=1e-20)
+        assert r2["void_volume"] == pytest.approx(r1["void_volume"], abs=1e-15)
+        assert r2["void_fraction"] == r1["void_fraction"]
