@@ -1305,8 +1305,6 @@ class FieldWriter:
                         "t_t": ufl.sqrt(ufl.dot(st.t_t, st.t_t)),
                         "damage": st.damage,
                         "decohesion": st.decohesion,
-                        # the void thickness g_n⁺ = max(g_n, 0) (docs/theory.md §5.6)
-                        "void": ufl.max_value(st.g_n, 0.0),
                         # 0 open, 1 decohered contact, 2 (partly) bonded
                         "contact_state": ufl.conditional(
                             ufl.gt(st.decohesion, 1.0 - 1e-9),
@@ -1316,7 +1314,11 @@ class FieldWriter:
                     }
                 )
             if m is not None and sim.metal and getattr(m.interfaces[0], "s_old", None) is not None:
-                exprs["stripped_thickness"] = m.interfaces[0].s_old("+")
+                # Li metal (docs/theory.md §5.6): the void thickness g_n⁺ and the stripped s the
+                # step's mechanics saw (s_old + (ds/dt) Δt, the predictor)
+                im0 = m.interfaces[0]
+                exprs["void"] = ufl.max_value(im0.state.g_n, 0.0)
+                exprs["stripped_thickness"] = im0.s_old("+") + im0.s_rate("+") * m.s_dt
             if ec is not None:
                 exprs.update(
                     {"j_n": ec.j_n, "active_fraction": ec.f * ufl.as_ufl(1.0), "eta": ec.eta}

@@ -38,7 +38,7 @@ T_E = 10e-6
 N_E = W * T_E / OMEGA_LI  # mol/m, the electrode's Li at the start
 
 
-def li_case(pressed: bool, plate: bool = True, physics: dict | None = None):
+def li_case(pressed: bool, plate: bool = True, physics: dict | None = None, fields=False):
     itf = {"kinetics": "linear", "R_ct": "10 Ohm cm^2"}
     loading = {"current_density": J, "stack_pressure": "1 MPa"}
     protocol = [{"kind": "current", "duration": T_STRIP, "n_steps": 5}]
@@ -62,7 +62,7 @@ def li_case(pressed: bool, plate: bool = True, physics: dict | None = None):
             "interface": itf,
             "loading": loading,
             "physics": {"mechanics": True, "electrochemistry": True, **(physics or {})},
-            "output": {"fields": False},
+            "output": {"fields": fields},
         },
         replace=("interface", "loading"),
     )
@@ -96,9 +96,17 @@ def test_strip_plate_cycle_three_inventories_agree(tmp_path):
 
 @pytest.mark.serial
 def test_fixed_platen_void_is_the_faraday_thickness(tmp_path):
-    rows, summary = run(li_case(pressed=False, plate=False), tmp_path / "fixed")
+    import meshio
+
+    from solver.fieldio import read_pvd
+
+    rows, summary = run(li_case(pressed=False, plate=False, fields=True), tmp_path / "fixed")
     s = OMEGA_LI * J * T_STRIP / F
     last = rows[-1]
+    # the fields on Γ_int: the void thickness g_n⁺ and the stripped thickness, uniform = s
+    itf = meshio.read(read_pvd(tmp_path / "fixed" / "fields" / "interface.pvd")[-1][1])
+    assert itf.point_data["void"] == pytest.approx(s, rel=1e-6)
+    assert itf.point_data["stripped_thickness"] == pytest.approx(s, rel=1e-12)
     assert last["void_fraction"] == 1.0
     assert last["void_volume"] == pytest.approx(s, rel=1e-6)
     assert last["li_inventory"] == pytest.approx(N_E - s * W / OMEGA_LI, rel=1e-12)
