@@ -630,6 +630,13 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         result["max_li_balance_error"] = max(
             (r.get("li_balance_error") or 0.0 for r in rows), default=None
         )
+    if sim.metal and sim.mech is not None and sim.ec is not None:  # docs/theory.md §5.6
+        result["final_void_fraction"] = last.get("void_fraction")
+        result["final_void_volume"] = last.get("void_volume")
+        result["max_void_volume"] = max((r.get("void_volume") or 0.0 for r in rows), default=None)
+        result["max_li_inventory_error"] = max(
+            (r.get("li_inventory_error") or 0.0 for r in rows), default=None
+        )
     if sim.heat is not None:
         result["thermal"] = _thermal_summary(sim, rows, stepper)
     if sim.interphase is not None:

@@ -91,6 +91,16 @@ AGEING_COLUMNS = (
 )
 
 
+LI_METAL_COLUMNS = (
+    "void_fraction",
+    "void_volume",
+    "li_inventory",
+    "li_inventory_charge",
+    "li_inventory_reaction",
+    "li_inventory_error",
+)
+
+
 # The unit of every column (SI; the ASRs in Ω·cm² as is customary). Extensive quantities
 # ("/depth") are per metre of depth in 2D plane strain: their unit gets "/m" there.
 COLUMN_UNITS: dict[str, str] = {
@@ -112,6 +122,9 @@ COLUMN_UNITS: dict[str, str] = {
     "electrical_heat_balance_error": "1", "retention_min": "1", "retention_mean": "1",
     "interphase_thickness_mean": "m", "interphase_thickness_max": "m",
     "interphase_resistance_mean": "Ohm cm^2", "interphase_pressure_min": "Pa",
+    "void_fraction": "1", "void_volume": "m", "li_inventory": "mol/depth",
+    "li_inventory_charge": "mol/depth", "li_inventory_reaction": "mol/depth",
+    "li_inventory_error": "1",
 }  # fmt: skip
 
 
@@ -451,3 +464,49 @@ def _fmt(v):
 
 def _cat(arrays: list) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros(0)
+
+
+def li_metal_row(sim) -> dict:
+    """Voids and the Li inventory of a Li-metal electrode (docs/theory.md §5.6).
+
+    Voids over Γ_int, from the gap g_n at its quadrature points (weights w, 2πr included):
+    ``void_fraction`` = ∫ H(g_n) dΓ / |Γ_int| (the open-gap part, g_n > 0), ``void_volume`` =
+    ∫ g_n⁺ dΓ / A_app (m: the void volume per apparent area). The electrode's Li (mol/depth in
+    2D plane strain), three ways: ``li_inventory`` = (|Ω_e| − ∫ s dΓ)/Ω_Li, the Li in the
+    electrode (its reference volume less the stripped (+) / plated (−) thickness s, the history
+    of the interface points); ``li_inventory_charge`` = N_0 − ∫ I_collector dt / F (the charge
+    passed through the electrode's current collector, the circuit; ∫ j_n dΓ without a bottom
+    collector); ``li_inventory_reaction`` = N_0 − ∫ (∫ j_n dΓ) dt / F (the charge of the
+    interface reaction, ``charge_passed``). ``li_inventory_error`` = the largest difference of
+    the three over the charge throughput ∫ |I| dt / F (0 before any current)."""
+    comm = sim.dom.comm
+    m = sim.mech
+    im = m.interfaces[0]
+    nloc = im.Q.dofmap.index_map.size_local
+    gn = m.interface_point_values(im, im.state.g_n)[:nloc]
+    w = m._point_weights(im)[:nloc]
+    W = comm.allreduce(float(w.sum()), op=MPI.SUM)
+    open_ = comm.allreduce(float(w[gn > 0].sum()), op=MPI.SUM)
+    vol = comm.allreduce(float((w * np.maximum(gn, 0.0)).sum()), op=MPI.SUM)
+    if not hasattr(sim, "_li_n0"):  # |Ω_e|/Ω_Li + the inventory at the start (−∫ s0 dΓ/Ω_Li)
+        from meshes import tags as T
+
+        Om = sim.case.materials["electrode"].get("molar_volume") or 1.3e-5
+        one = fem.Constant(sim.dom.mesh, 1.0)
+        vol_e = sim.ec._scalar(one * sim.ec.r() * sim.dom.dx(T.ELECTRODE))
+        sim._li_n0 = vol_e / Om + sim.li0
+    F = 96485.33212
+    n0 = sim._li_n0
+    n_store = n0 - sim.li0 + sim._li_inventory()
+    n_charge = n0 - sim.charge_collector / F
+    n_react = n0 - sim.charge / F
+    through = sim.throughput / F
+    spread = max(n_store, n_charge, n_react) - min(n_store, n_charge, n_react)
+    return {
+        "void_fraction": open_ / W if W > 0 else float("nan"),
+        "void_volume": vol / sim.A_app,
+        "li_inventory": n_store,
+        "li_inventory_charge": n_charge,
+        "li_inventory_reaction": n_react,
+        "li_inventory_error": spread / through if through > 0 else 0.0,
+    }

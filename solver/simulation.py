@@ -349,6 +349,7 @@ class Simulation:
         "V_min",
         "V_max",
         "_dt",
+        "charge_collector",
     )
 
     def checkpoint_state(self):
@@ -396,6 +397,7 @@ class Simulation:
         self.t_acc = 0.0
         self.charge = 0.0  # C passed through Γ_int (per unit depth in 2D)
         self.throughput = 0.0  # ∫ |I| dt
+        self.charge_collector = 0.0  # ∫ I_collector dt (Li metal: the circuit's charge, §5.6)
         self.dissipation = 0.0
 
         # heat: temperature fields on both sides of Γ_int (else the uniform Constant self.T)
@@ -1117,7 +1119,9 @@ class Simulation:
         if self.transport is not None:
             self.transport.accept()
         if self.charge_balance is not None:  # (before the retention ψ is committed)
-            self.charge_balance.on_accept(dt)
+            cur = self.charge_balance.on_accept(dt)
+            I_c = cur["collector"] if np.isfinite(cur["collector"]) else cur["interface"]
+            self.charge_collector += I_c * dt
         if self.heat is not None:
             extra.update(self._accept_heat(dt))
         self.t_acc += dt
@@ -1177,6 +1181,10 @@ class Simulation:
             from solver.metrics import AGEING_COLUMNS
 
             cols += list(AGEING_COLUMNS)
+        if self.metal and self.mech is not None and self.ec is not None:
+            from solver.metrics import LI_METAL_COLUMNS
+
+            cols += list(LI_METAL_COLUMNS)
         return cols
 
     def row(self, info) -> dict:
@@ -1204,6 +1212,10 @@ class Simulation:
             row.update(self.ageing_row())
         if self.p_c is not None and "mean_pressure" in row:
             self._pad_crossing(row["time"], row["mean_pressure"])
+        if self.metal and self.mech is not None and self.ec is not None:
+            from solver.metrics import li_metal_row
+
+            row.update(li_metal_row(self))
         if "soc" in row:
             row["soc"] = self.state_of_charge(info.loads)
         return row
@@ -1339,6 +1351,12 @@ class FieldWriter:
                         ),
                     }
                 )
+            if m is not None and sim.metal and getattr(m.interfaces[0], "s_old", None) is not None:
+                # Li metal (docs/theory.md §5.6): the void thickness g_n⁺ and the stripped s the
+                # step's mechanics saw (s_old + (ds/dt) Δt, the predictor)
+                im0 = m.interfaces[0]
+                exprs["void"] = ufl.max_value(im0.state.g_n, 0.0)
+                exprs["stripped_thickness"] = im0.s_old("+") + im0.s_rate("+") * m.s_dt
             if ec is not None:
                 exprs.update(
                     {"j_n": ec.j_n, "active_fraction": ec.f * ufl.as_ufl(1.0), "eta": ec.eta}
