@@ -48,8 +48,10 @@ when the command is run again (also after a kill); a failed case (its record
 ``DIR/status/<name>.json`` holds the reason and exit code) is skipped unless
 ``--retry-failed``. A failing case never stops the others. At the end (or with ``ssbx sweep
 report DIR``) ``DIR/results.csv`` and ``DIR/results.parquet`` hold one row per case: its inputs
-(SI), status, exit code, reason and summary metrics. ``--max-time`` / ``--resume`` of single
-runs (the reliability work) are not passed on yet: a killed case is rerun from its start.
+(SI), status, exit code, reason and summary metrics. A case that stopped with a checkpoint
+(killed, ``--case-max-time``, a full disk) is continued by the next run of the sweep with
+``ssbx run --resume``; the SLURM backend gives every case ``--max-time`` = the task's ``--time``
+less 10 % (2 to 15 min), so a case stops with a checkpoint before the scheduler kills it.
 """
 
 from __future__ import annotations
@@ -504,17 +506,40 @@ def default_mpirun() -> str:
     return str(near) if near.exists() else (shutil.which("mpirun") or "mpirun")
 
 
-def case_command(sweep: dict, out: Path, index: int, ranks: int, mpirun: str) -> list[str]:
-    """The ``ssbx run`` command line of case ``index`` (with ``--overwrite`` when a killed or
-    failed run of it is there)."""
+def resumable(rd: Path) -> bool:
+    """Whether the run directory ``rd`` holds a run that stopped with a checkpoint (killed,
+    ``--max-time``, a full disk) and has not completed: the sweep continues it (``--resume``)."""
+    from solver import checkpoint
+
+    if not checkpoint.path_of(rd).is_file():
+        return False
+    try:
+        s = json.loads((rd / "summary.json").read_text())
+    except (OSError, ValueError):
+        return True  # killed before its summary
+    return s.get("status") in ("time_limit", None)
+
+
+def case_command(
+    sweep: dict, out: Path, index: int, ranks: int, mpirun: str, max_time: float | None = None
+) -> list[str]:
+    """The ``ssbx run`` command line of case ``index``: ``--resume`` of its run directory when a
+    stopped run of it left a checkpoint (its resolved case holds the overrides), else a new run
+    (with ``--overwrite`` when a failed run of it is there); ``--max-time`` when ``max_time``."""
     c = sweep["cases"][index]
     rd = out / "cases" / c["name"]
     cmd = [*shlex.split(mpirun), "-n", str(ranks)] if ranks > 1 else []
-    cmd += [sys.executable, "-m", "solver.cli", "run", sweep["case"], "-o", str(rd)]
-    for k, v in c["overrides"].items():
-        cmd += ["--set", f"{k}={_toml_value(v)}"]
-    if rd.exists():
-        cmd.append("--overwrite")
+    cmd += [sys.executable, "-m", "solver.cli", "run"]
+    if rd.exists() and resumable(rd):
+        cmd += ["--resume", str(rd)]
+    else:
+        cmd += [sweep["case"], "-o", str(rd)]
+        for k, v in c["overrides"].items():
+            cmd += ["--set", f"{k}={_toml_value(v)}"]
+        if rd.exists():
+            cmd.append("--overwrite")
+    if max_time is not None:
+        cmd += ["--max-time", f"{max_time:g}"]
     return cmd
 
 
@@ -529,12 +554,13 @@ def run_case(
     ranks: int = 1,
     mpirun: str | None = None,
     backend: str = "local",
+    max_time: float | None = None,
 ) -> dict:
     """Run case ``index`` as ``ssbx run`` in a subprocess (on ``ranks`` MPI ranks), its output
     in ``logs/<name>.log``; write and return its record: status, exit code, reason (the last
     ``ssbx: error:`` line), wall time. Never raises for a failing case."""
     c = sweep["cases"][index]
-    cmd = case_command(sweep, out, index, ranks, mpirun or default_mpirun())
+    cmd = case_command(sweep, out, index, ranks, mpirun or default_mpirun(), max_time)
     t0 = time.perf_counter()
     log = out / "logs" / f"{c['name']}.log"
     with open(log, "a", encoding="utf-8") as fh:
@@ -562,6 +588,8 @@ def run_case(
     }
     if rc == 0 and case_status(out, c["name"])["status"] != "completed":
         rec.update(status="failed", reason="the run exited with 0 but wrote no completed summary")
+    if rc in (74, 75):  # stopped with a checkpoint (time limit, full disk): a rerun resumes it
+        rec["status"] = "stopped"
     _record(out, c["name"], rec)
     return rec
 
@@ -590,7 +618,7 @@ def _petsc_on_self() -> None:
     petsc4py.init(sys.argv[:1], comm=MPI.COMM_SELF)
 
 
-def run_case_inprocess(out: str, index: int) -> dict:
+def run_case_inprocess(out: str, index: int, max_time: float | None = None) -> dict:
     """Run case ``index`` of the sweep in ``out`` in this process on MPI.COMM_SELF through
     :func:`solver.api.run` (the ``mpi4py.futures`` backend's task); write and return its
     record. Never raises for a failing case."""
@@ -598,7 +626,7 @@ def run_case_inprocess(out: str, index: int) -> dict:
 
     _petsc_on_self()
     from solver import api
-    from solver.errors import SolverFailure
+    from solver.errors import DiskFull, SolverFailure, TimeLimitReached
 
     out = Path(out)
     sweep = read_state(out)
@@ -607,17 +635,27 @@ def run_case_inprocess(out: str, index: int) -> dict:
     t0 = time.perf_counter()
     rc, reason = 0, None
     try:
-        api.run(
-            sweep["case"], rd, overwrite=rd.exists(), comm=MPI.COMM_SELF, overrides=c["overrides"]
-        )
+        if rd.exists() and resumable(rd):  # a stopped run of it: continue from its checkpoint
+            api.run(None, resume=rd, max_time=max_time, comm=MPI.COMM_SELF)
+        else:
+            api.run(
+                sweep["case"],
+                rd,
+                overwrite=rd.exists(),
+                comm=MPI.COMM_SELF,
+                overrides=c["overrides"],
+                max_time=max_time,
+            )
     except InputError as e:
         rc, reason = 2, "; ".join(e.problems)
     except SolverFailure as e:
         rc, reason = 3, str(e)
+    except (TimeLimitReached, DiskFull) as e:
+        rc, reason = e.exit_code, str(e)
     except Exception as e:  # a failing case is recorded, never stops the sweep
         rc, reason = 1, f"{type(e).__name__}: {e}"
     rec = {
-        "status": "completed" if rc == 0 else "failed",
+        "status": "completed" if rc == 0 else ("stopped" if rc in (74, 75) else "failed"),
         "exit_code": rc,
         "reason": reason,
         "wall_time_s": time.perf_counter() - t0,
@@ -633,13 +671,21 @@ def run_case_inprocess(out: str, index: int) -> dict:
 
 
 def run_local(
-    sweep: dict, out: Path, todo: list[int], jobs: int, ranks: int, mpirun: str | None, echo=print
+    sweep: dict,
+    out: Path,
+    todo: list[int],
+    jobs: int,
+    ranks: int,
+    mpirun: str | None,
+    echo=print,
+    max_time: float | None = None,
 ) -> list[dict]:
-    """Run the cases ``todo`` with ``jobs`` at once, each on ``ranks`` ranks."""
+    """Run the cases ``todo`` with ``jobs`` at once, each on ``ranks`` ranks (each stopping with
+    a checkpoint before ``max_time`` s, when given)."""
     results = []
 
     def one(i):
-        rec = run_case(sweep, out, i, ranks, mpirun)
+        rec = run_case(sweep, out, i, ranks, mpirun, max_time=max_time)
         name = sweep["cases"][i]["name"]
         tail = (
             "" if rec["status"] == "completed" else f" (exit {rec['exit_code']}: {rec['reason']})"
@@ -660,7 +706,9 @@ def run_local(
     return results
 
 
-def run_mpi4py(sweep: dict, out: Path, todo: list[int], echo=print) -> list[dict]:
+def run_mpi4py(
+    sweep: dict, out: Path, todo: list[int], echo=print, max_time: float | None = None
+) -> list[dict]:
     """Run the cases ``todo`` on the workers of ``mpi4py.futures`` (one rank each)."""
     from mpi4py import MPI
 
@@ -673,7 +721,7 @@ def run_mpi4py(sweep: dict, out: Path, todo: list[int], echo=print) -> list[dict
 
     results = []
     with MPIPoolExecutor() as pool:
-        futs = {pool.submit(run_case_inprocess, str(out), i): i for i in todo}
+        futs = {pool.submit(run_case_inprocess, str(out), i, max_time): i for i in todo}
         for f, i in futs.items():
             try:
                 rec = f.result()
@@ -699,6 +747,32 @@ def _ranges(idx: list[int]) -> str:
         g = [x for _, x in grp]
         parts.append(str(g[0]) if len(g) == 1 else f"{g[0]}-{g[-1]}")
     return ",".join(parts)
+
+
+def slurm_seconds(text: str) -> float:
+    """A SLURM time limit in seconds: "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM",
+    "D-HH:MM:SS" (sbatch --time). :class:`InputError` for anything else."""
+    m = re.fullmatch(r"(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?", text.strip())
+    if not m:
+        raise InputError(f"--time: got '{text}', allowed a SLURM time (MM, HH:MM:SS, D-HH:MM)")
+    d, a, b, c = (int(x) if x else None for x in m.groups())
+    if d is not None:  # D-HH[:MM[:SS]]
+        return d * 86400 + a * 3600 + (b or 0) * 60 + (c or 0)
+    if c is not None:  # HH:MM:SS
+        return a * 3600 + b * 60 + c
+    if b is not None:  # MM:SS
+        return a * 60 + b
+    return a * 60.0  # MM
+
+
+def slurm_case_limit(args: argparse.Namespace) -> float:
+    """The ``--max-time`` of a case in an array task: ``--case-max-time``, else the task's
+    ``--time`` less 10 % (at least 2 min, at most 15 min) for the start-up and the checkpoint,
+    so a case stops with a checkpoint before SLURM kills it (a rerun of the sweep resumes it)."""
+    if args.case_max_time is not None:
+        return args.case_max_time
+    t = slurm_seconds(args.time)
+    return max(60.0, t - min(900.0, max(120.0, 0.1 * t)))
 
 
 def sbatch_script(sweep: dict, out: Path, todo: list[int], args: argparse.Namespace) -> str:
@@ -731,7 +805,8 @@ def sbatch_script(sweep: dict, out: Path, todo: list[int], args: argparse.Namesp
         f"cd {shlex.quote(os.getcwd())}",
         f"export PYTHONPATH={shlex.quote(str(root))}${{PYTHONPATH:+:$PYTHONPATH}}",
         f"exec {shlex.quote(sys.executable)} -m solver.cli sweep task {shlex.quote(str(out))} "
-        f'"$SLURM_ARRAY_TASK_ID" --ranks {args.ranks} --mpirun {shlex.quote(mpirun)}',
+        f'"$SLURM_ARRAY_TASK_ID" --ranks {args.ranks} --mpirun {shlex.quote(mpirun)} '
+        f"--case-max-time {slurm_case_limit(args):.0f}",
         "",
     ]
     return "\n".join(lines)
@@ -1034,7 +1109,8 @@ def add_parser(sub) -> None:
         "[sweep] case, design (grid, list, lhs, sobol), samples, seed, seeds, seed_key, "
         "second_order, metrics, set; [[parameter]] key or keys (+ factors), name, values (grid) "
         "or bounds (lhs, sobol); [[case]] name + KEY = VALUE (list). See docs/case-format.md. "
-        "Not yet: --max-time / --resume of single runs (a killed case is rerun from its start).",
+        "A case stopped with a checkpoint (killed, --case-max-time, a full disk) is resumed "
+        "(ssbx run --resume) by a rerun of the sweep.",
     )
     p.add_argument("file", metavar="SWEEP.toml | report DIR", help="the sweep file, or: report DIR")
     p.add_argument("extra", nargs="*", help=argparse.SUPPRESS)
@@ -1064,6 +1140,15 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--retry-failed", action="store_true", help="run failed cases again")
     p.add_argument(
+        "--case-max-time",
+        default=None,
+        metavar="TIME",
+        help="wall-time limit of each case (seconds or '2h', '30min'): a case stops with a "
+        "checkpoint before it (ssbx run --max-time; exit 75, recorded 'stopped') and a rerun of "
+        "the sweep resumes it (ssbx run --resume). slurm: default the task's --time less 10 %% "
+        "(2 to 15 min)",
+    )
+    p.add_argument(
         "--dry-run",
         action="store_true",
         help="print the cases to run (slurm: the batch script) and write nothing",
@@ -1088,6 +1173,13 @@ def add_parser(sub) -> None:
 
 def _check_args(args: argparse.Namespace) -> None:
     bad = []
+    if args.case_max_time is not None and not isinstance(args.case_max_time, float):
+        from solver.cli import _max_time
+
+        try:
+            args.case_max_time = _max_time(args.case_max_time)
+        except InputError as e:
+            bad += [p.replace("--max-time", "--case-max-time") for p in e.problems]
     if args.ranks < 1:
         bad.append(f"--ranks: got {args.ranks}, allowed an integer >= 1")
     if args.jobs is not None and args.jobs < 1:
@@ -1131,7 +1223,13 @@ def main(args: argparse.Namespace) -> int:
         i = int(args.extra[1])
         if i >= len(sweep["cases"]):
             raise InputError(f"sweep task: index {i}, allowed 0 to {len(sweep['cases']) - 1}")
-        rec = run_case(sweep, out, i, args.ranks, args.mpirun, backend="slurm")
+        if args.case_max_time is not None:
+            from solver.cli import _max_time
+
+            args.case_max_time = _max_time(args.case_max_time)
+        rec = run_case(
+            sweep, out, i, args.ranks, args.mpirun, backend="slurm", max_time=args.case_max_time
+        )
         print(f"{sweep['cases'][i]['name']}: {rec['status']} (exit {rec['exit_code']})")
         return 0 if rec["status"] == "completed" else 1
     if args.extra:
@@ -1160,10 +1258,9 @@ def main(args: argparse.Namespace) -> int:
             print(sbatch_script(sweep, out, todo, args))
         else:
             for i in todo:
+                mpirun = args.mpirun or default_mpirun()
                 print(
-                    shlex.join(
-                        case_command(sweep, out, i, args.ranks, args.mpirun or default_mpirun())
-                    )
+                    shlex.join(case_command(sweep, out, i, args.ranks, mpirun, args.case_max_time))
                 )
         return 0
     prepare_dir(sweep, out)
@@ -1204,9 +1301,11 @@ def _drive(args, sweep: dict, out: Path, todo: list[int], t0: float) -> int:
             print(f"when the array has finished: ssbx sweep report {out}")
             return 0
     elif args.backend == "mpi4py":
-        run_mpi4py(sweep, out, todo)
+        run_mpi4py(sweep, out, todo, max_time=args.case_max_time)
     else:
-        run_local(sweep, out, todo, args.jobs or 1, args.ranks, args.mpirun)
+        run_local(
+            sweep, out, todo, args.jobs or 1, args.ranks, args.mpirun, max_time=args.case_max_time
+        )
     df = write_table(out)
     failed = int((df["status"] != "completed").sum())
     print(

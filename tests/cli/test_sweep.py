@@ -181,3 +181,35 @@ def test_mpi4py_futures_backend_under_mpirun_3(tmp_path):
     # without workers the backend is refused with one line
     r = ssbx("sweep", str(sweep), "-o", str(tmp_path / "o2"), "--backend", "mpi4py", cwd=tmp_path)
     assert r.returncode == 2 and "--backend mpi4py: no workers" in r.stderr
+
+
+def test_case_time_limit_stops_with_a_checkpoint_and_the_rerun_resumes(tmp_path):
+    """``--case-max-time``: each case stops after its first step with a checkpoint (ssbx run
+    --max-time, exit 75, recorded "stopped", the sweep exits 1); the rerun continues each case
+    from its checkpoint (ssbx run --resume) to the end, and the resumed time series equals an
+    uninterrupted run's (bit for bit: same ranks, state restored exactly)."""
+    fixed = '[sweep.set]\n"loading.protocol[0].n_steps" = 3\n"output.checkpoint_every" = 1\n'
+    sweep = tmp_path / "grid.toml"
+    write_tiny(tmp_path)
+    sweep.write_text(
+        '[sweep]\ncase = "tiny.toml"\ndesign = "grid"\nmetrics = ["final_contact_fraction"]\n'
+        f'{fixed}[[parameter]]\nkey = "loading.stack_pressure"\nvalues = ["1 MPa", "3 MPa"]\n'
+    )
+    out, ref = tmp_path / "out", tmp_path / "ref"
+    r = ssbx("sweep", str(sweep), "-o", str(out), "--case-max-time", "0.001", cwd=tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    for name in ("case-0000", "case-0001"):
+        rec = json.loads((out / "status" / f"{name}.json").read_text())
+        assert rec["status"] == "stopped" and rec["exit_code"] == 75, rec
+    r = ssbx("sweep", str(sweep), "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2 cases, 2 to run" in r.stdout
+    r = ssbx("sweep", str(sweep), "-o", str(ref), cwd=tmp_path)  # uninterrupted
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in ("case-0000", "case-0001"):
+        assert "--resume" in (out / "logs" / f"{name}.log").read_text()
+        a = pd.read_csv(out / "cases" / name / "timeseries.csv").drop(columns="wall_time [s]")
+        b = pd.read_csv(ref / "cases" / name / "timeseries.csv").drop(columns="wall_time [s]")
+        assert len(a) == 3
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    _check_pressures(pd.read_csv(out / "results.csv"))
