@@ -93,7 +93,7 @@ def _stress_fields(m, tmp_path):
 
     from solver.simulation import FieldWriter
 
-    sim = SimpleNamespace(mech=m, ec=None, transport=None, heat=None, g_open=1e-9)
+    sim = SimpleNamespace(mech=m, ec=None, transport=None, heat=None, g_open=1e-9, metal=False)
     w = FieldWriter(sim, tmp_path)
     w.write(0.0)
     w.close()
@@ -171,7 +171,7 @@ def test_stress_output_uses_each_layers_own_material(tmp_path):
     from solver.simulation import FieldWriter
 
     w = FieldWriter(SimpleNamespace(mech=sim.mech, ec=None, transport=None, heat=None,
-                                    g_open=1e-9), tmp_path)  # fmt: skip
+                                    g_open=1e-9, metal=False), tmp_path)  # fmt: skip
     w.write(0.0)
     w.close()
     S = next(fn for _f, fn, _u in w.items
