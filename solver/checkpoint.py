@@ -262,7 +262,7 @@ def save(path: str | os.PathLike, reg: StateRegistry, meta: dict, comm: MPI.Comm
 
 
 def _write_atomic(path: Path, arrays: dict) -> int:
-    from solver.rundir import _fsync_dir
+    from solver.rundir import fsync_dir
 
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
@@ -282,7 +282,7 @@ def _write_atomic(path: Path, arrays: dict) -> int:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return len(data)
 
 

@@ -41,26 +41,15 @@ _MESHIO_CELL = {
 }
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def replace_atomic(tmp: Path, path: Path) -> None:
     """fsync ``tmp``, rename it over ``path``, fsync the folder (POSIX: ``path`` is either the
     old or the new complete file at any moment)."""
     with open(tmp, "rb+") as f:
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    from solver.rundir import fsync_dir
+
+    fsync_dir(path.parent)
 
 
 def write_pvd(path: Path, entries: list[tuple[float, str]]) -> None:

@@ -60,10 +60,11 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """fsync the directory ``folder`` (a rename in it is durable); errors are ignored."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -362,7 +363,7 @@ def commit(plan: Plan) -> list[str]:
             f"{OPTION}: cannot replace '{plan.final}' ({e.strerror}); the new run is in "
             f"'{plan.write}', the previous one is untouched"
         ) from None
-    _fsync_dir(plan.final.parent)
+    fsync_dir(plan.final.parent)
     if not moved:
         return []
     if is_run_dir(old) or _is_empty_dir(old):
