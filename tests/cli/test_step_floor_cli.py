@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.sweep_helpers import ssbx
 
 pytestmark = pytest.mark.serial
 
@@ -55,26 +54,10 @@ preview = false
 """
 
 
-def _ssbx(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "solver.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_snap_back_stops_at_the_step_floor(tmp_path):
     (tmp_path / "snap.toml").write_text(SNAP)
     t0 = time.perf_counter()
-    p = _ssbx("run", "snap.toml", "-o", "out", cwd=tmp_path)
+    p = ssbx("run", "snap.toml", "-o", "out", cwd=tmp_path)
     wall = time.perf_counter() - t0
     assert p.returncode == 3, p.stderr
     errors = [ln for ln in p.stderr.splitlines() if ln.startswith("ssbx: error:")]
