@@ -388,6 +388,21 @@ def test_disk_full_on_a_small_tmpfs(tmp_path):
         subprocess.run(["umount", str(mnt)], check=False)
 
 
+def _cut_after_one_step_and_resume(tmp_path: Path, case: str) -> tuple[list, list]:
+    """Run ``case`` uninterrupted (ref/) and stopped by ``--max-time`` after its first step then
+    resumed (cut/); return the two time series."""
+    (tmp_path / "case.toml").write_text(case)
+    r = _ssbx("run", "case.toml", "-o", "ref", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = _ssbx("run", "case.toml", "-o", "cut", "--max-time", "0.001", cwd=tmp_path)
+    assert r.returncode == 75, r.stdout + r.stderr
+    assert json.loads(_meta(tmp_path / "cut"))["position"]["step"] == 1
+    r = _ssbx("run", "--resume", "cut", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    ra, rb = _rows(tmp_path / "ref"), _rows(tmp_path / "cut")
+    return ra, rb
+
+
 INTERNAL_CASE = """
 [geometry]
 family = "bilayer"
@@ -429,15 +444,7 @@ def test_resume_restores_creep_and_interphase_state(tmp_path):
     physics.inelastic) with an interphase growing on Γ_int (physics.ageing), stopped by
     ``--max-time`` after its first step (200 s of creep and growth) and resumed, ends bit for
     bit where the uninterrupted run ends (displacement, interphase thickness and pressure)."""
-    (tmp_path / "case.toml").write_text(INTERNAL_CASE)
-    r = _ssbx("run", "case.toml", "-o", "ref", cwd=tmp_path)
-    assert r.returncode == 0, r.stdout + r.stderr
-    r = _ssbx("run", "case.toml", "-o", "cut", "--max-time", "0.001", cwd=tmp_path)
-    assert r.returncode == 75, r.stdout + r.stderr
-    assert json.loads(_meta(tmp_path / "cut"))["position"]["step"] == 1
-    r = _ssbx("run", "--resume", "cut", cwd=tmp_path)
-    assert r.returncode == 0, r.stdout + r.stderr
-    ra, rb = _rows(tmp_path / "ref"), _rows(tmp_path / "cut")
+    ra, rb = _cut_after_one_step_and_resume(tmp_path, INTERNAL_CASE)
     assert len(ra) == len(rb) >= 4
     for key in ("top_displacement", "interphase_thickness_max", "interphase_pressure_min"):
         assert [x[key] for x in rb] == [x[key] for x in ra], key
@@ -483,15 +490,7 @@ def test_resume_restores_the_li_inventory_and_voids(tmp_path):
     step accepted: its increment of the stripped thickness still pending) and
     resumed ends bit for bit where the uninterrupted run ends: the three Li inventories (the
     stripped thickness s, the collector and the reaction charge), the voids and the platen."""
-    (tmp_path / "case.toml").write_text(LI_METAL_CASE)
-    r = _ssbx("run", "case.toml", "-o", "ref", cwd=tmp_path)
-    assert r.returncode == 0, r.stdout + r.stderr
-    r = _ssbx("run", "case.toml", "-o", "cut", "--max-time", "0.001", cwd=tmp_path)
-    assert r.returncode == 75, r.stdout + r.stderr
-    assert json.loads(_meta(tmp_path / "cut"))["position"]["step"] == 1
-    r = _ssbx("run", "--resume", "cut", cwd=tmp_path)
-    assert r.returncode == 0, r.stdout + r.stderr
-    ra, rb = _rows(tmp_path / "ref"), _rows(tmp_path / "cut")
+    ra, rb = _cut_after_one_step_and_resume(tmp_path, LI_METAL_CASE)
     assert len(ra) == len(rb) == 6
     keys = ("li_inventory", "li_inventory_charge", "li_inventory_reaction", "void_volume")
     for key in (*keys, "top_displacement"):
