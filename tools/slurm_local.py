@@ -69,6 +69,32 @@ def _run(cmd: list[str], env=None, timeout=30) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
 
 
+def _daemon(cmd: list[str], env=None, timeout=60) -> subprocess.CompletedProcess:
+    """Start a daemon that forks into the background; one that does not return in ``timeout``
+    seconds is killed and reported as :class:`Unavailable` (never a hang, never a traceback)."""
+    try:
+        return _run(cmd, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Unavailable(
+            f"{Path(cmd[-1] if cmd[0] == 'runuser' else cmd[0]).name} did not "
+            f"return within {timeout} s: {' '.join(cmd)}"
+        ) from None
+
+
+def _munge_answers() -> bool:
+    """True when a munged answers on its socket (``munge -n | unmunge`` round trip)."""
+    if shutil.which("munge") is None or shutil.which("unmunge") is None:
+        return False
+    try:
+        cred = subprocess.run(["munge", "-n"], capture_output=True, timeout=10)
+        if cred.returncode != 0:
+            return False
+        back = subprocess.run(["unmunge"], input=cred.stdout, capture_output=True, timeout=10)
+        return back.returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
 def _alive(pidfile: Path) -> bool:
     try:
         os.kill(int(pidfile.read_text().split()[0]), 0)
@@ -120,20 +146,24 @@ def start(d: str | os.PathLike = DEFAULT_DIR, timeout: float = 60.0, install_mis
     conf.write_text(_conf(d))
     env = {**os.environ, "SLURM_CONF": str(conf)}
     run_munge = Path("/run/munge")
-    if not (run_munge / "munge.socket.2").exists():
+    # a socket file left by a munged that is gone (a machine restored from a snapshot) is not
+    # a running munged: slurmd would retry it for ever; ask munged itself
+    if not _munge_answers():
         run_munge.mkdir(parents=True, exist_ok=True)
         shutil.chown(run_munge, "munge", "munge")
-        r = _run(["runuser", "-u", "munge", "--", "/usr/sbin/munged"])
+        for stale in ("munge.socket.2", "munge.socket.2.lock", "munged.pid"):
+            (run_munge / stale).unlink(missing_ok=True)
+        r = _daemon(["runuser", "-u", "munge", "--", "/usr/sbin/munged"])
         if r.returncode != 0:
-            r = _run(["/usr/sbin/munged", "--force"])
-        if r.returncode != 0:
+            r = _daemon(["/usr/sbin/munged", "--force"])
+        if r.returncode != 0 or not _munge_answers():
             raise Unavailable(f"munged did not start: {r.stderr.strip() or r.stdout.strip()}")
     if not _alive(d / "slurmctld.pid"):
-        r = _run(["/usr/sbin/slurmctld", "-f", str(conf), "-c"], env=env)
+        r = _daemon(["/usr/sbin/slurmctld", "-f", str(conf), "-c"], env=env)
         if r.returncode != 0:
             raise Unavailable(f"slurmctld did not start: {r.stderr.strip()}")
     if not _alive(d / "slurmd.pid"):
-        r = _run(["/usr/sbin/slurmd", "-f", str(conf)], env=env)
+        r = _daemon(["/usr/sbin/slurmd", "-f", str(conf)], env=env)
         if r.returncode != 0:
             raise Unavailable(f"slurmd did not start: {r.stderr.strip()}")
     t_end = time.monotonic() + timeout
