@@ -68,6 +68,12 @@ TARGETS: dict[str, list[str]] = {
         V + "test_initial_state.py",
     ],
     "physics/elasticity.py": [V + "test_hertz.py", V + "test_boundary_loads.py"],
+    "physics/inelastic.py": [
+        V + "test_creep.py",
+        V + "test_pad_relaxation.py",
+        V + "test_li_voids.py",
+    ],
+    "physics/interphase.py": [V + "test_interphase_ageing.py", V + "test_li_voids.py"],
     # test_contact_physics.py takes ~90 s (the slowest file in tests/verification)
     "physics/contact.py": [
         V + "test_balances.py",
