@@ -25,7 +25,8 @@ counts and the survivors' diffs; a summary with the score is printed.
 Long runs: the mutants are run round-robin over the modules (a run stopped early has sampled
 every module alike), and every outcome is appended to a journal beside the report
 (``report.jsonl``) as soon as it is known. Started again with the same ``--n``, ``--seed`` and
-modules, the run skips the mutants already in the journal (``--fresh`` starts over);
+modules, the run skips the mutants already in the journal (``--fresh`` starts over;
+``--rerun-survivors`` runs the survivors again once tests were added, the new outcome wins);
 ``--report-only`` writes the report from the journal without running anything (a partial run
 says how many of the sampled mutants it holds).
 """
@@ -102,6 +103,7 @@ TARGETS: dict[str, list[str]] = {
     ],
     "metrics.py": [
         "tests/unit/test_timeseries_units.py",
+        V + "test_heat.py",
         V + "test_balances.py",
         V + "test_electrochem.py",
         V + "test_interface_law.py",
@@ -279,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--report-only", action="store_true", help="write the report from the journal only"
     )
+    ap.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="run the journal's survivors again (after tests were added); the new outcome wins",
+    )
     args = ap.parse_args(argv)
 
     modules = sorted(args.modules or TARGETS)
@@ -310,7 +317,12 @@ def main(argv: list[str] | None = None) -> int:
                 done[_key(r["module"], r)] = r
     elif journal.exists():
         journal.unlink()
-    jobs = [(mod, m) for mod, m in sampled if _key(mod, m) not in done]
+    jobs = [
+        (mod, m)
+        for mod, m in sampled
+        if _key(mod, m) not in done
+        or (args.rerun_survivors and done[_key(mod, m)]["outcome"] == "survived")
+    ]
     if args.report_only:
         jobs = []
     print(
@@ -349,9 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         return mod, r
 
     results: dict[str, list[dict]] = {m: [] for m in modules}
+    rerun = {_key(mod, m) for mod, m in jobs}
     for mod, m in sampled:
         r = done.get(_key(mod, m))
-        if r is not None:
+        if r is not None and _key(mod, m) not in rerun:
             r = {k: v for k, v in r.items() if k != "module"}
             r["equivalent"] = (mod, r["line"], r["operator"]) in equivalents
             results[mod].append(r)
