@@ -95,7 +95,12 @@ TARGETS: dict[str, list[str]] = {
         V + "test_balances.py",
         V + "test_li_stripping.py",
     ],
-    "physics/heat.py": [V + "test_heat.py", V + "test_thermal_contact.py", V + "test_balances.py"],
+    "physics/heat.py": [
+        V + "test_heat.py",
+        V + "test_thermal_contact.py",
+        V + "test_balances.py",
+        V + "test_runaway.py",
+    ],
     "physics/transport.py": [
         V + "test_electrochem.py",
         V + "test_chemomechanics.py",
