@@ -473,7 +473,6 @@ class Simulation:
                 mats,
                 laws,
                 degree=degree,
-                bonded_layers=bool(itf["bonded_layers"]),
                 lateral=loading["lateral"],
                 bottom=loading["bottom"],
                 pressure_mode=loading["pressure_mode"],

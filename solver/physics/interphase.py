@@ -53,10 +53,10 @@ class Interphase:
     c_inf: float
     E: float
     kappa: float
-    beta: float = 0.0
-    T_ref: float = 298.15
-    rtol: float = 0.05
-    p_min: float = 0.1e6
+    beta: float
+    T_ref: float
+    rtol: float
+    p_min: float
 
     @property
     def h_floor(self) -> float:

@@ -2,7 +2,7 @@
 contact / cohesive law on the cohesive interfaces, with eigenstrain, stack pressure and rollers.
 
 Regions: the cell tags of the domain grouped by the interfaces that are perfectly bonded
-(electrolyte layers when ``bonded_layers``, counter electrode, pad); every cohesive interface
+(the electrolyte layers, counter electrode and pad); every cohesive interface
 (Γ_int, and the coating|electrolyte interface) separates two regions, so the displacement truly
 jumps there. Interface history (damage, energy release) lives on the Γ_int submesh in a DG1
 space whose degrees of freedom coincide with the vertex quadrature points of each facet
@@ -85,12 +85,12 @@ class Loads:
     extra: dict = field(default_factory=dict)
 
 
-def region_groups(cell_values: list[int], bonded_facets: set[int]) -> list[tuple[int, ...]]:
+def region_groups(cell_values: list[int]) -> list[tuple[int, ...]]:
     """Group cell tags joined by perfectly bonded interfaces. The electrode is always alone
-    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive). The counter
-    electrode and the pad are bonded to the top electrolyte layer (facets 13, 14) whatever the
-    layer boundaries (12) are: with ``BONDED`` among ``bonded_facets`` all electrolyte layers join
-    them, else only the top layer does and the lower layers stay alone."""
+    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive). All electrolyte
+    layers, the counter electrode and the pad form one region: their boundaries (facets 12, 13,
+    14) are conforming and perfectly bonded (``interface.bonded_layers = false`` is refused by
+    the case schema; a user mesh without the facet tags is conforming there too)."""
 
     def layer(t: int) -> int:  # 1 for the first (electrode-side) layer, k for tag 20 + k
         return 1 if t == T.ELECTROLYTE else t - 20
@@ -101,12 +101,7 @@ def region_groups(cell_values: list[int], bonded_facets: set[int]) -> list[tuple
         groups.append([T.ELECTRODE])
     if T.COATING in cell_values:
         groups.append([T.COATING])
-    if T.BONDED in bonded_facets or len(electrolytes) <= 1:
-        top = electrolytes[:]
-    else:
-        for t in electrolytes[:-1]:
-            groups.append([t])
-        top = electrolytes[-1:]
+    top = electrolytes[:]
     for t in (T.COUNTER, T.PAD):
         if t in cell_values:
             top.append(t)
@@ -131,7 +126,6 @@ class Mechanics:
         laws: dict[int, C.CohesiveLaw],
         *,
         degree: int = 1,
-        bonded_layers: bool = True,
         lateral: str = "roller",
         bottom: str = "roller",
         pressure_mode: str = "traction",
@@ -171,12 +165,8 @@ class Mechanics:
         self._T_out: dict = {}  # region-local copies of T for output expressions
         gdim = dom.gdim
         cell_values = dom.cell_tag_values()
-        facet_values = dom.facet_tag_values()
-        bonded = set(facet_values) - set(COHESIVE_TAGS)
-        if not bonded_layers:
-            bonded.discard(T.BONDED)
         self.regions: list[Region] = []
-        for tags in region_groups(cell_values, bonded):
+        for tags in region_groups(cell_values):
             sub = dom.subdomain(tags)
             sub.mesh.topology.create_connectivity(dom.tdim - 1, dom.tdim)
             V = fem.functionspace(sub.mesh, ("Lagrange", degree, (gdim,)))
