@@ -361,3 +361,22 @@ def test_li_creep_case_same_on_all_rank_counts(shared_tmp):
     for ra, rb in zip(a, b):
         for col in ("top_displacement", "elastic_energy", "external_work"):
             assert ra[col] == pytest.approx(rb[col], rel=1e-6, abs=1e-30), (col, ra["step"])
+
+
+def test_internal_variable_packing_round_trips():
+    """The 6-vector storage of the creep/viscous strains ([xx, yy, zz, xy, xz, yz]) and its
+    3x3 tensor: sym_vector(sym_tensor(q)) = q, and the tensor is the symmetric one with q's
+    shear components where they belong (a 3D shear creep strain in the yz plane would otherwise
+    be stored as xz). Evaluated by assembling over a unit cube (volume 1)."""
+    msh = mesh.create_unit_cube(MPI.COMM_SELF, 1, 1, 1)
+    q = ufl.as_vector([fem.Constant(msh, float(v)) for v in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)])
+    t = I.sym_tensor(q)
+    dx = ufl.dx(domain=msh)
+    expect = np.array([[1.0, 4.0, 5.0], [4.0, 2.0, 6.0], [5.0, 6.0, 3.0]])
+    for i in range(3):
+        for j in range(3):
+            val = fem.assemble_scalar(fem.form(t[i, j] * dx))
+            assert val == pytest.approx(expect[i, j], rel=1e-12), (i, j)
+    back = I.sym_vector(t)
+    for k in range(6):
+        assert fem.assemble_scalar(fem.form(back[k] * dx)) == pytest.approx(k + 1.0, rel=1e-12)
