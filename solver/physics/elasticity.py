@@ -50,11 +50,6 @@ def stress(eps, E, nu, eps_star=None):
     return lmbda * ufl.tr(el) * ufl.Identity(3) + 2 * mu * el
 
 
-def von_mises(sig):
-    s = ufl.dev(sig)
-    return ufl.sqrt(1.5 * ufl.inner(s, s))
-
-
 def strain_energy_density(eps, E, nu, eps_star=None):
     el = eps if eps_star is None else eps - eps_star
     return 0.5 * ufl.inner(stress(eps, E, nu, eps_star), el)
