@@ -72,7 +72,14 @@ class Transport:
     def residual(self, vs, j_n, dS, weight=None):
         """``weight``: the interface integration weight used by the kinetics (axisymmetric
         lumped 2πr), so that the Li leaving equals the charge passed exactly."""
-        w = vs[0]
+        return self.storage(vs[0], (self.c - self.c_old) / self.dt) + self.steady_residual(
+            vs, j_n, dS, weight
+        )
+
+    def storage(self, w, rate):
+        """The storage term ∫ rate w dΩ (lumped for P1, as in the residual); ``rate`` a UFL
+        expression (mol/(m³ s)): (c − c_old)/Δt in the residual, iω δc in the small-signal
+        response (solver.impedance)."""
         dx = self.dom.dx(T.ELECTRODE)
         # lumped mass (vertex rule) for P1: with the consistent mass the scheme violates the
         # discrete maximum principle for Δt < h²/(6D) and a strong surface flux drives the
@@ -83,8 +90,13 @@ class Transport:
             dx_m = self.dom.dx(
                 T.ELECTRODE, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
             )
-        F = (self.c - self.c_old) / self.dt * w * self.r() * dx_m
-        F += self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
+        return rate * w * self.r() * dx_m
+
+    def steady_residual(self, vs, j_n, dS, weight=None):
+        """The residual without its storage term: diffusion and the interface flux j_n/F."""
+        w = vs[0]
+        dx = self.dom.dx(T.ELECTRODE)
+        F = self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
         F += (j_n / F_CONST) * w("+") * (self.r("+") if weight is None else weight) * dS
         return F
 
