@@ -1250,6 +1250,13 @@ class _Resolver:
                     out.append(step)
                 continue
             if kind == "eis":
+                if depth == 0 and not out:
+                    self.bad(
+                        f"{where}.kind: got 'eis' as the first step, allowed after a step that "
+                        "solves the state (e.g. a 'rest' of 1 s before it): the impedance is "
+                        "that of the state reached"
+                    )
+                    continue
                 step = self.eis_step(where, st)
                 if step is not None:
                     out.append(step)

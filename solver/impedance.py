@@ -109,8 +109,10 @@ class SmallSignal:
         if self.tr is not None:
             Mform += self.tr.storage(vs[n_ec], dus[n_ec])
         Mb = ufl.extract_blocks(Mform)
-        M = [[None if K[i][j] is None else zero * K[i][j] for j in range(len(self.u))] for i in
-             range(len(self.u))]
+        M = [
+            [None if K[i][j] is None else zero * K[i][j] for j in range(len(self.u))]
+            for i in range(len(self.u))
+        ]
         for i, row in enumerate(Mb):
             for j, m in enumerate(row or []):
                 if m is not None and _nonempty(m):
