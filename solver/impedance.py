@@ -396,7 +396,13 @@ def eis_step(sim, folder: Path, name: str, params: dict, time: float) -> dict:
     :func:`write` in ``folder`` and the equivalent-circuit fit; returns the summary entry.
     Collective (rank 0 writes)."""
     freqs, Z = spectrum(sim, params["f_min"], params["f_max"], int(params["points_per_decade"]))
-    entry = {"name": name, "time": float(time)}
+    entry = {
+        "name": name,
+        "time": float(time),
+        "f_min": float(freqs[-1]),
+        "f_max": float(freqs[0]),
+        "frequencies": len(freqs),
+    }
     if sim.dom.comm.rank == 0:
         entry["files"] = write(folder, name, freqs, Z, f"t = {time:g} s")
         fit = fit_circuit(freqs, Z, sim.transport is not None)
