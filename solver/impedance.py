@@ -303,32 +303,42 @@ class SmallSignal:
 def fit_circuit(freqs: np.ndarray, Z: np.ndarray, diffusion: bool) -> dict:
     """Fit R_bulk − (R_int ∥ C_int) [− Wo(R_W, τ_W)] with ``impedance.models.circuits`` to Z
     (Ω·cm²). Returns R_bulk, R_int (Ω·cm²), C_int (F/m²), with diffusion R_W (Ω·cm²) and
-    tau_W (s), the circuit string and the relative rms misfit; ``{"circuit": ..., "error":
+    tau_W (s), the circuit string and the rms of |Z_fit − Z|/|Z| (the fit weights every point
+    by 1/|Z|); ``{"circuit": ..., "error":
     reason}`` when the spectrum has no arc to fit."""
     from impedance.models.circuits import CustomCircuit
 
     circuit = "R0-p(R1,C1)" + ("-Wo1" if diffusion else "")
-    order = np.argsort(freqs)
+    order = np.argsort(freqs)[::-1]  # highest frequency first
     f, z = freqs[order], Z[order]
-    R0 = float(z.real[-1])
-    R_low = float(z.real[0])
     imag = -z.imag
-    if not np.max(imag) > 1e-9 * max(abs(R_low), 1e-300):
+    R0 = float(z.real[0])
+    if not np.max(imag) > 1e-9 * max(abs(float(z.real[-1])), 1e-300):
         return {"circuit": circuit, "error": "no capacitive arc (Z is real)"}
-    k = int(np.argmax(imag))
-    R1 = max(R_low - R0, 1e-6 * max(R0, 1e-300)) if not diffusion else max(2 * imag[k], 1e-9)
+    # the interfacial arc: the first local maximum of −Im Z from the high frequencies, its end
+    # the local minimum after it (the diffusion tail rises again), else the lowest frequency
+    k = next(
+        (i for i in range(1, len(f) - 1) if imag[i] >= imag[i - 1] and imag[i] > imag[i + 1]),
+        int(np.argmax(imag)),
+    )
+    end = next((i for i in range(k + 1, len(f) - 1) if imag[i] <= imag[i + 1]), len(f) - 1)
+    R1 = max(float(z.real[end]) - R0, 1e-9 * max(abs(R0), 1e-300))
     C1 = 1.0 / (2 * np.pi * f[k] * R1)
     guess = [R0, R1, C1]
     if diffusion:
-        guess += [max(R_low - R0 - R1, R1), 1.0 / (2 * np.pi * f[0])]
+        # Wo(R_W, τ) ≈ R_W/√(iωτ) above 1/τ: τ a decade beyond the lowest frequency, R_W from
+        # the remaining |Z| there
+        tau = 10.0 / (2 * np.pi * f[-1])
+        rest = abs(z[-1] - R0 - R1)
+        guess += [max(rest / np.sqrt(2 * np.pi * f[-1] * tau), 1e-9 * R1), tau]
     model = CustomCircuit(circuit, initial_guess=guess)
     try:
-        model.fit(f, z, bounds=([0.0] * len(guess), [np.inf] * len(guess)))
+        model.fit(f, z, bounds=([0.0] * len(guess), [np.inf] * len(guess)), weight_by_modulus=True)
     except (RuntimeError, ValueError) as e:
         return {"circuit": circuit, "error": f"fit failed: {e}"}
     p = model.parameters_
     Zfit = model.predict(f)
-    err = float(np.sqrt(np.mean(np.abs(Zfit - z) ** 2)) / np.sqrt(np.mean(np.abs(z) ** 2)))
+    err = float(np.sqrt(np.mean((np.abs(Zfit - z) / np.abs(z)) ** 2)))  # as weighted
     out = {
         "circuit": circuit,
         "R_bulk": float(p[0]),

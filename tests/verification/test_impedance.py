@@ -242,3 +242,36 @@ def _with_eis(c):
         {"kind": "eis", "f_min": "1 Hz", "f_max": "10 MHz", "points_per_decade": 2},
     ]
     return case_from_dict(raw)
+
+
+def test_ssbx_eis_command(tmp_path):
+    """`ssbx eis CASE -o DIR`: the protocol's own 'eis' step and one at the end, the CSV, PNGs
+    and the fit printed; bad frequency options: exit 2, one line naming the option, nothing
+    written."""
+    import subprocess
+
+    from tests.conftest import ssbx_cmd
+
+    path = tmp_path / "rc.toml"
+    path.write_text(rc_case().to_toml())
+    run = [*ssbx_cmd(), "eis", str(path), "-o"]
+    for bad, fragment in (
+        (["--f-min", "0"], "--f-min: got '0', allowed a frequency > 0"),
+        (["--f-min", "1 MHz", "--f-max", "1 kHz"], "--f-min: got 1e+06 Hz, allowed below"),
+    ):
+        p = subprocess.run([*run, str(tmp_path / "bad"), *bad], capture_output=True, text=True)
+        assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+        assert fragment in p.stderr and "Traceback" not in p.stderr, p.stderr
+        assert not (tmp_path / "bad").exists()
+    p = subprocess.run(
+        [*run, str(tmp_path / "ok"), "--f-min", "100 Hz", "--f-max", "1e5", "--points-per-decade",
+         "2"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "eis_02.csv: R_bulk = " in p.stdout
+    freq, Z = read_spectrum(tmp_path / "ok" / "eis" / "eis_02.csv")
+    assert freq[0] == pytest.approx(1e5) and freq[-1] == pytest.approx(100.0) and len(freq) == 7
+    w = 2 * np.pi * freq
+    Z_ref = (T_E / SIGMA_E + T_S / KAPPA + R_CT / (1 + 1j * w * R_CT * C_DL)) * 1e4
+    assert np.max(np.abs(Z - Z_ref) / np.abs(Z_ref)) < 1e-6
