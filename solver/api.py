@@ -614,7 +614,8 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
     def on_eis(iseg, seg, loads):
         from solver import impedance
 
-        name = f"eis_{len(eis_entries) + 1:02d}"
+        # numbered by the step's place among the protocol's 'eis' steps (the same after --resume)
+        name = f"eis_{sum(sg.kind == 'eis' for sg in segments[: iseg + 1]):02d}"
         t = float(loads.get("time", 0.0))
         entry = impedance.eis_step(sim, outdir / "eis", name, seg.eis, t)
         entry["segment"] = iseg
