@@ -154,6 +154,8 @@ def _parser() -> argparse.ArgumentParser:
         "R_int [Ohm cm^2], C_int [F/m^2]). kind = 'eis' protocol steps add spectra during the "
         "run (e.g. before and after contact loss). Exit codes as ssbx run.",
     )
+    from solver.config import STEP_SCHEMA  # the defaults of an 'eis' step
+
     p.add_argument("case", help="case file (TOML)")
     p.add_argument(
         "-o",
@@ -165,20 +167,23 @@ def _parser() -> argparse.ArgumentParser:
         "--f-min",
         default=None,
         metavar="F",
-        help="lowest frequency (Hz, or with a unit: 10mHz; default 0.01 Hz)",
+        help="lowest frequency (Hz, or with a unit: 10mHz; default "
+        f"{STEP_SCHEMA['f_min'].default:g} Hz)",
     )
     p.add_argument(
         "--f-max",
         default=None,
         metavar="F",
-        help="highest frequency (Hz, or with a unit: 1MHz; default 1 MHz)",
+        help="highest frequency (Hz, or with a unit: 1MHz; default "
+        f"{STEP_SCHEMA['f_max'].default:g} Hz)",
     )
     p.add_argument(
         "--points-per-decade",
         type=int,
         default=None,
         metavar="N",
-        help="frequencies per decade, log-spaced (1 to 100; default 5)",
+        help="frequencies per decade, log-spaced (1 to 100; default "
+        f"{STEP_SCHEMA['points_per_decade'].default})",
     )
     p.add_argument(
         "--overwrite", action="store_true", help="replace an existing ssbx run directory"
