@@ -134,10 +134,7 @@ class SmallSignal:
         # local layout of the monolithic vector: owned dofs of block 0, block 1, ...
         self.sizes = [V.dofmap.index_map.size_local * V.dofmap.index_map_bs for V in spaces]
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(np.int64)
-        self.n_loc = int(self.offsets[-1])
         self.A_app = float(sim.A_app)
-        self._ksp = None
-        self._A = None
 
     def _gradient(self, functional, vs, spaces):
         forms = []
