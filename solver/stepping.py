@@ -50,6 +50,7 @@ class Segment:
     steps: int = 1
     duration: float = 0.0
     profile: tuple | None = None  # (times from the segment start [s], current density [A/m²])
+    eis: dict | None = None  # an 'eis' step: f_min, f_max, points_per_decade (no time passes)
 
 
 def read_profile(path: str) -> tuple:
@@ -100,6 +101,10 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
     platen = defaults.get("displacement")
     segs = []
     for item in flat_steps(protocol):
+        if item["kind"] == "eis":  # the impedance of the state reached: no loads, no time
+            eis = {k: item[k] for k in ("f_min", "f_max", "points_per_decade")}
+            segs.append(Segment("eis", {}, 0, 0.0, None, eis))
+            continue
         targets = {}
         for k, v in item.items():
             key = rename.get(k, k)
@@ -141,6 +146,7 @@ class Stepper:
         rank: int = 0,
         observers: list[Callable[[StepInfo], None]] | None = None,
         on_failure: Callable[[StepInfo | None, str], None] | None = None,
+        on_eis: Callable[[int, Segment, dict], None] | None = None,
     ):
         self.model, self.segments = model, segments
         self.state = dict(initial)
@@ -152,6 +158,7 @@ class Stepper:
         self.rank = rank
         self.observers = observers or []
         self.on_failure = on_failure
+        self.on_eis = on_eis  # an 'eis' segment: on_eis(segment index, segment, loads)
         self.step = 0
         self.last: StepInfo | None = None
         self.ended_early = False
@@ -303,6 +310,11 @@ class Stepper:
         while self._iseg < len(self.segments) and not self.ended_early:
             iseg = self._iseg
             seg = self.segments[iseg]
+            if seg.kind == "eis":  # the small-signal response of the last accepted state
+                if self.on_eis is not None:
+                    self.on_eis(iseg, seg, self.state)
+                self._iseg, self._start = iseg + 1, None
+                continue
             ds_nom = 1.0 / max(seg.steps, 1)
             if self._start is None:  # a new segment
                 self._start = dict(self.state)

@@ -87,10 +87,21 @@ class Transport:
     def residual(self, vs, j_n, dS, weight=None):
         """``weight``: the interface integration weight used by the kinetics (axisymmetric
         lumped 2πr), so that the Li leaving equals the charge passed exactly."""
+        return self.storage(vs[0], (self.c - self.c_old) / self.dt) + self.steady_residual(
+            vs, j_n, dS, weight
+        )
+
+    def storage(self, w, rate):
+        """The storage term ∫ rate w dΩ (lumped for P1, as in the residual); ``rate`` a UFL
+        expression (mol/(m³ s)): (c − c_old)/Δt in the residual, iω δc in the small-signal
+        response (solver.impedance)."""
+        return rate * w * self.r() * self.dx_mass()
+
+    def steady_residual(self, vs, j_n, dS, weight=None):
+        """The residual without its storage term: diffusion and the interface flux j_n/F."""
         w = vs[0]
         dx = self.dom.dx(T.ELECTRODE)
-        F = (self.c - self.c_old) / self.dt * w * self.r() * self.dx_mass()
-        F += self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
+        F = self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
         F += (j_n / F_CONST) * w("+") * (self.r("+") if weight is None else weight) * dS
         return F
 
