@@ -41,7 +41,7 @@ levels), the requirement and the uncertain inputs (docs/case-format.md, "Design 
     confidence = 0.9                   # the answer at this confidence (P90)
     method = "auto"                    # auto | fe | reduced | surrogate
 
-The search (docs/theory.md §9, "Design mode"): the requirement's margin g(x) (value − metric
+The search (docs/theory.md §8.10): the requirement's margin g(x) (value − metric
 for ``<=``, metric − value for ``>=``; met where g ≥ 0) is assumed monotone in the design
 variable x. Where a reduced model exists for the objective (:data:`REDUCED_MODELS`) it is
 solved first (a scan of the bounds and Brent's method, in milliseconds) and the first FE bracket
@@ -695,7 +695,7 @@ def load_design(path: str | os.PathLike) -> dict:
         bad.append(
             f"uncertainty.design_range: got {_show(uq['design_range'])}, allowed 0 < r <= 10"
         )
-    if "uncertainty" in raw and not uncertain:
+    if "uncertainty" in raw and not unc:
         bad.append("uncertainty: allowed only with [[uncertain]] inputs")
     if bad:
         raise InputError(bad)
@@ -717,7 +717,7 @@ def load_design(path: str | os.PathLike) -> dict:
             raise InputError(
                 f"uncertainty.method: got 'reduced', allowed fe or surrogate: no reduced model "
                 f"predicts {metric} for this case (reduced models: "
-                f"{', '.join(REDUCED_MODELS)}, docs/theory.md §9)"
+                f"{', '.join(REDUCED_MODELS)}, docs/theory.md §8.10)"
             )
     return design
 
@@ -1598,7 +1598,7 @@ def add_parser(sub) -> None:
         "samples.csv, plots/ and report/index.html. A rerun with the same file and DIR resumes "
         "(completed runs are reused). Exit 0: every search converged; 1: a search did not "
         "(not met in the bounds, max_runs, a failed run: see answer.json); 2: bad input. See "
-        "docs/case-format.md (Design files) and docs/theory.md §9.",
+        "docs/case-format.md (Design files) and docs/theory.md §8.10.",
     )
     p.add_argument("file", metavar="DESIGN.toml", help="the design file")
     p.add_argument("-o", "--output", default=None, help="design directory (default designs/<name>)")
