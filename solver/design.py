@@ -732,6 +732,11 @@ def run_name(role: str, overrides: dict) -> str:
     return f"{role}-{h}"
 
 
+def _sweep_metric(metric: str) -> str:
+    """The results-table column of the objective's metric (``ssbx sweep report DIR/runs``)."""
+    return metric.removeprefix("summary.") if metric.startswith("summary.") else f"final.{metric}"
+
+
 class Runner:
     """The FE runs of a design, through the sweep machinery in ``DIR/runs`` (a sweep directory
     whose cases grow as the searches need them)."""
@@ -754,7 +759,7 @@ class Runner:
             "seeds": None,
             "seed_key": "geometry.seed",
             "second_order": False,
-            "metrics": [design["objective"]["metric"]],
+            "metrics": [_sweep_metric(design["objective"]["metric"])],
             "set": design["set"],
             "parameters": [{"name": n, "keys": [n], "factors": [1]} for n in names],
             "cases": [],

@@ -319,3 +319,46 @@ def test_uncertainty_from_the_reduced_model_with_fe_confirmation(tmp_path, metho
     assert u["value_at_confidence"] == pytest.approx(np.quantile(got, 0.1))
     if method == "fe":
         assert len(u["fe_runs"]) == 2 * 6 and u["monotone"]
+
+
+def test_two_variables_one_answer_per_level_and_the_outputs(tmp_path, monkeypatch):
+    """A second variable at levels (the electrolyte modulus E): one search per level. With the
+    stand-in metric x E/150 GPa >= 3 MPa the least x is 3 MPa x 150 GPa/E: 4.5 MPa at 100 GPa,
+    2.25 MPa at 200 GPa. answer.json, runs.csv, the plot and the HTML report are written."""
+    text = DESIGN.replace(
+        "[objective]",
+        '[[variable]]\nkey = "materials.electrolyte.E"\nvalues = ["100 GPa", "200 GPa"]\n'
+        "[objective]",
+    )
+    d = dz.load_design(design_file(tmp_path, text + "[strategy]\ntolerance = 0.01\n"))
+    assert d["variables"][1]["values"] == pytest.approx([100e9, 200e9])
+
+    class Runner(FakeRunner):
+        def __init__(self, design, out, args, echo=print):
+            super().__init__(design, lambda x, th: x)
+            self.dir = out / "runs"
+            self.sw = type("sw", (), {"write_table": staticmethod(lambda d: None)})
+
+        def evaluate(self, points):
+            E = "materials.electrolyte.E"
+            recs = super().evaluate([(r, xs, th) for r, xs, th in points])
+            for rec, (_, xs, _) in zip(recs, points):
+                m = xs["loading.stack_pressure"] * xs[E] / 150e9
+                g = dz.margin(self.design["objective"], m)
+                rec.update(metric=m, margin=g, satisfied=bool(g >= 0), **{E: xs[E]})
+            return recs
+
+    monkeypatch.setattr(dz, "Runner", Runner)
+    out = tmp_path / "out"
+    args = type("A", (), {"jobs": 1})()
+    a = dz.run_design(d, out, args, echo=lambda *x: None)
+    got = {x["level"]: x for x in a["answers"]}
+    for E, p in ((100e9, 4.5e6), (200e9, 2.25e6)):
+        lo, hi = got[E]["bracket"]
+        assert got[E]["status"] == "converged" and lo < p <= hi and (hi - lo) / lo <= 0.011
+    saved = json.loads((out / "answer.json").read_text())
+    assert [x["level"] for x in saved["answers"]] == [100e9, 200e9]
+    assert saved["second_variable"]["name"] == "materials.electrolyte.E"
+    for f in ("runs.csv", "plots/metric.png", "report/index.html"):
+        assert (out / f).is_file(), f
+    assert "4.5" in (out / "report" / "index.html").read_text()
