@@ -1662,6 +1662,8 @@ def main(args: argparse.Namespace) -> int:
             f"{args.backend} (give the ranks of each FE run with --ranks)"
         )
     sw._check_args(args)
+    if args.backend == "mpi4py":  # PETSc on this rank alone before the metric table's dolfinx
+        sw._petsc_on_self()  # import (a COMM_WORLD init would wait for the workers forever)
     design = load_design(args.file)
     out = Path(args.output or Path("designs") / design["name"])
     if args.dry_run:
