@@ -952,7 +952,8 @@ def search(design: dict, runner: Runner, role: str, fixed: dict, theta: dict,
         run([a, b])
         while not failed() and evals[a]["satisfied"] == evals[b]["satisfied"]:
             if len(evals) >= strat["max_runs"]:
-                break
+                result.update(status="max_runs", reason=f"strategy.max_runs = {strat['max_runs']}")
+                return _finish(result, evals, sc, design)
             met = evals[a]["satisfied"]
             # the crossing lies where the requirement flips: below if met and met above (dir +1)
             down = (met and (direction or 1) > 0) or (not met and (direction or 1) < 0)
