@@ -180,6 +180,13 @@ def parse_at(text: Any) -> dict:
     return {"kind": "time", "t": float(t)}
 
 
+def at_text(at: dict) -> str:
+    """``{"kind": "cycles", "n": 1}`` -> ``"after 1 cycle(s)"`` (the objective's time, shown)."""
+    if at["kind"] == "cycles":
+        return f"after {at['n']} cycle(s)"
+    return f"t = {at['t']:g} s" if at["kind"] == "time" else "the end"
+
+
 class MetricError(ValueError):
     """The run does not give the metric (ended before the time, fewer cycles, no column)."""
 
@@ -1494,7 +1501,7 @@ def html_report(design: dict, out: Path, answer: dict, df, figs: list[Path]) -> 
     o = answer["objective"]
     body.append(
         f"<p>Requirement: <b>{e(o['metric'])} {e(o['op'])} {o['value']:g} {e(o['unit'] or '')}"
-        f"</b> at {e(json.dumps(o['at']))}; design variable <b>{e(var['name'])}</b> "
+        f"</b> at {e(at_text(o['at']))}; design variable <b>{e(var['name'])}</b> "
         f"({e(', '.join(var['keys']))}) in [{var['bounds'][0]:g}, {var['bounds'][1]:g}] "
         f"{e(var['unit'])}, {var['scale']} scale; {answer['fe_runs']} FE runs, "
         f"{answer['wall_time_s']:.0f} s.</p>"
