@@ -1159,14 +1159,34 @@ def surrogate_uq(design: dict, runner: Runner, nominal: dict, fixed: dict, tag: 
         else:
             req.append(sc.x(brentq(g, ua, ub, xtol=1e-10)))
     stats = quantiles(np.array(req), nominal["direction"], uq["confidence"])
+    # the samples set to the range's end on the conservative side: when they are as many as
+    # 1 - c, the value at the confidence is that end, not resolved (widen design_range)
+    end = max(sc.x(ua), sc.x(ub)) if nominal["direction"] == "minimum" else min(sc.x(ua), sc.x(ub))
+    at_end = sum(1 for x in req if x == end) / len(req)
+    loo_rms = float(np.sqrt(np.mean(np.square(loo)))) if loo else None
+    warnings = []
+    if at_end >= 1 - uq["confidence"]:
+        warnings.append(
+            f"{100 * at_end:.0f} % of the samples need more than the surrogate's range gives: the "
+            "value at the confidence is the range's end (widen uncertainty.design_range)"
+        )
+    if loo_rms is not None and loo_rms > 0.3 * float(np.ptp(y)):
+        warnings.append(
+            f"the surrogate's leave-one-out error ({loo_rms:.3g}) is more than 30 % of the range "
+            f"of the FE margins ({float(np.ptp(y)):.3g}): add surrogate_runs"
+        )
+    for w in warnings:
+        echo(f"uncertainty: warning: {w}")
     return {
+        "warnings": warnings,
+        "fraction_at_range_end": at_end,
         "method": "surrogate",
         "status": "done",
         "surrogate": f"scipy.interpolate.RBFInterpolator (thin_plate_spline, degree {degree})",
         "surrogate_points": int(len(y)),
         "fe_runs": [r["name"] for r in recs],
         "design_range": [min(sc.x(ua), sc.x(ub)), max(sc.x(ua), sc.x(ub))],
-        "loo_rms_margin": float(np.sqrt(np.mean(np.square(loo)))) if loo else None,
+        "loo_rms_margin": loo_rms,
         "margin_range": float(np.ptp(y)),
         "outside_range": outside,
         "samples": [{**th, "required": x} for th, x in zip(samples, req)],

@@ -205,6 +205,7 @@ def test_surrogate_recovers_the_p90_of_a_known_requirement(tmp_path):
     assert u["P10"] < u["P50"] < u["P90"] and u["spread"] > 0
     # outside x in nominal x (1 -+ 0.5): G outside [1.33, 3.0], P = 2 Phi(-2.03) = 4.2 % of 400
     assert u["loo_rms_margin"] is not None and 5 < u["outside_range"] < 30
+    assert u["warnings"] == [] and u["fraction_at_range_end"] < 0.1
 
 
 BAD = [
