@@ -102,6 +102,7 @@ UNCERTAINTY_KEYS = (
     "design_range",
 )
 OPS = ("<=", ">=")
+SMOOTHING = (0.0, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)  # the surrogate's, chosen by leave-one-out
 DISTRIBUTIONS = {"normal": ("mean", "std"), "lognormal": ("median", "sigma"), "uniform": ()}
 METHODS = ("auto", "fe", "reduced", "surrogate")
 STATE = "design.json"
@@ -1088,7 +1089,8 @@ def surrogate_uq(design: dict, runner: Runner, nominal: dict, fixed: dict, tag: 
     nominal × (1 ∓ design_range) (in the variable's scale, inside the bounds), θ over the
     central 95 % of each input's distribution; a radial-basis surrogate of the margin g(x, θ)
     (``scipy.interpolate.RBFInterpolator``, thin-plate spline on scaled coordinates with a
-    quadratic polynomial tail where the runs are enough for one, else a linear one) fitted to
+    quadratic polynomial tail where the runs are enough for one, else a linear one; its
+    smoothing chosen by leave-one-out cross-validation from :data:`SMOOTHING`) fitted to
     these and the nominal search's runs inside the range; each of ``surrogate_samples``
     Latin-hypercube samples of θ solved for g = 0 in x (Brent). Returns the samples, the
     statistics, the leave-one-out error of the surrogate and its FE runs."""
@@ -1128,21 +1130,40 @@ def surrogate_uq(design: dict, runner: Runner, nominal: dict, fixed: dict, tag: 
     scale = np.array([ub - ua or 1.0, *[dd.std() or 1.0 for dd in dists]])
     Z = X / scale
 
-    # a quadratic polynomial tail where the runs determine it (with 2 to spare), else linear
+    # the polynomial tail (linear; quadratic where the runs determine it with 2 to spare) and
+    # the smoothing (0 interpolates the FE runs, a large one tends to the least-squares
+    # polynomial: the FE margins carry noise from remeshing and step control), both chosen by
+    # leave-one-out cross-validation
     dim = Z.shape[1]
-    degree = 2 if len(y) >= (dim + 1) * (dim + 2) // 2 + 2 else 1
+    degrees = (1, 2) if len(y) >= (dim + 1) * (dim + 2) // 2 + 2 else (1,)
 
-    def fit(Z, y):
-        return RBFInterpolator(Z, y, kernel="thin_plate_spline", degree=degree, smoothing=1e-10)
+    def fit(Z, y, degree, smoothing):
+        return RBFInterpolator(Z, y, kernel="thin_plate_spline", degree=degree, smoothing=smoothing)
 
-    model = fit(Z, y)
-    loo = []
-    for i in range(len(y)):
-        keep = np.arange(len(y)) != i
-        try:
-            loo.append(float(fit(Z[keep], y[keep])(Z[i : i + 1])[0] - y[i]))
-        except Exception:  # too few points left for the linear tail
-            pass
+    def leave_one_out(degree, smoothing) -> list[float]:
+        err = []
+        for i in range(len(y)):
+            keep = np.arange(len(y)) != i
+            try:
+                err.append(float(fit(Z[keep], y[keep], degree, smoothing)(Z[i : i + 1])[0] - y[i]))
+            except Exception:  # too few points left for the polynomial tail
+                pass
+        return err
+
+    best = None
+    for degree in degrees:
+        for smoothing in SMOOTHING:
+            err = leave_one_out(degree, smoothing)
+            if len(err) < len(y):
+                continue
+            rms = float(np.sqrt(np.mean(np.square(err))))
+            if best is None or rms < best[2] * (1 - 1e-9):
+                best = (degree, smoothing, rms, err)
+    if best is None:
+        degree, smoothing, loo = 1, 0.0, []
+    else:
+        degree, smoothing, _, loo = best
+    model = fit(Z, y, degree, smoothing)
     samples = lhs_samples(design, uq["surrogate_samples"])
     d_u = _u_direction(design, nominal)
     req, outside = [], 0
@@ -1184,6 +1205,7 @@ def surrogate_uq(design: dict, runner: Runner, nominal: dict, fixed: dict, tag: 
         "status": "done",
         "surrogate": f"scipy.interpolate.RBFInterpolator (thin_plate_spline, degree {degree})",
         "surrogate_points": int(len(y)),
+        "smoothing": smoothing,
         "fe_runs": [r["name"] for r in recs],
         "design_range": [min(sc.x(ua), sc.x(ub)), max(sc.x(ua), sc.x(ub))],
         "loo_rms_margin": loo_rms,
