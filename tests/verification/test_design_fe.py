@@ -129,7 +129,7 @@ def test_least_stack_pressure_for_the_asr_after_one_cycle_with_p90(tmp_path):
     for f in ("stack_pressure.toml", "short_cycle.toml"):
         shutil.copy(DESIGNS / f, tmp_path / f)
     out = tmp_path / "p"
-    r = ssbx("design", "stack_pressure.toml", "-o", str(out), cwd=tmp_path, timeout=1200)
+    r = ssbx("design", "stack_pressure.toml", "-o", str(out), cwd=tmp_path, timeout=3600)
     assert r.returncode == 0, r.stdout + r.stderr
     a = json.loads((out / "answer.json").read_text())
     ans = a["answers"][0]
