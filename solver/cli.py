@@ -10,6 +10,8 @@
     ssbx sweep SWEEP.toml -o DIR           run a parameter sweep (local, mpi4py, slurm)
     ssbx sweep report DIR                  table (CSV, Parquet), plots, Sobol indices
     ssbx report RUN_DIR [-o DIR]           HTML report of a run (plots, checks, inputs)
+    ssbx design DESIGN.toml -o DIR         the design value that meets a requirement (reduced
+                                           models bracket, FE runs confirm; P90 under uncertainty)
 
 check, mesh, run, eis and screen take ``--set KEY=VALUE`` (repeatable) to override case-file keys.
 
@@ -198,6 +200,9 @@ def _parser() -> argparse.ArgumentParser:
     from solver.sweep import add_parser as add_sweep_parser
 
     add_sweep_parser(sub)
+    from solver.design import add_parser as add_design_parser
+
+    add_design_parser(sub)
     return ap
 
 
@@ -317,6 +322,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             from solver.sweep import main as sweep_main
 
             return sweep_main(args)
+
+        if args.command == "design":
+            from solver.design import main as design_main
+
+            return design_main(args)
 
         if args.command == "screen":
             from solver.screen import format_screen, screen_case
