@@ -99,6 +99,23 @@ def test_norton_uniaxial_creep_rate():
             c.prob.close()
 
 
+def test_creeping_cube_stores_the_elastic_energy_of_its_stress():
+    """Uniaxial stress σ on a creeping cube: after 100 s of creep the stored (elastic) energy
+    density is still σ²/(2E) (the creep strain stores nothing; ½ σ:C⁻¹:σ of a uniaxial σ),
+    1e-9, whatever the creep strain reached."""
+    sigma = 0.8e6
+    c = Cube(lambda *a: I.CreepState(LI, LI_E, LI_NU, *a))
+    c.load.value = sigma
+    c.step(0.0)
+    c.step(100.0)
+    assert c.top_uz() > 1.5 * sigma / LI_E  # the creep strain exceeds the elastic one
+    x = ufl.SpatialCoordinate(c.msh)
+    psi = c.state.stored_energy(Kinematics(3).strain(c.u, x), ufl.zero(3, 3))
+    vals = c.state.pts.values(psi)[:, 0]
+    assert vals == pytest.approx(np.full_like(vals, sigma**2 / (2 * LI_E)), rel=1e-9)
+    c.prob.close()
+
+
 def test_norton_stress_relaxation():
     """Held strain ε0, free sides: σ(t) = [σ0^(1−n) + (n−1) E A' t]^(1/(1−n)) within 0.5 %."""
     c = Cube(lambda *a: I.CreepState(LI, LI_E, LI_NU, *a), top="displacement")
