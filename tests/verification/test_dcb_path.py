@@ -1,0 +1,182 @@
+"""docs/validation.md item 4 (b): the pre-cracked DCB of ``cases/dcb.toml`` followed through
+crack growth by the dissipation-based path following (``solver.path_following =
+"dissipation"``, docs/theory.md §10.6a), from the case file alone.
+
+The case (two arms E = 100 GPa, ν = 0.3, h = 10 µm, L = 12 h; a0 = 5 h; G_Ic = 1 J/m²; the
+opening ±Δ/2 of the left ends prescribed by [[loading.boundary]] entries scaled by the load
+factor λ, Δ = 2 µm λ) runs in load control until the first step that dissipates, then with λ an
+unknown and every step dissipating a set energy, until the interface cannot dissipate another
+increment (separated) or λ reaches the protocol's target.
+
+Reference: corrected beam theory (tests/verification/test_dcb.py for the closed forms and
+χ = 0.677 of Bao et al. 1992): P_c = sqrt(G_Ic E' h³/12)/(a0 + χh), C(a) = 8 (a + χh)³/(E' h³),
+P(δ) = sqrt(8A³/(E' h³ δ)) on the propagation branch, a(δ) + χh = sqrt(E' h³ δ/(8A)); beam
+theory holds while the uncracked ligament is long against the arm (crack tip at most L − 2h).
+
+Checks (measured values in the docstrings):
+* the path reaches far along the propagation branch: the fully decohered crack through most
+  of the ligament, without step collapse (few cuts, a bounded number of steps);
+* initial compliance within 2 % of C(a0), peak within 5 % of P_c, the propagation branch within
+  5 % of P(δ) (crack tip ≤ L − 2h);
+* the energy balance of the time-series columns, external work = stored elastic energy +
+  cohesive dissipation + viscous dissipation, within 1 % of the external work at every step,
+  with and without ``interface.viscosity``;
+* a force-driven DCB with a short ligament (W = 8 h: forces ±P on the arms' ends, [[loading.
+  boundary]] fy): load control stops at the peak (a limit point in the load), the path
+  following passes it and follows the falling load P(δ) of beam theory.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from meshes import tags as T
+
+pytestmark = pytest.mark.serial
+
+E, NU = 100e9, 0.3
+EP = E / (1.0 - NU**2)
+H = 10e-6
+A0 = 5.0 * H
+L = 12.0 * H
+CHI = 0.677
+G_IC = 1.0
+A_LEFM = math.sqrt(G_IC * EP * H**3 / 12.0)
+P_C = A_LEFM / (A0 + CHI * H)
+U_HAT = 1e-6  # the case's ±1 µm per unit load factor
+
+
+def compliance(a: float) -> float:
+    return 8.0 * (a + CHI * H) ** 3 / (EP * H**3)
+
+
+DELTA_C = compliance(A0) * P_C
+
+
+def lefm_load(delta):
+    return np.sqrt(8.0 * A_LEFM**3 / (EP * H**3 * np.asarray(delta)))
+
+
+def lefm_crack(delta):
+    return np.sqrt(EP * H**3 * np.asarray(delta) / (8.0 * A_LEFM)) - CHI * H
+
+
+def _run(overrides: dict | None = None, force: bool = False):
+    """Run cases/dcb.toml (with ``overrides`` of solver.overrides) through Simulation and the
+    Stepper, as ``ssbx run`` does; record per accepted step the opening Δ (mean over the upper
+    arm's loaded face, twice), the load P (consistent reaction, or the applied force), the
+    time-series row, the cuts and the crack tip (last point with D = 1)."""
+    from solver import geometry
+    from solver.config import load_case
+    from solver.simulation import Simulation
+    from solver.stepping import Stepper, segments_from_protocol
+    from tests.conftest import ROOT
+
+    case = load_case(ROOT / "cases" / "dcb.toml", overrides=overrides)
+    comm = MPI.COMM_WORLD
+    dom = geometry.build(case.geometry, comm).domain
+    sim = Simulation(case, dom)
+    m = sim.mech
+    im = m.interfaces[0]
+    nloc = im.Q.dofmap.index_map.size_local
+    x_pts = im.Q.tabulate_dof_coordinates()[:nloc, 0]
+    upper = next(r for r in m.regions if r.name == "electrolyte")
+    from dolfinx import fem
+
+    one = fem.Constant(m.msh, 1.0)
+    ds = m.dom.ds(T.LEFT)
+    import ufl
+
+    ry = fem.form(upper.u[1] * ds, entity_maps=m.entity_maps)
+    h_face = comm.allreduce(
+        fem.assemble_scalar(fem.form(one * ds, entity_maps=m.entity_maps)), op=MPI.SUM
+    )
+    del ufl
+    rec = []
+
+    def observe(info):
+        row = sim.row(info)
+        lam = info.loads["load_factor"]
+        if force:  # the applied force per unit width on each arm, its mean opening
+            P = lam * case.loading["boundary"][0]["fy"]
+            # the mean of u_y over both arms' left faces is the mean of the two openings
+            delta = 2.0 * comm.allreduce(fem.assemble_scalar(ry), op=MPI.SUM) / (0.5 * h_face)
+        else:
+            P = m.face_reaction("electrolyte", T.LEFT, 1)
+            delta = 2.0 * U_HAT * lam
+        D = im.D_old.x.array[:nloc]
+        tip = comm.allreduce(float(np.max(x_pts[D >= 1.0 - 1e-9], initial=0.0)), op=MPI.MAX)
+        rec.append(
+            {
+                "delta": delta,
+                "P": P,
+                "W": row["external_work"],
+                "U": row["elastic_energy"],
+                "Dc": row["cohesive_dissipation"],
+                "Dv": row["viscous_dissipation"],
+                "cuts": info.cuts,
+                "tip": tip,
+                "lam": row["load_factor"],
+            }
+        )
+
+    failure = None
+    stepper = Stepper(
+        sim,
+        segments_from_protocol(case.loading["protocol"], {}),
+        {"pressure": 0.0, "displacement": 0.0, "load_factor": 0.0, "time": 0.0},
+        observers=[observe],
+        max_cuts=case.solver["max_cuts"],
+        max_damage_increment=case.solver["max_decohesion_increment"],
+        min_step=case.solver["min_step"],
+        max_consecutive_cuts=case.solver["max_consecutive_cuts"],
+        path_following=case.solver["path_following"],
+    )
+    from solver.errors import SolverFailure
+
+    try:
+        stepper.run()
+    except SolverFailure as e:
+        failure = str(e)
+    sim.close()
+    out = {k: np.array([r[k] for r in rec]) for k in rec[0]}
+    out["failure"] = failure
+    return out
+
+
+@pytest.fixture(scope="module")
+def dcb():
+    return _run()
+
+
+def test_runs_far_along_the_propagation_branch(dcb):
+    assert dcb["failure"] is None, dcb["failure"]
+    assert dcb["tip"][-1] >= A0 + 0.8 * (L - A0), dcb["tip"][-1] / H
+    assert int(np.sum(dcb["cuts"])) <= 10
+    assert len(dcb["P"]) < 150
+
+
+def test_peak_and_branch_within_5_percent_of_beam_theory(dcb):
+    d, P = dcb["delta"], dcb["P"]
+    assert d[0] / P[0] == pytest.approx(compliance(A0), rel=0.02)
+    i = int(np.argmax(P))
+    assert P[i] == pytest.approx(P_C, rel=0.05)
+    branch = (d >= 1.1 * DELTA_C) & (lefm_crack(d) <= L - 2 * H)
+    assert np.count_nonzero(branch) >= 20
+    err = P[branch] / lefm_load(d[branch]) - 1.0
+    assert np.max(np.abs(err)) < 0.05, err
+
+
+def _balance(r) -> np.ndarray:
+    W = r["W"]
+    return np.abs(W - r["U"] - r["Dc"] - r["Dv"]) / W
+
+
+def test_energy_balance_closes(dcb):
+    assert np.max(_balance(dcb)) < 0.01
+    assert np.all(dcb["Dv"] == 0.0)
+    assert dcb["Dc"][-1] > 0.8 * G_IC * (L - A0)
