@@ -916,6 +916,14 @@ class Simulation:
         Q, v = self.mech.load_conjugates()
         return 0.5 * self.load_factor() * (Q + v)
 
+    def path_load(self) -> float:
+        """The load that the path following watches for separation: |Q| (the generalised
+        reaction of the prescribed displacements of [[loading.boundary]]) when there are
+        such displacements, else |λ| (tractions and forces)."""
+        Q, _v = self.mech.load_conjugates()
+        has_Q = self.mech.load_conjugate_forms()[0] is not None
+        return abs(Q) if has_Q else abs(self.load_factor())
+
     def fracture_damaged(self) -> bool:
         """Whether some interface point is in its process zone (0 < d < 1 in the accepted
         state): the dissipation constraint is regular there."""

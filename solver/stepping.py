@@ -39,6 +39,10 @@ from solver.runlog import Progress
 
 log = logging.getLogger(__name__)
 
+# the path following ends a segment as separated when its load (Q or λ, Simulation.path_load)
+# has fallen below this fraction of its peak in the segment
+PATH_END_LOAD = 0.1
+
 LOAD_KEYS = ("pressure", "soc", "temperature", "displacement", "load_factor")  # ramped
 STEP_KEYS = ("current_density", "voltage", "V_min", "V_max", "current_cutoff")  # constant
 
@@ -318,6 +322,8 @@ class Stepper:
         a hard Newton solve; end the segment when the interfaces cannot dissipate one more
         increment (separated)."""
         dissipated = float(extra.get("dissipated", 0.0))
+        F = self.model.path_load()
+        self._path_fmax = max(getattr(self, "_path_fmax", 0.0), F)
         if path is None:
             E = abs(self.model.load_energy())
             if dissipated > 1e-9 * E:
@@ -335,6 +341,12 @@ class Stepper:
                 f"  segment {iseg + 1} '{seg.kind}': the interfaces are separated (less than one "
                 "dissipation increment left)"
             )
+        elif F < PATH_END_LOAD * self._path_fmax:
+            extra["end_segment"] = True
+            log.info(
+                f"  segment {iseg + 1} '{seg.kind}': separated (the load fell to {F:.3g}, below "
+                f"{PATH_END_LOAD:g} of its peak {self._path_fmax:.3g})"
+            )
 
     def position(self) -> dict:
         """Where the stepper stands after the last accepted step, for a checkpoint (JSON-safe,
@@ -351,6 +363,7 @@ class Stepper:
             "streak": self._streak,
             "path": self._path,
             "path_tried": getattr(self, "_path_tried", None),
+            "path_fmax": getattr(self, "_path_fmax", 0.0),
             "start": self._start,
             "state": self.state,
             "step": self.step,
@@ -367,6 +380,7 @@ class Stepper:
         self._streak = pos.get("streak", 0)
         self._path = None if pos.get("path") is None else dict(pos["path"])
         self._path_tried = pos.get("path_tried")
+        self._path_fmax = pos.get("path_fmax", 0.0)
         self.state, self.step, self._done = dict(pos["state"]), pos["step"], pos["done_nominal"]
         self.ended_early = pos["ended_early"]
         self.last = None if pos["last"] is None else StepInfo(**pos["last"])
@@ -392,9 +406,15 @@ class Stepper:
                 self._state_cuts = 0
                 self._streak = 0  # cut-backs since the last step accepted at the nominal increment
                 self._path = None
+                self._path_fmax = 0.0
             start = self._start
             seg_done = False
             pf = self.path_following != "none" and self.model.path_following_available(start, seg)
+            if self.path_following != "none" and not pf and self._s == 0.0:
+                log.info(
+                    f"  segment {iseg + 1} '{seg.kind}': load control (path following needs a "
+                    "step that ramps load_factor and nothing else)"
+                )
             while not seg_done and self._s < 1.0 - 1e-12:
                 s, ds = self._s, self._ds
                 path = self._path
