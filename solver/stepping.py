@@ -422,10 +422,14 @@ class Stepper:
                 if path is not None:  # dissipation control: λ is an unknown
                     aged = False
                     s_new, loads, res, reason = self._path_step(start, seg, s, ds, path)
-                    if reason == "switch":  # λ passed the segment's end: finish in load control
+                    if reason == "switch":  # λ passed the segment's end
                         self.model.reject()
                         self.model.set_loads(self.state)
-                        self._path = None
+                        if path.get("over", 0) < 4:  # a smaller dissipation lands nearer it
+                            path["over"] = path.get("over", 0) + 1
+                            path["dtau"] *= 0.5
+                            continue
+                        self._path = None  # then finish in load control (a short step)
                         self._ds = max(1.0 - s, 1e-12)
                         log.info("  dissipation control passed the segment's load factor")
                         continue

@@ -490,7 +490,7 @@ ROWS = [
     (
         "path_following_unknown",
         '[solver]\npath_following = "arc_length"\n',
-        "solver.path_following: got 'arc_length', allowed one of none, dissipation",
+        "solver.path_following: got 'arc_length', allowed one of 'none', 'dissipation'",
         False,
     ),
     (
