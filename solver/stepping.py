@@ -298,7 +298,7 @@ class Stepper:
         lam_a = float(start.get("load_factor", 0.0))
         lam_b = float(seg.targets["load_factor"])
         loads = dict(self.state)
-        loads["time"] = self.state["time"] + ds * seg.duration
+        loads["time"] = self.state["time"] + seg.duration / max(seg.steps, 1)
         loads["kind"] = seg.kind
         self.model.set_loads(loads)
         scale = max(abs(lam_a), abs(lam_b))
