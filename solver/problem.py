@@ -418,7 +418,8 @@ class CoupledProblem:
         self._V.value = V0 + 1.0
         snes.computeFunction(x, self._r1)
         self._V.value = V0
-        snes.computeFunction(x, r0)  # restore the residual (and the fields) at V0
+        if not getattr(self, "constraint_snap", False):  # (r0 and x are untouched above)
+            snes.computeFunction(x, r0)  # restore the residual (and the fields) at V0
         self._r1.axpy(-1.0, r0)  # R_V
         snes.getKSP().solve(self._r1, self._w)
         Cw = self._C.dot(self._w)

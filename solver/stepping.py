@@ -142,10 +142,10 @@ class Stepper:
         max_damage_increment: float = 1.0,
         min_step: float | None = None,
         max_consecutive_cuts: int | None = None,
+        path_following: str = "none",
         rank: int = 0,
         observers: list[Callable[[StepInfo], None]] | None = None,
         on_failure: Callable[[StepInfo | None, str], None] | None = None,
-        path_following: str = "none",
     ):
         self.model, self.segments = model, segments
         self.state = dict(initial)
@@ -154,11 +154,11 @@ class Stepper:
         self.max_dd = max_damage_increment
         self.min_step = min_step  # fraction of the nominal increment; None: no floor
         self.max_streak = max_consecutive_cuts  # None: no limit
+        self.path_following = path_following  # solver.path_following
+        self._path: dict | None = None  # the dissipation control of the segment (None: off)
         self.rank = rank
         self.observers = observers or []
         self.on_failure = on_failure
-        self.path_following = path_following
-        self._path: dict | None = None  # the dissipation control of the segment (None: off)
         self.step = 0
         self.last: StepInfo | None = None
         self.ended_early = False
