@@ -13,8 +13,8 @@ Reference: corrected beam theory (tests/verification/test_dcb.py for the closed 
 P(δ) = sqrt(8A³/(E' h³ δ)) on the propagation branch, a(δ) + χh = sqrt(E' h³ δ/(8A)); beam
 theory holds while the uncracked ligament is long against the arm (crack tip at most L − 2h).
 
-Measured (serial; 17.2k dofs; 232 s on a 2-core machine under a load of ~8, with another run
-beside it): 35 steps, 6 cuts; initial compliance 1.003 C(a0); peak 0.977 P_c at Δ = 1.05 δ_c;
+Measured (serial; 17.2k dofs; the run 93 s, the module 110 s on a 2-core machine under a load
+of ~7): 35 steps, 6 cuts; initial compliance 1.003 C(a0); peak 0.977 P_c at Δ = 1.05 δ_c;
 the rising branch within 1.3 % of P(Δ) (17 steps); energy balance within 0.20 % of the external
 work at every step; the crack tip (D = 1) at 115.3 µm of 120 µm when the load has fallen to
 8.6 % of P_c; at the end of the ligament λ falls from 1.33 to 0.62 (a snap-back in the
