@@ -630,6 +630,7 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         max_damage_increment=case.solver["max_decohesion_increment"],
         min_step=case.solver["min_step"],
         max_consecutive_cuts=case.solver["max_consecutive_cuts"],
+        path_following=case.solver["path_following"],
         rank=comm.rank,
         observers=[observe],
     )

@@ -401,6 +401,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "sizes, before meshing: meshes.common.estimate_cells, an upper estimate) exceeds it "
             "is refused before any work (the shipped cases need <= 2e5)",
         ),
+        "path_following": _choice(
+            "none",
+            ("none", "dissipation"),
+            "path following through softening in the load-factor segments of a mechanics-only "
+            "run with [[loading.boundary]] loads: 'dissipation' (energy-release control, "
+            "Gutiérrez 2004: after the first step that dissipates, λ is an unknown and every "
+            "step dissipates a set energy, so limit points and snap-backs are followed; the "
+            "step's dissipation adapts to the Newton iterations and max_decohesion_increment) "
+            "or 'none' (load control)",
+        ),
         "max_decohesion_increment": _f(
             0.05,
             lo=0.0,
@@ -1648,6 +1658,15 @@ class _Resolver:
                 )
         if ld.get("boundary") and not ph["mechanics"]:
             self.bad("loading.boundary: mechanical loads, allowed only with physics.mechanics")
+        sv = r.get("solver") or {}
+        if sv.get("path_following", "none") != "none":
+            others = [s for s in ("electrochemistry", "transport", "thermal", "inelastic") if ph[s]]
+            if others or not ph["mechanics"] or not ld.get("boundary"):
+                self.bad(
+                    f"solver.path_following: got {_show(sv['path_following'])}, allowed 'none' "
+                    "unless the run is mechanics only (physics.mechanics on; electrochemistry, "
+                    "transport, thermal, inelastic off) with [[loading.boundary]] loads"
+                )
         switches = ("mechanics", "electrochemistry", "transport", "thermal")
         if not any(ph[s] for s in switches):
             self.bad(

@@ -488,6 +488,18 @@ ROWS = [
         False,
     ),
     (
+        "path_following_unknown",
+        '[solver]\npath_following = "arc_length"\n',
+        "solver.path_following: got 'arc_length', allowed one of 'none', 'dissipation'",
+        False,
+    ),
+    (
+        "path_following_with_electrochemistry",
+        '[solver]\npath_following = "dissipation"\n',
+        "solver.path_following: got 'dissipation', allowed 'none' unless the run is mechanics",
+        False,
+    ),
+    (
         "consecutive_cuts_negative",
         "[solver]\nmax_consecutive_cuts = -1\n",
         "solver.max_consecutive_cuts: got -1, allowed an integer in [0, 100000]",

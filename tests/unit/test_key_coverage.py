@@ -62,6 +62,21 @@ BASES: dict[str, dict] = {
         "physics": {"mechanics": True},
         "output": OUT,
     },
+    # a flat bilayer clamped at the bottom, its top pulled up by [[loading.boundary]]: the
+    # interface decoheres from its free edges inwards (solver.path_following)
+    "peel": {
+        "geometry": SMALL,
+        "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
+        "loading": {
+            "bottom": "clamped",
+            "lateral": "free",
+            "stack_pressure": 0.0,
+            "boundary": [{"face": "top", "uy": "40 nm"}],
+            "protocol": [{"kind": "hold", "duration": "1 s", "n_steps": 4, "load_factor": 1.0}],
+        },
+        "physics": {"mechanics": True},
+        "output": OUT,
+    },
     # a flat bilayer pressed by a traction, 20 K above the stress-free temperature
     "press": {
         "geometry": SMALL,
@@ -740,6 +755,10 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     # its third cut (the decohesion control's, counted like any cut) stops the run: fewer rows
     "solver.max_consecutive_cuts": Acts(
         "tension", {"solver": {"max_consecutive_cuts": 2}}, ("step_cuts", "rows")
+    ),
+    # after the first step that dissipates, λ is an unknown: other load factors per row
+    "solver.path_following": Acts(
+        "peel", {"solver": {"path_following": "dissipation"}}, ("load_factor", "rows")
     ),
     "solver.max_decohesion_increment": Acts(
         "tension",
