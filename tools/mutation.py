@@ -64,6 +64,7 @@ TARGETS: dict[str, list[str]] = {
         V + "test_viscous_damage.py",
         V + "test_friction.py",
         "tests/unit/test_viscous_dissipation.py",
+        V + "test_contact_physics.py",
     ],
     "physics/mechanics.py": [
         V + "test_hertz.py",
@@ -92,6 +93,7 @@ TARGETS: dict[str, list[str]] = {
     ],
     "physics/electrochemistry.py": [
         V + "test_electrochem.py",
+        V + "test_protocols.py",
         V + "test_balances.py",
         V + "test_li_stripping.py",
     ],

@@ -99,6 +99,41 @@ def test_heated_film_stress_is_minus_biaxial_modulus_times_thermal_strain(dom):
         assert sxx / area == pytest.approx(-M * alpha * dT, rel=0.01), dT
 
 
+def test_tabulated_vegard_coefficient_integrates_to_the_strain(dom, tmp_path):
+    """A tabulated β(x) (``vegard_curve``, CSV of x, β in m³/mol) linear in x: β = β0 + β1 x.
+    The eigenstrain is ε*(c) = c_max ∫_{x_ref}^{x} β dx' = c_max [β0 (x − x_ref) +
+    β1 (x² − x_ref²)/2] (PCHIP reproduces linear data exactly), so the bonded film carries
+    σ_xx = −M ε* (1 %) — at the reference lithiation no stress, above it compression, below it
+    tension."""
+    from solver.physics.cohesive import CohesiveLaw
+    from solver.physics.mechanics import Mechanics
+    from solver.problem import CoupledProblem
+
+    b0, b1, c_max, x_ref = 1e-6, 2e-6, 5e4, 0.3
+    csv = tmp_path / "beta.csv"
+    csv.write_text("x, beta\n" + "".join(f"{x:g}, {b0 + b1 * x:.12g}\n" for x in (0, 0.5, 1)))
+    mats = {
+        "electrode": {"E": E_F, "nu": NU_F, "vegard_curve": str(csv), "c_max": c_max},
+        "electrolyte": {"E": 1000 * E_F, "nu": 0.25},
+    }
+    K = 1e4 * E_F / H_F
+    law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
+    m = Mechanics(dom, mats, {T.INTERFACE: law}, auto_bcs=False, c_ref={"electrode": x_ref * c_max})
+    for comp in range(dom.gdim):
+        m.dirichlet("electrolyte", T.TOP, comp, 0.0)
+    prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
+    x = ufl.SpatialCoordinate(dom.mesh)
+    window = ufl.conditional(ufl.lt(abs(x[0] - W / 2), W / 8), 1.0, 0.0)
+    reg = m.regions[0]
+    area = m._scalar(window * dom.dx(T.ELECTRODE))
+    for xc in (0.8, 0.1, x_ref):
+        m.loads.c.value = xc * c_max
+        assert prob.solve().converged
+        eps = c_max * (b0 * (xc - x_ref) + b1 * (xc**2 - x_ref**2) / 2)
+        sxx = m._scalar(window * m.sigma(reg.u, T.ELECTRODE)[0, 0] * dom.dx(T.ELECTRODE))
+        assert sxx / area == pytest.approx(-M * eps, rel=0.01, abs=1e-6 * M * 1e-3), xc
+
+
 def test_lithiation_gradient_gives_interface_shear(dom):
     x = ufl.SpatialCoordinate(dom.mesh)
     g = 1000.0 / W  # mol/m^3 per m
