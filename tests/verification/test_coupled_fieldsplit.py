@@ -1,6 +1,17 @@
-"""The fieldsplit iterative solver of benchmarks/coupled.py (mechanics + potentials + Li transport,
-Butler-Volmer kinetics, bonded interface) reproduces the MUMPS solution of one potentiostatic
-Newton step to 1e-6 on small 2D and 3D bilayers, with both mechanics splits."""
+"""The iterative coupled solver of the product (``[solver] linear_solver = "iterative"``:
+FGMRES + the physics fieldsplit of solver/precond.py) against the direct one (MUMPS), through
+the model ``ssbx run`` builds (benchmarks/coupled.py: mechanics + potentials with Butler–Volmer
+kinetics and plastic micro-contacts + Li transport + heat on a flat bilayer, a debonded patch
+on Γ_int).
+
+* Two galvanostatic steps (the bordered Newton: two solves with one preconditioner per Newton
+  iteration) agree with the direct solve to 1e-8 per field (relative l2; measured ≤ 4e-15), in
+  2D and 3D; so do the cell voltage and the current.
+* The weak-interface case's Krylov count stays bounded under refinement: the largest count per
+  Newton iteration on the refined mesh (4x the dofs) is at most 1.25x that of the coarse one
+  plus 2, and below 40 (measured 21 → 21; without the region term the auxiliary-space method
+  grows like h^-1/2, benchmarks/README.md).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +21,53 @@ from mpi4py import MPI
 from benchmarks import coupled as C
 from benchmarks.mechanics import build_domain
 
+TOL = 1e-8
 
-@pytest.mark.parametrize(
-    ("dim", "h", "mech"),
-    [(2, 2e-6, "auxiliary"), (2, 2e-6, "gamg"), (3, 5e-6, "auxiliary")],
-)
-def test_fieldsplit_matches_mumps(dim, h, mech):
-    dom, _ = build_domain(MPI.COMM_WORLD, dim, h)
-    it, sim = C.coupled_step(dom, dim, iterative=True, mech=mech)
-    ref, sim_ref = C.coupled_step(dom, dim, iterative=False)
-    C._CTX.clear()
-    assert it["converged"] and ref["converged"]
-    assert it["krylov_iterations"] > 0 and ref["current_A"] > 0
+
+def compare(dim: int, h: float, patch: bool = True, steps: int = 2, comm=MPI.COMM_WORLD):
+    """(iterative figures, direct figures, per-field relative difference) after ``steps``
+    galvanostatic steps."""
+    dom, _ = build_domain(comm, dim, h)
+    it, sim = C.coupled_run(dom, dim, "iterative", steps=steps, patch=patch)
+    ref, sim_ref = C.coupled_run(dom, dim, "direct", steps=steps, patch=patch)
     diff = C.relative_difference(sim, sim_ref)
-    assert max(diff.values()) <= 1e-6, diff
+    assert it["preconditioner"] == "CoupledFieldSplit" and ref["preconditioner"] == "direct"
+    if patch:  # the weak-interface term of the displacement split is on
+        assert sim.problem.preconditioner.aux.regions_active
+    sim.close()
+    sim_ref.close()
+    return it, ref, diff
+
+
+def check_agreement(it: dict, ref: dict, diff: dict) -> None:
+    assert it["converged"] and ref["converged"]
+    assert len(it["steps"]) == len(ref["steps"]) == 2
+    for a, b in zip(it["steps"], ref["steps"]):
+        assert a["krylov_iterations"] > 3 * a["newton_iterations"]  # really iterative
+        assert a["current_A"] == pytest.approx(b["current_A"], rel=1e-8)
+        assert a["V_cell"] == pytest.approx(b["V_cell"], rel=1e-10)
+    assert max(diff.values()) <= TOL, diff
+
+
+@pytest.fixture(scope="module")
+def patch2d():
+    return compare(2, 2e-6)
+
+
+def test_iterative_matches_direct_2d(patch2d):
+    check_agreement(*patch2d)
+
+
+def test_iterative_matches_direct_3d():
+    check_agreement(*compare(3, 5e-6))
+
+
+def test_weak_interface_krylov_bounded(patch2d):
+    coarse = max(patch2d[0]["krylov_per_newton"])
+    dom, _ = build_domain(MPI.COMM_WORLD, 2, 2e-6, 1)
+    it, sim = C.coupled_run(dom, 2, "iterative", steps=1, patch=True)
+    assert it["converged"] and sim.problem.preconditioner.aux.regions_active
+    assert it["dofs"] > 3 * patch2d[0]["dofs"]
+    sim.close()
+    fine = max(it["krylov_per_newton"])
+    assert fine <= 1.25 * coarse + 2 and fine < 40, (coarse, fine)
