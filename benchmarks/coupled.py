@@ -365,7 +365,7 @@ def run_sizes(comm, dim: int, levels, h0: float, args) -> list[dict]:
         dom, t_mesh = build_domain(comm, dim, h0, lev)
         c, sim = coupled_run(dom, dim, "iterative", **kw)
         row = {"dim": dim, "level": lev, "h_m": h0 / 2**lev, "ranks": comm.size, "coupled": c}
-        if args.check and lev == levels[0]:
+        if args.check and (lev == levels[0] or args.check_all):
             d, ref = coupled_run(dom, dim, "direct", **kw)
             diff = relative_difference(sim, ref)
             row["direct"] = d
@@ -472,6 +472,9 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=2, help="steps of 1 s from open circuit")
     ap.add_argument("--patch", action="store_true", help="a debonded patch on Γ_int")
     ap.add_argument("--no-check", dest="check", action="store_false", help="no direct solve")
+    ap.add_argument(
+        "--check-all", action="store_true", help="the direct solve at every size (crossover)"
+    )
     ap.add_argument("--no-thermal", action="store_true", help="without the heat block")
     ap.add_argument("--tag", default="", help="suffix of the JSON file name")
     args = ap.parse_args(argv)

@@ -106,9 +106,7 @@ GAMG_DEFAULTS: dict[str, object] = {
 
 
 # ---------------------------------------------------------------------- options
-def split_options(
-    options: dict | None, defaults: dict, u_blocks=None
-) -> tuple[dict, dict | None]:
+def split_options(options: dict | None, defaults: dict, u_blocks=None) -> tuple[dict, dict | None]:
     """Merge ``options`` over ``defaults`` and take out the ssbx linear-solver selection.
 
     ``options["ssbx_linear_solver"]`` (``[solver] linear_solver`` of a case; absent: "direct")
