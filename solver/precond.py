@@ -786,8 +786,8 @@ def choose_linear_solver(user: dict, u_blocks) -> str:
         return "direct"
     own = [k for k in (SELECT_KEY, "ksp_type", "pc_type", "pc_factor_mat_solver_type") if k in user]
     if ls == "auto":
-        gdim = u_blocks[0].function_space.mesh.geometry.dim
-        if own or _total_dofs(u_blocks) < ITERATIVE_MIN_DOFS.get(gdim, ITERATIVE_MIN_DOFS[3]):
+        tdim = u_blocks[0].function_space.mesh.topology.dim
+        if own or _total_dofs(u_blocks) < ITERATIVE_MIN_DOFS.get(tdim, ITERATIVE_MIN_DOFS[3]):
             return "direct"
     elif str(user.get(SELECT_KEY, "auxiliary")).strip().lower() != "auxiliary" or (
         "pc_type" in user

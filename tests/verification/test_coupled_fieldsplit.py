@@ -71,3 +71,32 @@ def test_weak_interface_krylov_bounded(patch2d):
     sim.close()
     fine = max(it["krylov_per_newton"])
     assert fine <= 1.25 * coarse + 2 and fine < 40, (coarse, fine)
+
+
+def test_failed_linear_solve_fails_the_step():
+    """A Krylov solve that does not converge (here: 2 iterations allowed) fails the Newton
+    step with DIVERGED_LINEAR_SOLVE (the stepper then cuts the step); reject() restores the
+    accepted state."""
+    from petsc4py import PETSc
+
+    from solver.simulation import Simulation
+
+    dom, _ = build_domain(MPI.COMM_WORLD, 2, 2e-6)
+    case = C.make_case(2, linear_solver="iterative")
+    sim = Simulation(case, dom, {"ksp_max_it": 2})
+    before = [f.x.array.copy() for f in sim.fields]
+    sim.set_loads(
+        {
+            "kind": "voltage",
+            "voltage": float(sim.ec.V_cell.value) + C.DV,
+            "time": C.DT,
+            "pressure": C.PRESSURE,
+            "temperature": case.loading["temperature"],
+        }
+    )
+    res = sim.solve()
+    assert not res.converged
+    assert res.reason == PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE
+    sim.reject()
+    assert all((f.x.array == a).all() for f, a in zip(sim.fields, before))
+    sim.close()
