@@ -201,14 +201,16 @@ def run_steps(sim, case, mode: str = "current", steps: int = 1) -> list[dict]:
         cumulative.clear()
         stamps.clear()
         comm.barrier()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = sim.solve()
         t = tmax(comm, time.perf_counter() - t0)
+        cpu = tmax(comm, time.process_time() - c0)  # on a shared machine: the process's own
         row = {
             "step": k,
             "converged": bool(res.converged),
             "snes_reason": int(res.reason),
             "time_step_s": t,
+            "cpu_step_s": cpu,
             "newton_iterations": int(res.newton_iterations),
             "krylov_iterations": int(res.krylov_iterations),
             "krylov_per_newton": [b - a for a, b in zip(cumulative, cumulative[1:])],
@@ -410,7 +412,8 @@ def run_sizes(comm, dim: int, levels, h0: float, args) -> list[dict]:
             comm,
             f"  [{dim}D level {lev}] dofs {c['dofs']}: "
             + "; ".join(
-                f"step {r['step']} {r['time_step_s']:.2f} s Newton {r['newton_iterations']} "
+                f"step {r['step']} {r['time_step_s']:.2f} s (cpu {r['cpu_step_s']:.2f} s) "
+                f"Newton {r['newton_iterations']} "
                 f"Krylov {'/'.join(map(str, r['krylov_per_newton']))}"
                 + ("" if r["converged"] else " NOT CONVERGED")
                 for r in st
