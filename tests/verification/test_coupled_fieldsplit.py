@@ -9,7 +9,7 @@ on Γ_int).
   2D and 3D; so do the cell voltage and the current.
 * The weak-interface case's Krylov count stays bounded under refinement: the largest count per
   Newton iteration on the refined mesh (4x the dofs) is at most 1.25x that of the coarse one
-  plus 2, and below 40 (measured 21 → 21; without the region term the auxiliary-space method
+  plus 2, and below 40 (measured 24 → 28; without the region term the auxiliary-space method
   grows like h^-1/2, benchmarks/README.md).
 """
 
