@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import math
 import os
 import platform
 import shutil
@@ -170,6 +171,7 @@ def run(
     max_time: float | None = None,
     comm: MPI.Comm = MPI.COMM_WORLD,
     overrides: dict | None = None,
+    eis: dict | None = None,
 ):
     """Run a case into a run directory and return it as a :class:`solver.results.Result`: the
     summary dict itself (``result["steps"]``, as before) with ``.timeseries``, ``.fields``,
@@ -208,6 +210,9 @@ def run(
     is interrupted, the old run is untouched and the new output is kept as the sibling
     ``<name>.failed-<YYYYmmdd-HHMMSS>``. A new run directory is written in place, also when
     the run fails (the last converged state, ``summary.json`` with status "failed").
+
+    ``eis`` ({"f_min": Hz, "f_max": Hz, "points_per_decade": n}; :func:`eis`): after the
+    protocol, the impedance spectrum of the final state (as a last ``kind = "eis"`` step).
     """
     from solver import geometry
 
@@ -272,7 +277,12 @@ def run(
                     shutil.move(tmp / "mesh.png", plan.write / "mesh.png")
                 else:  # never expected; a rank-0-only exception here would hang the other ranks
                     log.warning("output.preview: no mesh preview was rendered")
-            run_opts = {"resume": ckpt_meta, "deadline": deadline, "overrides": overrides}
+            run_opts = {
+                "resume": ckpt_meta,
+                "deadline": deadline,
+                "overrides": overrides,
+                "eis": eis,
+            }
             summary = _write_run(
                 case, plan.write, outdir, built, stats, exact, sim, comm, t_start, run_opts
             )
@@ -311,6 +321,56 @@ def run(
     from solver.results import Result
 
     return Result(summary, outdir)
+
+
+def eis(
+    case_or_path,
+    output: str | os.PathLike | None = None,
+    *,
+    f_min: float | None = None,
+    f_max: float | None = None,
+    points_per_decade: int | None = None,
+    overwrite: bool = False,
+    comm: MPI.Comm = MPI.COMM_WORLD,
+    overrides: dict | None = None,
+):
+    """``ssbx eis``: run the case's protocol (or the default hold when it has none) and then
+    the impedance spectrum of the final state (solver.impedance; docs/theory.md §5.8): a run
+    directory as :func:`run` writes, with ``eis/eis_NN.csv`` (frequency [Hz], Re Z, Im Z, |Z|
+    [Ω·cm²], phase [deg]), ``eis/eis_NN_nyquist.png``, ``eis/eis_NN_bode.png`` and
+    ``summary.json`` → ``eis`` (the equivalent-circuit fit: R_bulk, R_int [Ω·cm²], C_int
+    [F/m²]); also for every ``kind = "eis"`` step of the protocol. Frequencies (Hz) default to
+    those of an 'eis' step (solver.config.STEP_SCHEMA). :class:`InputError` (one line) for a
+    case without physics.electrochemistry or a bad frequency range."""
+    from solver.config import STEP_SCHEMA
+
+    case, _ = _load(case_or_path, overrides)
+    if not case.physics.get("electrochemistry"):
+        raise InputError(
+            "physics.electrochemistry: got false, allowed true for ssbx eis (an impedance "
+            "spectrum needs the potentials)"
+        )
+    params = {
+        "f_min": STEP_SCHEMA["f_min"].default if f_min is None else float(f_min),
+        "f_max": STEP_SCHEMA["f_max"].default if f_max is None else float(f_max),
+        "points_per_decade": (
+            STEP_SCHEMA["points_per_decade"].default
+            if points_per_decade is None
+            else int(points_per_decade)
+        ),
+    }
+    for key in ("f_min", "f_max"):
+        if not (params[key] > 0 and math.isfinite(params[key])):
+            raise InputError(f"--{key.replace('_', '-')}: got {params[key]:g} Hz, allowed > 0")
+    if params["f_min"] >= params["f_max"]:
+        raise InputError(
+            f"--f-min: got {params['f_min']:g} Hz, allowed below --f-max = {params['f_max']:g} Hz"
+        )
+    if not 1 <= params["points_per_decade"] <= 100:
+        raise InputError(
+            f"--points-per-decade: got {params['points_per_decade']}, allowed 1 to 100"
+        )
+    return run(case, output, overwrite=overwrite, comm=comm, eis=params)
 
 
 def _check_resume(path: Path, case, comm: MPI.Comm) -> dict:
@@ -512,6 +572,8 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
     if sim.platen_displacement is not None:  # displacement mode with a pad: −pad_strain t_pad
         defaults["displacement"] = sim.platen_displacement
     segments = stepping.segments_from_protocol(loading.get("protocol") or [], defaults)
+    if (run_opts or {}).get("eis"):  # ssbx eis: the spectrum of the final state
+        segments.append(stepping.Segment("eis", {}, 0, 0.0, None, dict(run_opts["eis"])))
     out = case.output
     writer = None
     if out.get("fields", True):
@@ -547,14 +609,28 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         if writer is not None and info.step % every == 0:
             write_fields(info)
 
+    eis_entries: list[dict] = []  # 'eis' steps: the impedance of the state reached
+
+    def on_eis(iseg, seg, loads):
+        from solver import impedance
+
+        # numbered by the step's place among the protocol's 'eis' steps (the same after --resume)
+        name = f"eis_{sum(sg.kind == 'eis' for sg in segments[: iseg + 1]):02d}"
+        t = float(loads.get("time", 0.0))
+        entry = impedance.eis_step(sim, outdir / "eis", name, seg.eis, t)
+        entry["segment"] = iseg
+        eis_entries.append(entry)
+
     stepper = stepping.Stepper(
         sim,
         segments,
         initial,
+        on_eis=on_eis,
         max_cuts=case.solver["max_cuts"],
         max_damage_increment=case.solver["max_decohesion_increment"],
         min_step=case.solver["min_step"],
         max_consecutive_cuts=case.solver["max_consecutive_cuts"],
+        path_following=case.solver["path_following"],
         rank=comm.rank,
         observers=[observe],
     )
@@ -598,6 +674,8 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         "final": dict(last),
     }
     result.update(ckpt.summary())
+    if eis_entries:
+        result["eis"] = eis_entries
     if plaus is not None:
         result["plausibility"] = plaus.summary()
     if sim.mech is not None:

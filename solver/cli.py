@@ -4,12 +4,16 @@
     ssbx mesh  CASE.toml [-o DIR]          build the geometry: .msh, XDMF with tags, PNG preview
     ssbx run   CASE.toml [-o DIR]          run the case into a run directory (also under mpirun)
     ssbx run   --resume DIR                continue a run from its checkpoint (any rank count)
+    ssbx eis   CASE.toml [-o DIR]          run the case, then its impedance spectrum (Z(f) CSV,
+                                           Nyquist/Bode PNGs, equivalent-circuit fit)
     ssbx screen CASE.toml [--json FILE]    reduced-order predictions in well under a second
     ssbx sweep SWEEP.toml -o DIR           run a parameter sweep (local, mpi4py, slurm)
     ssbx sweep report DIR                  table (CSV, Parquet), plots, Sobol indices
     ssbx report RUN_DIR [-o DIR]           HTML report of a run (plots, checks, inputs)
+    ssbx design DESIGN.toml -o DIR         the design value that meets a requirement (reduced
+                                           models bracket, FE runs confirm; P90 under uncertainty)
 
-check, mesh, run and screen take ``--set KEY=VALUE`` (repeatable) to override case-file keys.
+check, mesh, run, eis and screen take ``--set KEY=VALUE`` (repeatable) to override case-file keys.
 
 Exit codes: 0 done; 2 bad input (one line per problem: key, value, allowed range; nothing
 written); 3 the solver failed (the last converged step is written); 74 disk full (the last
@@ -140,6 +144,54 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the first, middle and last output)",
     )
 
+    p = sub.add_parser(
+        "eis",
+        help="run a case, then the impedance spectrum of its final state",
+        description="Run the case's protocol (the default hold when it has none) into a run "
+        "directory as ssbx run does, then the small-signal impedance of the final state "
+        "(potentials, kinetics with the double layer interface.C_dl, Li transport linearised; "
+        "mechanics, damage, contact and temperature frozen): DIR/eis/eis_NN.csv (frequency "
+        "[Hz], Re Z, Im Z, |Z| [Ohm cm^2], phase [deg]), eis_NN_nyquist.png, eis_NN_bode.png, "
+        "and summary.json -> eis (equivalent-circuit fit with the impedance package: R_bulk, "
+        "R_int [Ohm cm^2], C_int [F/m^2]). kind = 'eis' protocol steps add spectra during the "
+        "run (e.g. before and after contact loss). Exit codes as ssbx run.",
+    )
+    from solver.config import STEP_SCHEMA  # the defaults of an 'eis' step
+
+    p.add_argument("case", help="case file (TOML)")
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="run directory (default: output.directory of the case, else runs/<name>)",
+    )
+    p.add_argument(
+        "--f-min",
+        default=None,
+        metavar="F",
+        help="lowest frequency (Hz, or with a unit: 10mHz; default "
+        f"{STEP_SCHEMA['f_min'].default:g} Hz)",
+    )
+    p.add_argument(
+        "--f-max",
+        default=None,
+        metavar="F",
+        help="highest frequency (Hz, or with a unit: 1MHz; default "
+        f"{STEP_SCHEMA['f_max'].default:g} Hz)",
+    )
+    p.add_argument(
+        "--points-per-decade",
+        type=int,
+        default=None,
+        metavar="N",
+        help="frequencies per decade, log-spaced (1 to 100; default "
+        f"{STEP_SCHEMA['points_per_decade'].default})",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing ssbx run directory"
+    )
+    _add_set(p)
+
     p = sub.add_parser("screen", help="reduced-order screening of a case (no FE solve, < 1 s)")
     p.add_argument("case", help="case file (TOML)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the results as JSON")
@@ -148,6 +200,9 @@ def _parser() -> argparse.ArgumentParser:
     from solver.sweep import add_parser as add_sweep_parser
 
     add_sweep_parser(sub)
+    from solver.design import add_parser as add_design_parser
+
+    add_design_parser(sub)
     return ap
 
 
@@ -176,6 +231,24 @@ def _max_time(text: str | None) -> float | None:
         raise InputError(
             f"--max-time: got '{text}', allowed a wall time > 0 (seconds, or with a unit: "
             "'2h', '30min')"
+        )
+    return v
+
+
+def _frequency(option: str, text: str | None) -> float | None:
+    """A frequency option in Hz: a number or a quantity with its unit ("10 mHz", "1MHz")."""
+    if text is None:
+        return None
+    from solver.units import UnitError, to_si
+
+    try:
+        v = to_si(text, "frequency")
+    except (UnitError, ValueError):
+        v = float("nan")
+    if not (v > 0 and v < 1e15):
+        raise InputError(
+            f"{option}: got '{text}', allowed a frequency > 0 (Hz, or with a unit: '10 mHz', "
+            "'1 MHz')"
         )
     return v
 
@@ -250,6 +323,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return sweep_main(args)
 
+        if args.command == "design":
+            from solver.design import main as design_main
+
+            return design_main(args)
+
         if args.command == "screen":
             from solver.screen import format_screen, screen_case
 
@@ -298,6 +376,33 @@ def _dispatch(args: argparse.Namespace) -> int:
                     from solver.report import make_report
 
                     print(f"ssbx: report {make_report(res.run_dir)}")
+            return 0
+
+        if args.command == "eis":
+            from solver import api
+            from solver import overrides as ov
+
+            res = api.eis(
+                args.case,
+                args.output,
+                f_min=_frequency("--f-min", args.f_min),
+                f_max=_frequency("--f-max", args.f_max),
+                points_per_decade=args.points_per_decade,
+                overwrite=args.overwrite,
+                overrides=ov.parse_assignments(args.set),
+            )
+            from mpi4py import MPI
+
+            if MPI.COMM_WORLD.rank == 0:
+                for e in res.get("eis", []):
+                    fit = e.get("fit", {})
+                    what = (
+                        f"R_bulk = {fit['R_bulk']:.6g} Ohm cm^2, R_int = {fit['R_int']:.6g} "
+                        f"Ohm cm^2, C_int = {fit['C_int']:.4g} F/m^2"
+                        if "R_bulk" in fit
+                        else fit.get("error", "")
+                    )
+                    print(f"ssbx: {res.run_dir}/eis/{e['files']['csv']}: {what}")
             return 0
 
         if args.command == "report":

@@ -185,6 +185,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "alpha_a": _f(0.5, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="anodic transfer"),
         "alpha_c": _f(0.5, lo=0.0, hi=1.0, lo_open=True, hi_open=True, doc="cathodic transfer"),
         "R_ct": _pos(None, "area-specific resistance", "linear-kinetics resistance"),
+        "C_dl": _nonneg(
+            0.1,
+            "capacitance/area",
+            "double-layer capacitance of Γ_int per m² of touching surface (weighted by the "
+            "active fraction); acts in the small-signal response: 'eis' protocol steps and "
+            "ssbx eis (docs/theory.md §5.8)",
+        ),
         "h_sei0": _nonneg(0.0, "length", "initial interphase thickness"),
         "kappa_sei": _pos(1e-6, "conductivity", "interphase ionic conductivity"),
         "bonded_layers": _bool(
@@ -402,6 +409,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "sizes, before meshing: meshes.common.estimate_cells, an upper estimate) exceeds it "
             "is refused before any work (the shipped cases need <= 2e5)",
         ),
+        "path_following": _choice(
+            "none",
+            ("none", "dissipation"),
+            "path following through softening in the load-factor segments of a mechanics-only "
+            "run with [[loading.boundary]] loads: 'dissipation' (energy-release control, "
+            "Gutiérrez 2004: after the first step that dissipates, λ is an unknown and every "
+            "step dissipates a set energy, so limit points and snap-backs are followed; the "
+            "step's dissipation adapts to the Newton iterations and max_decohesion_increment) "
+            "or 'none' (load control)",
+        ),
         "max_decohesion_increment": _f(
             0.05,
             lo=0.0,
@@ -512,7 +529,7 @@ _GAP_KEYS = {
     "csv": ("shape", "file"),
 }
 
-STEP_KINDS = ("hold", "lithiate", "current", "voltage", "rest", "cycle")
+STEP_KINDS = ("hold", "lithiate", "current", "voltage", "rest", "cycle", "eis")
 STEP_SCHEMA: dict[str, Key] = {
     "kind": _choice(None, STEP_KINDS, "step type"),
     "duration": _pos(None, "time", "step duration (required)"),
@@ -541,6 +558,15 @@ STEP_SCHEMA: dict[str, Key] = {
         doc="factor on the [[loading.boundary]] values at the end of the step, ramped linearly "
         "from the previous step's (0 at the start; default 1)",
     ),
+    "f_min": _pos(
+        0.01, "frequency", "an 'eis' step: the lowest frequency of the impedance spectrum"
+    ),
+    "f_max": _pos(
+        1e6, "frequency", "an 'eis' step: the highest frequency of the impedance spectrum"
+    ),
+    "points_per_decade": _int(
+        5, lo=1, hi=100, doc="an 'eis' step: frequencies per decade (log-spaced)"
+    ),
     "profile": Key(
         None,
         "path",
@@ -556,6 +582,8 @@ _STEP_KEYS = {
     "lithiate": ("soc",),
 }
 MAX_PROTOCOL_STEPS = 100000  # steps of a protocol with its cycles expanded
+# an 'eis' step (the impedance of the state reached; no time passes): its only keys
+EIS_STEP_KEYS = ("kind", "f_min", "f_max", "points_per_decade")
 
 
 def walk_steps(protocol: list[dict], where: str = "loading.protocol"):
@@ -1239,6 +1267,18 @@ class _Resolver:
                 if step is not None:
                     out.append(step)
                 continue
+            if kind == "eis":
+                if depth == 0 and not out:
+                    self.bad(
+                        f"{where}.kind: got 'eis' as the first step, allowed after a step that "
+                        "solves the state (e.g. a 'rest' of 1 s before it): the impedance is "
+                        "that of the state reached"
+                    )
+                    continue
+                step = self.eis_step(where, st)
+                if step is not None:
+                    out.append(step)
+                continue
             keys = (*_STEP_COMMON, *_STEP_KEYS[kind])
             for key in st:
                 if key not in keys:
@@ -1295,6 +1335,29 @@ class _Resolver:
             )
             return []
         return out
+
+    def eis_step(self, where: str, st: dict) -> dict | None:
+        """An 'eis' step: the impedance spectrum of the state reached so far (no time passes,
+        solver.impedance), from f_min to f_max with points_per_decade frequencies a decade."""
+        for key in st:
+            if key not in EIS_STEP_KEYS:
+                if key in STEP_SCHEMA:
+                    self.bad(
+                        f"{where}.{key}: not used by an 'eis' step (it takes no time and changes "
+                        f"no load), allowed {', '.join(EIS_STEP_KEYS)}"
+                    )
+                else:
+                    self.unknown(f"{where}.{key}", key, EIS_STEP_KEYS)
+        step = {k: self.value(f"{where}.{k}", STEP_SCHEMA[k], st.get(k)) for k in EIS_STEP_KEYS}
+        if None in (step["f_min"], step["f_max"]):
+            return None
+        if step["f_min"] >= step["f_max"]:
+            self.bad(
+                f"{where}.f_min: got {step['f_min']:g} Hz, allowed below f_max = "
+                f"{step['f_max']:g} Hz"
+            )
+            return None
+        return step
 
     def cycle(self, where: str, st: dict, loading: dict, depth: int) -> dict | None:
         """A 'cycle' step: ``repeat`` (>= 1) times its ``steps`` (one level: no cycle in a
@@ -1603,6 +1666,15 @@ class _Resolver:
                 )
         if ld.get("boundary") and not ph["mechanics"]:
             self.bad("loading.boundary: mechanical loads, allowed only with physics.mechanics")
+        sv = r.get("solver") or {}
+        if sv.get("path_following", "none") != "none":
+            others = [s for s in ("electrochemistry", "transport", "thermal", "inelastic") if ph[s]]
+            if others or not ph["mechanics"] or not ld.get("boundary"):
+                self.bad(
+                    f"solver.path_following: got {_show(sv['path_following'])}, allowed 'none' "
+                    "unless the run is mechanics only (physics.mechanics on; electrochemistry, "
+                    "transport, thermal, inelastic off) with [[loading.boundary]] loads"
+                )
         switches = ("mechanics", "electrochemistry", "transport", "thermal")
         if not any(ph[s] for s in switches):
             self.bad(
@@ -1932,6 +2004,14 @@ class _Resolver:
                         f"in the {PHYSICS_LABEL[switch]} (set physics.{switch} = true)"
                     )
         for where, st in walk_steps(ld["protocol"]):
+            if st["kind"] == "eis":
+                if not ph["electrochemistry"]:
+                    self.bad(
+                        f"{where}.kind: got 'eis' with physics.electrochemistry = false, allowed "
+                        "hold, rest, lithiate: an impedance spectrum needs the potentials (set "
+                        "physics.electrochemistry = true)"
+                    )
+                continue
             if st["kind"] in ("current", "voltage") and not ph["electrochemistry"]:
                 self.bad(
                     f"{where}.kind: got '{st['kind']}' with physics.electrochemistry = false, "
@@ -2005,6 +2085,7 @@ NEEDS_PHYSICS: dict[str, tuple[tuple[str, str], ...]] = {
         ("solver", "max_decohesion_increment"),
     ),
     "electrochemistry": (
+        ("interface", "C_dl"),
         ("interface", "Ea_i0"),
         ("interface", "i0_dependence"),
         ("loading", "counter_boundary"),

@@ -34,6 +34,7 @@ MECH_COLUMNS = (
     "reaction_force",
     "elastic_energy",
     "cohesive_dissipation",
+    "viscous_dissipation",
     "external_work",
     "newton_iterations",
     "krylov_iterations",
@@ -108,8 +109,9 @@ COLUMN_UNITS: dict[str, str] = {
     "top_displacement": "m", "contact_fraction": "1", "debonded_fraction": "1",
     "mean_damage": "1", "max_gap": "m", "mean_pressure": "Pa", "min_pressure": "Pa",
     "reaction_force": "N/depth", "elastic_energy": "J/depth", "cohesive_dissipation": "J/depth",
-    "viscous_dissipation": "J/depth", "external_work": "J/depth", "newton_iterations": "1",
-    "krylov_iterations": "1", "step_cuts": "1", "wall_time": "s", "current": "A/depth",
+    "viscous_dissipation": "J/depth", "load_factor": "1", "external_work": "J/depth",
+    "newton_iterations": "1", "krylov_iterations": "1", "step_cuts": "1", "wall_time": "s",
+    "current": "A/depth",
     "current_density_applied": "A/m^2", "voltage": "V", "ocv": "V", "asr_total": "Ohm cm^2",
     "asr_interfacial": "Ohm cm^2", "active_fraction": "1", "roughness_ratio": "1",
     "constriction_factor": "1", "charge_passed": "C/depth", "current_collector": "A/depth",
@@ -318,7 +320,15 @@ class MechanicsMetrics:
     """
 
     # accumulated between steps (solver.checkpoint)
-    CHECKPOINT_STATE = ("dissipation", "external_work", "_last", "_R", "_ubar")
+    CHECKPOINT_STATE = (
+        "dissipation",
+        "viscous_dissipation",
+        "external_work",
+        "_last",
+        "_R",
+        "_ubar",
+        "_last_load",
+    )
 
     def __init__(self, mech, g_open: float):
         from solver.physics.contact import gap_switch
@@ -330,8 +340,10 @@ class MechanicsMetrics:
             (1 - im.state.decohesion) + im.state.decohesion * gap_switch(im.state.g_n, g_open)
         )
         self.dissipation = 0.0
+        self.viscous_dissipation = 0.0
         self.external_work = 0.0
         self._last: dict[int, tuple[float, float]] = {}
+        self._last_load = (0.0, 0.0, 0.0)  # (Q, v, λ) of [[loading.boundary]], last step
         self._R = 0.0
         self._ubar = 0.0
         one = fem.Constant(mech.msh, 1.0)
@@ -350,10 +362,23 @@ class MechanicsMetrics:
         return _cat(gn), _cat(p), _cat(d), _cat(w)
 
     def on_accept(self, dissipated: float) -> None:
-        """Accumulate dissipation and the external work of the top-face load (trapezoidal:
-        exact for a uniform traction −P n and for a uniform prescribed displacement)."""
-        self.dissipation += dissipated
+        """Accumulate dissipation (``dissipated``: the step's total, J; its viscous part
+        ``Mechanics.last_viscous_dissipation`` goes to ``viscous_dissipation``, the rest to
+        ``cohesive_dissipation``) and the external work of the top-face load (trapezoidal:
+        exact for a uniform traction −P n and for a uniform prescribed displacement) and of the
+        [[loading.boundary]] loads, ½(Q₀ + Q)(λ − λ₀) + ½(λ₀ + λ)(v − v₀) with the conjugates
+        Q, v of :meth:`~solver.physics.mechanics.Mechanics.load_conjugates` (docs/theory.md
+        §10.6)."""
+        visc = float(getattr(self.m, "last_viscous_dissipation", 0.0))
+        self.dissipation += dissipated - visc
+        self.viscous_dissipation += visc
         m = self.m
+        if m.boundary:
+            Q, v = m.load_conjugates()
+            lam = float(m.load_factor.value)
+            Q0, v0, lam0 = self._last_load
+            self.external_work += 0.5 * (Q0 + Q) * (lam - lam0) + 0.5 * (lam0 + lam) * (v - v0)
+            self._last_load = (Q, v, lam)
         up = m.dom.gdim - 1
         comps = [up]
         if m.pressure_mode == "displacement" and m.lateral == "free":
@@ -408,6 +433,7 @@ class MechanicsMetrics:
             "reaction_force": self._R,
             "elastic_energy": U,
             "cohesive_dissipation": self.dissipation,
+            "viscous_dissipation": self.viscous_dissipation,
             "external_work": self.external_work,
             "newton_iterations": info.newton_iterations,
             "krylov_iterations": info.krylov_iterations,

@@ -91,8 +91,10 @@ def _split(key: str) -> list[tuple[str, str | None]]:
 
 
 def _step_keys(kind: Any) -> tuple[str, ...]:
-    from solver.config import _STEP_COMMON, _STEP_KEYS
+    from solver.config import _STEP_COMMON, _STEP_KEYS, EIS_STEP_KEYS
 
+    if kind == "eis":
+        return EIS_STEP_KEYS
     return (*_STEP_COMMON, *_STEP_KEYS.get(kind, ()))
 
 

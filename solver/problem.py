@@ -320,7 +320,8 @@ class CoupledProblem:
             me = ref()
             if me is not None and me.target is not None and me.border_failed:
                 return PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE
-            if me is not None and me.target is not None and abs(me._dV_last) > 1e-12:
+            dV_tol = getattr(me, "constraint_dV_tol", 1e-12) if me is not None else 1e-12
+            if me is not None and me.target is not None and abs(me._dV_last) > dV_tol:
                 ok = False  # the cell voltage is an unknown too (V)
             if comm.allreduce(int(ok), op=MPI.MIN):
                 return PETSc.SNES.ConvergedReason.CONVERGED_SNORM_RELATIVE
@@ -357,7 +358,9 @@ class CoupledProblem:
         )
         return self._comm.allreduce(ratio, op=MPI.MAX)
 
-    def set_constraint(self, functional, V, dV_max: float = 0.5) -> None:
+    def set_constraint(
+        self, functional, V, dV_max: float = 0.5, slope: float = 0.0, dV_tol: float = 1e-12
+    ) -> None:
         """Galvanostatic control inside the Newton iteration (a bordered system).
 
         ``functional``: the UFL scalar form c(u) (the total interface current, A), ``V``: the
@@ -371,7 +374,12 @@ class CoupledProblem:
         evaluations (the residual is affine in V: it enters through the boundary values and
         their lifting), C = ∂c/∂X is assembled from the UFL derivative of c. |ΔV| is limited to
         ``dV_max`` per iteration. So the cell voltage converges with the fields, at the cost of
-        one extra back-substitution and one residual per Newton iteration."""
+        one extra back-substitution and one residual per Newton iteration.
+
+        ``slope``: a constraint that depends on V too, c(X) + slope·V = target (the path-following
+        constraint of :mod:`solver.pathfollow`, V the load factor λ; it may be changed between
+        solves through :attr:`constraint_slope`): ΔV = ((c + slope·V − I) − C·Y)/(C·w − slope).
+        ``dV_tol``: Newton has not converged while |ΔV| exceeds it (:attr:`constraint_dV_tol`)."""
         import ufl
         from dolfinx import fem
         from dolfinx.fem.petsc import create_vector
@@ -398,6 +406,8 @@ class CoupledProblem:
         self._dV_last = 0.0
         self.border_krylov = 0  # Krylov iterations of the w solves (iterative solver)
         self.border_failed = False
+        self.constraint_slope = float(slope)
+        self.constraint_dV_tol = float(dV_tol)
 
     def _border(self, snes, x, y) -> float:
         """Turn the plain Newton direction ``y`` into the bordered one; return ΔV."""
@@ -415,7 +425,8 @@ class CoupledProblem:
         self._V.value = V0 + 1.0
         snes.computeFunction(x, self._r1)
         self._V.value = V0
-        snes.computeFunction(x, r0)  # restore the residual (and the fields) at V0
+        if not getattr(self, "constraint_snap", False):  # (r0 and x are untouched above)
+            snes.computeFunction(x, r0)  # restore the residual (and the fields) at V0
         self._r1.axpy(-1.0, r0)  # R_V
         ksp = snes.getKSP()
         ksp.solve(self._r1, self._w)  # the operator and preconditioner of the plain step
@@ -426,9 +437,17 @@ class CoupledProblem:
             return 0.0
         Cw = self._C.dot(self._w)
         CY = self._C.dot(y)
-        err = c - self.target
+        a = getattr(self, "constraint_slope", 0.0)
+        err = c + a * V0 - self.target
         self.constraint_error = err
-        dV = (err - CY) / Cw if Cw != 0.0 else 0.0
+        dV = (err - CY) / (Cw - a) if Cw != a else 0.0
+        if getattr(self, "constraint_snap", False):
+            # a correction below the tolerance, or below what the constraint resolves (its
+            # round-off over its λ-derivative), is not applied: it would only move the fields by
+            # noise and keep their update test from passing
+            noise = 64 * 2.2e-16 * (abs(c) + abs(a * V0) + abs(self.target))
+            if abs(dV) <= max(self.constraint_dV_tol, noise / max(abs(Cw - a), 1e-300)):
+                dV = 0.0
         dV = max(min(dV, self._dV_max), -self._dV_max)
         y.axpy(dV, self._w)
         return dV

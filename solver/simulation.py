@@ -473,7 +473,6 @@ class Simulation:
                 mats,
                 laws,
                 degree=degree,
-                bonded_layers=bool(itf["bonded_layers"]),
                 lateral=loading["lateral"],
                 bottom=loading["bottom"],
                 pressure_mode=loading["pressure_mode"],
@@ -626,6 +625,12 @@ class Simulation:
             self.relaxing = list(visco.values())
             if any(T.cell_name(tag) == "pad" for tag in visco):  # t*_pad (ageing.p_c)
                 self.p_c = float(case.ageing["p_c"])
+        self._path_control = None  # solver.path_following (solver.pathfollow)
+        if (case.solver or {}).get("path_following", "none") != "none" and self.mech is not None:
+            if self.ec is None and self.transport is None and self.heat is None:
+                from solver.pathfollow import DissipationControl
+
+                self._path_control = DissipationControl(self.mech, self.problem)
         log.info(f"  fields: {', '.join(f.name for f in self.fields)}; {self.num_dofs()} dofs")
 
     # ------------------------------------------------------------------ helpers
@@ -873,6 +878,80 @@ class Simulation:
         if self.ec is None or self.mode == "voltage":
             return self.problem.solve()
         return self._solve_galvanostatic()
+
+    # ------------------------------------------------------------------ path following
+    def path_following_available(self, start: dict, seg) -> bool:
+        """Whether the dissipation control (:mod:`solver.pathfollow`) may drive the segment
+        ``seg`` from the loads ``start``: a mechanics-only model with [[loading.boundary]]
+        loads, a segment that moves the load factor and ramps nothing else."""
+        from solver.stepping import STEP_KEYS
+
+        if self.mech is None or self.ec is not None or self.transport is not None:
+            return False
+        if self.heat is not None or not self.mech.boundary or self.mech.inelastic:
+            return False
+        lam = seg.targets.get("load_factor")
+        if lam is None or lam == start.get("load_factor", 0.0):
+            return False
+        return all(
+            k in ("load_factor",) + STEP_KEYS or v == start.get(k, 0.0)
+            for k, v in seg.targets.items()
+        )
+
+    def solve_dissipation(self, dtau: float, dlam_max: float, lam_scale: float) -> SolveResult:
+        """One step of the dissipation control: (u, λ) such that the step dissipates ``dtau``
+        (J; J/m in 2D) from the last accepted state; λ is left at its solved value
+        (:meth:`load_factor`)."""
+        if getattr(self, "_path_control", None) is None:
+            from solver.pathfollow import DissipationControl
+
+            self._path_control = DissipationControl(self.mech, self.problem)
+        return self._path_control.solve(dtau, dlam_max, lam_scale)
+
+    def path_reset(self) -> None:
+        """Forget the predictor history of the dissipation control (it switches on anew)."""
+        if getattr(self, "_path_control", None) is not None:
+            self._path_control.lam_start = None
+            self._path_control.has_before = False
+
+    def load_factor(self) -> float:
+        """The load factor λ of the [[loading.boundary]] loads now (after a solve)."""
+        return float(self.mech.load_factor.value) if self.mech is not None else 0.0
+
+    def load_energy(self) -> float:
+        """½ λ (Q + v): the energy the [[loading.boundary]] loads store in a body that unloads
+        secantly (J; J/m in 2D; :meth:`solver.physics.mechanics.Mechanics.load_conjugates`)."""
+        Q, v = self.mech.load_conjugates()
+        return 0.5 * self.load_factor() * (Q + v)
+
+    def path_load(self) -> float:
+        """The load that the path following watches for separation: |Q| (the generalised
+        reaction of the prescribed displacements of [[loading.boundary]]) when there are
+        such displacements, else |λ| (tractions and forces)."""
+        Q, _v = self.mech.load_conjugates()
+        has_Q = self.mech.load_conjugate_forms()[0] is not None
+        return abs(Q) if has_Q else abs(self.load_factor())
+
+    def fracture_damaged(self) -> bool:
+        """Whether some interface point is in its process zone (0 < d < 1 in the accepted
+        state): the dissipation constraint is regular there."""
+        n = 0
+        for im in self.mech.interfaces:
+            nloc = im.Q.dofmap.index_map.size_local
+            d = im.d_old.x.array[:nloc]
+            n += int(np.count_nonzero((d > 1e-9) & (d < 1.0 - 1e-9)))
+        return self.dom.comm.allreduce(n, op=MPI.SUM) > 0
+
+    def fracture_capacity(self) -> float:
+        """Σ w (1 − D) G_c over the interface points: the energy the interfaces can still
+        dissipate (J; J/m in 2D; G_c = min(G_Ic, G_IIc), a lower bound)."""
+        tot = 0.0
+        for im in self.mech.interfaces:
+            nloc = im.Q.dofmap.index_map.size_local
+            w = self.mech._point_weights(im)[:nloc]
+            gc = min(im.law.G_Ic, im.law.G_IIc)
+            tot += float(np.sum(w * (1.0 - im.D_old.x.array[:nloc]))) * gc
+        return self.dom.comm.allreduce(tot, op=MPI.SUM)
 
     def _inelastic_hook(self):
         """The quadrature-point return mapping called before every residual (Norton creep), or
@@ -1194,6 +1273,8 @@ class Simulation:
             from solver.metrics import LI_METAL_COLUMNS
 
             cols += list(LI_METAL_COLUMNS)
+        if self.mech is not None and self.mech.boundary:  # λ of [[loading.boundary]]
+            cols.append("load_factor")
         return cols
 
     def row(self, info) -> dict:
@@ -1227,6 +1308,8 @@ class Simulation:
             row.update(li_metal_row(self))
         if "soc" in row:
             row["soc"] = self.state_of_charge(info.loads)
+        if self.mech is not None and self.mech.boundary:
+            row["load_factor"] = self.load_factor()
         return row
 
     def state_of_charge(self, loads: dict) -> float:

@@ -39,6 +39,10 @@ from solver.runlog import Progress
 
 log = logging.getLogger(__name__)
 
+# the path following ends a segment as separated when its load (Q or λ, Simulation.path_load)
+# has fallen below this fraction of its peak in the segment
+PATH_END_LOAD = 0.1
+
 LOAD_KEYS = ("pressure", "soc", "temperature", "displacement", "load_factor")  # ramped
 STEP_KEYS = ("current_density", "voltage", "V_min", "V_max", "current_cutoff")  # constant
 
@@ -50,6 +54,7 @@ class Segment:
     steps: int = 1
     duration: float = 0.0
     profile: tuple | None = None  # (times from the segment start [s], current density [A/m²])
+    eis: dict | None = None  # an 'eis' step: f_min, f_max, points_per_decade (no time passes)
 
 
 def read_profile(path: str) -> tuple:
@@ -100,6 +105,10 @@ def segments_from_protocol(protocol: list[dict], defaults: dict) -> list[Segment
     platen = defaults.get("displacement")
     segs = []
     for item in flat_steps(protocol):
+        if item["kind"] == "eis":  # the impedance of the state reached: no loads, no time
+            eis = {k: item[k] for k in ("f_min", "f_max", "points_per_decade")}
+            segs.append(Segment("eis", {}, 0, 0.0, None, eis))
+            continue
         targets = {}
         for k, v in item.items():
             key = rename.get(k, k)
@@ -138,9 +147,11 @@ class Stepper:
         max_damage_increment: float = 1.0,
         min_step: float | None = None,
         max_consecutive_cuts: int | None = None,
+        path_following: str = "none",
         rank: int = 0,
         observers: list[Callable[[StepInfo], None]] | None = None,
         on_failure: Callable[[StepInfo | None, str], None] | None = None,
+        on_eis: Callable[[int, Segment, dict], None] | None = None,
     ):
         self.model, self.segments = model, segments
         self.state = dict(initial)
@@ -149,9 +160,12 @@ class Stepper:
         self.max_dd = max_damage_increment
         self.min_step = min_step  # fraction of the nominal increment; None: no floor
         self.max_streak = max_consecutive_cuts  # None: no limit
+        self.path_following = path_following  # solver.path_following
+        self._path: dict | None = None  # the dissipation control of the segment (None: off)
         self.rank = rank
         self.observers = observers or []
         self.on_failure = on_failure
+        self.on_eis = on_eis  # an 'eis' segment: on_eis(segment index, segment, loads)
         self.step = 0
         self.last: StepInfo | None = None
         self.ended_early = False
@@ -258,6 +272,89 @@ class Stepper:
             return ds, False
         return max(dt_max / seg.duration, 1e-15), True
 
+    # ------------------------------------------------------------------ path following
+    def _path_start(self, dissipated: float | None) -> bool:
+        """Switch the segment to the dissipation control (solver.path_following): after a
+        load-controlled step that dissipated ``dissipated`` > 0, with that as the first
+        increment (at least 1e-3 of the stored energy); after a failed load step (None) once
+        only per segment, with 1e-3 of the stored energy, when some interface point is already
+        damaged (from an elastic state the constraint is singular). Returns whether it did."""
+        E = abs(self.model.load_energy())
+        if dissipated is None:
+            if self._path is not None or getattr(self, "_path_tried", None) == self._iseg:
+                return False
+            self._path_tried = self._iseg
+            if not self.model.fracture_damaged():
+                return False
+            dtau = 1e-3 * E
+        else:
+            dtau = max(dissipated, 1e-3 * E)
+        if not dtau > 0:
+            return False
+        self._path = {"dtau": dtau, "dtau0": dtau, "steps": 0}
+        reset = getattr(self.model, "path_reset", None)
+        if reset is not None:
+            reset()
+        log.info(f"  dissipation control on: first increment {dtau:.3g} J")
+        return True
+
+    def _path_step(self, start: dict, seg: Segment, s: float, ds: float, path: dict):
+        """One trial step of the dissipation control from the last accepted state: returns
+        (s_new, loads, result, reason) with reason None (converged and acceptable), "switch"
+        (λ passed the segment's target: finish in load control) or why the step is cut."""
+        lam_a = float(start.get("load_factor", 0.0))
+        lam_b = float(seg.targets["load_factor"])
+        loads = dict(self.state)
+        loads["time"] = self.state["time"] + seg.duration / max(seg.steps, 1)
+        loads["kind"] = seg.kind
+        self.model.set_loads(loads)
+        scale = max(abs(lam_a), abs(lam_b))
+        res = self.model.solve_dissipation(path["dtau"], abs(lam_b - lam_a), scale)
+        if not res.converged:
+            return s, loads, res, f"Newton did not converge (SNES reason {res.reason})"
+        lam = self.model.load_factor()
+        s_new = (lam - lam_a) / (lam_b - lam_a)
+        loads = dict(loads, load_factor=lam)
+        if s_new > 1.0 + 1e-12:
+            return s, loads, res, "switch"
+        dd = self.model.damage_increment()
+        if self.max_dd < 1.0 and dd > self.max_dd:
+            return s, loads, res, "damage increment too large"
+        return s_new, loads, res, None
+
+    def _path_update(self, path, extra: dict, d_inc: float, res, iseg: int, seg) -> None:
+        """After an accepted step of a segment that may be path-followed: switch the dissipation
+        control on (a load step that dissipated), or adapt its increment: doubled at most, and
+        at most 0.7 max_decohesion_increment/ΔD times (ΔD ~ Δτ in steady growth), halved after
+        a hard Newton solve; end the segment when the interfaces cannot dissipate one more
+        increment (separated)."""
+        dissipated = float(extra.get("dissipated", 0.0))
+        F = self.model.path_load()
+        self._path_fmax = max(getattr(self, "_path_fmax", 0.0), F)
+        if path is None:
+            E = abs(self.model.load_energy())
+            if dissipated > 1e-9 * E:
+                self._path_start(dissipated)
+            return
+        path["steps"] += 1
+        its = res.newton_iterations
+        f = 2.0 if its <= 8 else (1.0 if its <= 15 else 0.5)
+        if self.max_dd < 1.0 and d_inc > 0:
+            f = min(f, 0.7 * self.max_dd / d_inc)
+        path["dtau"] *= max(f, 0.25)
+        if self.model.fracture_capacity() < path["dtau"]:
+            extra["end_segment"] = True
+            log.info(
+                f"  segment {iseg + 1} '{seg.kind}': the interfaces are separated (less than one "
+                "dissipation increment left)"
+            )
+        elif F < PATH_END_LOAD * self._path_fmax:
+            extra["end_segment"] = True
+            log.info(
+                f"  segment {iseg + 1} '{seg.kind}': separated (the load fell to {F:.3g}, below "
+                f"{PATH_END_LOAD:g} of its peak {self._path_fmax:.3g})"
+            )
+
     def position(self) -> dict:
         """Where the stepper stands after the last accepted step, for a checkpoint (JSON-safe,
         exact): the segment, the progress s in it, the increment, the success streak, the step
@@ -271,6 +368,9 @@ class Stepper:
             "cuts": self._cuts,
             "state_cuts": self._state_cuts,
             "streak": self._streak,
+            "path": self._path,
+            "path_tried": getattr(self, "_path_tried", None),
+            "path_fmax": getattr(self, "_path_fmax", 0.0),
             "start": self._start,
             "state": self.state,
             "step": self.step,
@@ -285,6 +385,9 @@ class Stepper:
         self._ok, self._cuts, self._start = pos["ok_streak"], pos["cuts"], pos["start"]
         self._state_cuts = pos.get("state_cuts", 0)
         self._streak = pos.get("streak", 0)
+        self._path = None if pos.get("path") is None else dict(pos["path"])
+        self._path_tried = pos.get("path_tried")
+        self._path_fmax = pos.get("path_fmax", 0.0)
         self.state, self.step, self._done = dict(pos["state"]), pos["step"], pos["done_nominal"]
         self.ended_early = pos["ended_early"]
         self.last = None if pos["last"] is None else StepInfo(**pos["last"])
@@ -303,24 +406,55 @@ class Stepper:
         while self._iseg < len(self.segments) and not self.ended_early:
             iseg = self._iseg
             seg = self.segments[iseg]
+            if seg.kind == "eis":  # the small-signal response of the last accepted state
+                if self.on_eis is not None:
+                    self.on_eis(iseg, seg, self.state)
+                self._iseg, self._start = iseg + 1, None
+                continue
             ds_nom = 1.0 / max(seg.steps, 1)
             if self._start is None:  # a new segment
                 self._start = dict(self.state)
                 self._ds, self._s, self._ok, self._cuts = ds_nom, 0.0, 0, 0
                 self._state_cuts = 0
                 self._streak = 0  # cut-backs since the last step accepted at the nominal increment
+                self._path = None
+                self._path_fmax = 0.0
             start = self._start
             seg_done = False
+            pf = self.path_following != "none" and self.model.path_following_available(start, seg)
+            if self.path_following != "none" and not pf and self._s == 0.0:
+                log.info(
+                    f"  segment {iseg + 1} '{seg.kind}': load control (path following needs a "
+                    "step that ramps load_factor and nothing else)"
+                )
             while not seg_done and self._s < 1.0 - 1e-12:
                 s, ds = self._s, self._ds
-                ds_step, aged = self._ageing_increment(ds, seg)
-                s_new = min(1.0, s + ds_step)
-                loads = self._interp(start, seg, s_new)
+                path = self._path
                 t0 = time.perf_counter()
-                self.model.set_loads(loads)
-                res = self.model.solve()
-                reason = None
-                if not res.converged:
+                if path is not None:  # dissipation control: λ is an unknown
+                    aged = False
+                    s_new, loads, res, reason = self._path_step(start, seg, s, ds, path)
+                    if reason == "switch":  # λ passed the segment's end
+                        self.model.reject()
+                        self.model.set_loads(self.state)
+                        if path.get("over", 0) < 4:  # a smaller dissipation lands nearer it
+                            path["over"] = path.get("over", 0) + 1
+                            path["dtau"] *= 0.5
+                            continue
+                        self._path = None  # then finish in load control (a short step)
+                        self._ds = max(1.0 - s, 1e-12)
+                        log.info("  dissipation control passed the segment's load factor")
+                        continue
+                else:
+                    ds_step, aged = self._ageing_increment(ds, seg)
+                    s_new = min(1.0, s + ds_step)
+                    loads = self._interp(start, seg, s_new)
+                    self.model.set_loads(loads)
+                    res = self.model.solve()
+                    reason = None
+                if reason is not None or path is not None:
+                    pass
+                elif not res.converged:
                     reason = f"Newton did not converge (SNES reason {res.reason})"
                 elif aged and self.model.ageing_increment() > 1.5:
                     reason = "ageing increment above 1.5 ageing.rtol"
@@ -352,7 +486,10 @@ class Stepper:
                             s_new, loads, res, label = located
                             event = (0.0, 1.0, label)
                 if reason is None:
+                    d_inc = self.model.damage_increment() if pf else 0.0
                     extra = self.model.accept() or {}
+                    if pf:
+                        self._path_update(path, extra, d_inc, res, iseg, seg)
                     if event is not None and event[0] >= -event[1]:
                         extra["end_segment"] = True
                         log.info(f"  segment {iseg + 1} '{seg.kind}': {event[2]}")
@@ -372,7 +509,7 @@ class Stepper:
                     self.last = info
                     for obs in self.observers:
                         obs(info)
-                    self._done += (s_new - s) * seg.steps
+                    self._done += abs(s_new - s) * seg.steps
                     prog.update(self._done, f"t={loads['time']:.4g}s its={res.newton_iterations}")
                     self._s = s_new
                     self._cuts = 0
@@ -385,6 +522,8 @@ class Stepper:
                     elif extra.get("end_segment"):
                         log.info(f"  segment {iseg + 1} '{seg.kind}' ended at a cut-off")
                         seg_done = True
+                    elif path is not None:
+                        seg_done = self._s >= 1.0 - 1e-12
                     else:
                         self._ok += 1
                         if self._ok >= 2 and ds < ds_nom:
@@ -401,6 +540,11 @@ class Stepper:
                 self._cuts += 1
                 self._streak += 1
                 where = f"step {self.step + 1} (segment {iseg + 1} '{seg.kind}')"
+                if path is not None:  # the step's dissipation relative to the first one
+                    ds = ds_nom * path["dtau"] / path["dtau0"]
+                elif pf and not res.converged and self._path_start(None):
+                    log.info(f"  step cut ({reason}); dissipation control from the last state")
+                    continue
                 msg = None
                 if self._cuts > self.max_cuts:
                     msg = (
@@ -429,6 +573,10 @@ class Stepper:
                     if self.on_failure:
                         self.on_failure(self.last, msg)
                     raise SolverFailure(msg)
+                if path is not None:
+                    path["dtau"] *= 0.5
+                    log.info(f"  step cut ({reason}); retrying with dissipation {path['dtau']:.3g}")
+                    continue
                 self._ds = ds * 0.5
                 log.info(f"  step cut ({reason}); retrying with increment {self._ds:.3g}")
         prog.close()

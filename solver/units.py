@@ -70,6 +70,8 @@ DIMS: dict[str, Dim] = {
     "1/time": _d(s=-1),
     "velocity": _d(m=1, s=-1),
     "charge": _d(s=1, A=1),
+    "capacitance/area": _d(m=-4, kg=-1, s=4, A=2),
+    "frequency": _d(s=-1),
 }
 
 # The SI unit each named dimension is written in (by format_si, to_toml comments, messages).
@@ -108,6 +110,8 @@ SI_UNITS: dict[str, str] = {
     "1/time": "1/s",
     "velocity": "m/s",
     "charge": "C",
+    "capacitance/area": "F/m^2",
+    "frequency": "Hz",
 }
 
 # symbol -> (exact factor to SI, dimension); factors are exact so that '10 um' gives 1e-05
@@ -134,6 +138,8 @@ _UNITS: dict[str, tuple[Fraction, Dim]] = {
     "W": (_F(1), _d(m=2, kg=1, s=-3)),
     "V": (_F(1), _d(m=2, kg=1, s=-3, A=-1)),
     "C": (_F(1), _d(s=1, A=1)),
+    "F": (_F(1), _d(m=-2, kg=-1, s=4, A=2)),  # farad
+    "Hz": (_F(1), _d(s=-1)),
     "Ah": (_F(3600), _d(s=1, A=1)),
     "S": (_F(1), _d(m=-2, kg=-1, s=3, A=2)),
     "Ohm": (_F(1), _d(m=2, kg=1, s=-3, A=-2)),
@@ -363,6 +369,8 @@ _EXAMPLES = {
     "1/temperature": "'1.5e-5 1/K'",
     "energy/mol": "'30 kJ/mol' or '0.3 eV'",
     "stiffness/area": "'1e15 Pa/m'",
+    "capacitance/area": "'10 uF/cm^2'",
+    "frequency": "'1 kHz'",
 }
 
 

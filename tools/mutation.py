@@ -21,6 +21,14 @@ reason) are reported but left out of the score.
 
 The JSON report (``--out``, default ``mutation-results/report.json``) holds, per module, the
 counts and the survivors' diffs; a summary with the score is printed.
+
+Long runs: the mutants are run round-robin over the modules (a run stopped early has sampled
+every module alike), and every outcome is appended to a journal beside the report
+(``report.jsonl``) as soon as it is known. Started again with the same ``--n``, ``--seed`` and
+modules, the run skips the mutants already in the journal (``--fresh`` starts over;
+``--rerun-survivors`` runs the survivors again once tests were added, the new outcome wins);
+``--report-only`` writes the report from the journal without running anything (a partial run
+says how many of the sampled mutants it holds).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import argparse
 import concurrent.futures as cf
 import datetime as dt
 import difflib
+import itertools
 import json
 import os
 import random
@@ -86,7 +95,12 @@ TARGETS: dict[str, list[str]] = {
         V + "test_balances.py",
         V + "test_li_stripping.py",
     ],
-    "physics/heat.py": [V + "test_heat.py", V + "test_thermal_contact.py", V + "test_balances.py"],
+    "physics/heat.py": [
+        V + "test_heat.py",
+        V + "test_thermal_contact.py",
+        V + "test_balances.py",
+        V + "test_runaway.py",
+    ],
     "physics/transport.py": [
         V + "test_electrochem.py",
         V + "test_chemomechanics.py",
@@ -94,6 +108,7 @@ TARGETS: dict[str, list[str]] = {
     ],
     "metrics.py": [
         "tests/unit/test_timeseries_units.py",
+        V + "test_heat.py",
         V + "test_balances.py",
         V + "test_electrochem.py",
         V + "test_interface_law.py",
@@ -206,6 +221,10 @@ def _check_imports_copy(work: Path) -> None:
         raise SystemExit(f"mutation: {work} imports solver from {got}, not from the copy")
 
 
+def _key(module: str, m: dict) -> tuple:
+    return (module, m["line"], m["operator"], m["occurrence"])
+
+
 def run_mutant(work: Path, module: str, m: dict, timeout: float) -> dict:
     from cosmic_ray.mutating import apply_mutation
     from cosmic_ray.plugins import get_operator
@@ -263,6 +282,15 @@ def main(argv: list[str] | None = None) -> int:
         help="only these modules (e.g. physics/heat.py metrics.py reduced/sls.py)",
     )
     ap.add_argument("--out", default="mutation-results/report.json")
+    ap.add_argument("--fresh", action="store_true", help="ignore the journal of an earlier run")
+    ap.add_argument(
+        "--report-only", action="store_true", help="write the report from the journal only"
+    )
+    ap.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="run the journal's survivors again (after tests were added); the new outcome wins",
+    )
     args = ap.parse_args(argv)
 
     modules = sorted(args.modules or TARGETS)
@@ -273,24 +301,46 @@ def main(argv: list[str] | None = None) -> int:
     alloc = allocate(sizes, args.n)
     rng = random.Random(args.seed)
     equivalents = load_equivalents()
-    jobs = []
+    per_module = []
     population = {}
     for mod in modules:
         all_m = enumerate_mutants(ROOT / SOLVER / mod)
         population[mod] = len(all_m)
-        for m in sorted(
+        chosen = sorted(
             rng.sample(all_m, min(alloc[mod], len(all_m))), key=lambda x: (x["line"], x["operator"])
-        ):
-            jobs.append((mod, m))
+        )
+        per_module.append([(mod, m) for m in chosen])
+    # round-robin over the modules: a run stopped early has sampled every module alike
+    sampled = [j for rnd in itertools.zip_longest(*per_module) for j in rnd if j is not None]
+    out = ROOT / args.out
+    journal = out.with_suffix(".jsonl")
+    done: dict[tuple, dict] = {}
+    if journal.exists() and not args.fresh:
+        for line in journal.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                done[_key(r["module"], r)] = r
+    elif journal.exists():
+        journal.unlink()
+    jobs = [
+        (mod, m)
+        for mod, m in sampled
+        if _key(mod, m) not in done
+        or (args.rerun_survivors and done[_key(mod, m)]["outcome"] == "survived")
+    ]
+    if args.report_only:
+        jobs = []
     print(
-        f"mutation: {len(jobs)} mutants over {len(modules)} modules, seed {args.seed}, "
-        f"{args.jobs} jobs",
+        f"mutation: {len(sampled)} mutants over {len(modules)} modules, seed {args.seed}, "
+        f"{args.jobs} jobs; {len(sampled) - len(jobs)} known from {journal.name}, "
+        f"{len(jobs)} to run",
         flush=True,
     )
 
     tmp = Path(tempfile.mkdtemp(prefix="ssbx-mut-"))
     pool_dirs: list[Path] = []
-    for i in range(args.jobs):
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    for i in range(args.jobs if jobs else 0):
         d = tmp / f"w{i}"
         make_copy(d)
         _check_imports_copy(d)
@@ -307,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             with lock:
                 free.append(work)
         r["equivalent"] = (mod, r["line"], r["operator"]) in equivalents
+        with lock, journal.open("a") as fh:
+            fh.write(json.dumps({"module": mod, **r}) + "\n")
         print(
             f"  {mod}:{r['line']} {r['operator']} -> {r['outcome']} ({r.get('seconds', 0)} s)",
             flush=True,
@@ -314,6 +366,13 @@ def main(argv: list[str] | None = None) -> int:
         return mod, r
 
     results: dict[str, list[dict]] = {m: [] for m in modules}
+    rerun = {_key(mod, m) for mod, m in jobs}
+    for mod, m in sampled:
+        r = done.get(_key(mod, m))
+        if r is not None and _key(mod, m) not in rerun:
+            r = {k: v for k, v in r.items() if k != "module"}
+            r["equivalent"] = (mod, r["line"], r["operator"]) in equivalents
+            results[mod].append(r)
     t0 = time.monotonic()
     try:
         with cf.ThreadPoolExecutor(args.jobs) as ex:
@@ -326,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         "date": dt.date.today().isoformat(),
         "seed": args.seed,
         "n": args.n,
+        "sampled": len(sampled),
+        "run": sum(len(v) for v in results.values()),
         "wall_seconds": round(time.monotonic() - t0),
         "modules": {},
     }
@@ -374,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         if n:
             print(f"solver/{g}: {k}/{n} detected = {k / n:.1%}")
     print(f"total: {tot_k}/{tot_n} detected = {report['score']}")
-    out = ROOT / args.out
+    if report["run"] < len(sampled):
+        print(f"partial: {report['run']} of the {len(sampled)} sampled mutants have run")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
     print(f"report: {out}")

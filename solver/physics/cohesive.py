@@ -220,6 +220,37 @@ def damage_inviscid(law: CohesiveLaw, delta, B):
     return np.where(delta > d0, np.minimum(raw, 1.0), 0.0), d0, df
 
 
+def dissipation_at_damage(law: CohesiveLaw, d, B):
+    """Φ_d(d, B): the energy per unit area (J/m²) the rate-independent law dissipates to reach
+    the secant damage ``d`` at the mixity ``B`` (numpy arrays, same shape): Φ(δ) of the law at
+    the separation δ where d_inv(δ, B) = d (bilinear: δ = δ_f δ₀/(δ_f − d (δ_f − δ₀)); exponential:
+    by bisection). A viscous damage d lags its separation (δ ≥ δ(d)), so ∫ f dd ≥ Φ_d(d): the
+    difference is the viscous dissipation (docs/theory.md (10.1b))."""
+    import numpy as np
+
+    d = np.clip(np.asarray(d, dtype=float), 0.0, 1.0)
+    Beta = (np.asarray(B, dtype=float) + 1e-14) ** law.eta
+    d0n = law.delta0_n
+    d0 = np.sqrt(d0n**2 + (law.delta0_t**2 - d0n**2) * Beta)
+    Gc = law.G_Ic + (law.G_IIc - law.G_Ic) * Beta
+    df = 2.0 * Gc / (law.K_n * d0)
+    K = law.K_n
+    if law.law == "bilinear":
+        delta = df * d0 / (df - d * (df - d0))
+        phi = Gc * (np.minimum(delta, df) - d0) / (df - d0)
+    else:
+        dc = 0.5 * (df - d0)
+        lo, hi = d0.copy(), d0 + 60.0 * dc
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            below = 1.0 - (d0 / mid) * np.exp(-(mid - d0) / dc) < d
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        delta = 0.5 * (lo + hi)
+        e = np.exp(-(delta - d0) / dc)
+        phi = 0.5 * K * d0**2 + K * d0 * dc * (1 - e) - 0.5 * K * d0 * delta * e
+    return np.where(d > 0.0, phi, 0.0)
+
+
 def _gamma(k: int, x):
     """γ_k(x) = ∫₀ˣ u^k e^(−u) du, k = 0, 1, 2 (series below x = 1e-2: no cancellation)."""
     import numpy as np

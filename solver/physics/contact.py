@@ -81,7 +81,7 @@ class ContactLaw:
     E_star: float
     g_open: float
     registry_length: float
-    constriction: bool = True
+    constriction: bool
 
     def __post_init__(self):
         if self.microcontact not in MICROCONTACT_LAWS:

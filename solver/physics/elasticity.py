@@ -42,26 +42,12 @@ class Kinematics:
         return ufl.as_vector(comps[: self.gdim])
 
 
-def eigenstrain(vegard=0.0, dc=0.0, alpha=0.0, dT=0.0):
-    """ε* = β Δc + α ΔT I as a 3×3 UFL tensor; ``vegard`` scalar or 3 principal values."""
-    if isinstance(vegard, list | tuple):
-        beta = ufl.as_tensor([[vegard[0], 0, 0], [0, vegard[1], 0], [0, 0, vegard[2]]])
-    else:
-        beta = vegard * ufl.Identity(3)
-    return beta * dc + alpha * dT * ufl.Identity(3)
-
-
 def stress(eps, E, nu, eps_star=None):
     """Cauchy stress (3×3) for the total strain ``eps`` and eigenstrain ``eps_star``."""
     lmbda = E * nu / ((1 + nu) * (1 - 2 * nu))
     mu = E / (2 * (1 + nu))
     el = eps if eps_star is None else eps - eps_star
     return lmbda * ufl.tr(el) * ufl.Identity(3) + 2 * mu * el
-
-
-def von_mises(sig):
-    s = ufl.dev(sig)
-    return ufl.sqrt(1.5 * ufl.inner(s, s))
 
 
 def strain_energy_density(eps, E, nu, eps_star=None):

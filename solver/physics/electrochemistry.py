@@ -178,11 +178,11 @@ class Electrochemistry:
     # ------------------------------------------------------------------ properties
     def kappa(self, tag: int):
         m = self.materials[T.cell_name(tag)]
-        return arrhenius(m["kappa"], m.get("Ea_kappa", 0.0) or 0.0, self.T_s, self.T_ref)
+        return arrhenius(m["kappa"], m.get("Ea_kappa") or 0.0, self.T_s, self.T_ref)
 
     def sigma_e(self):
         m = self.materials["electrode"]
-        return arrhenius(m["sigma_e"], m.get("Ea_sigma_e", 0.0) or 0.0, self.T_e, self.T_ref)
+        return arrhenius(m["sigma_e"], m.get("Ea_sigma_e") or 0.0, self.T_e, self.T_ref)
 
     @property
     def spaces(self):
@@ -215,11 +215,9 @@ class Electrochemistry:
         electrolyte_side = self.itf.minus_tags[0]
         m_s = self.materials[T.cell_name(electrolyte_side)]
         # κ_s and σ_e at the interface temperature: the same Arrhenius laws as the bulk
-        kappa_s = arrhenius(m_s["kappa"], m_s.get("Ea_kappa", 0.0) or 0.0, self.T_itf, self.T_ref)
+        kappa_s = arrhenius(m_s["kappa"], m_s.get("Ea_kappa") or 0.0, self.T_itf, self.T_ref)
         m_e = self.materials["electrode"]
-        sigma_e = arrhenius(
-            m_e["sigma_e"], m_e.get("Ea_sigma_e", 0.0) or 0.0, self.T_itf, self.T_ref
-        )
+        sigma_e = arrhenius(m_e["sigma_e"], m_e.get("Ea_sigma_e") or 0.0, self.T_itf, self.T_ref)
         r_b = self.r_sei
         r_c = self.r_sei
         if self.constricted:

@@ -49,8 +49,6 @@ periodic unit cell).
 
 from __future__ import annotations
 
-import math
-
 import solver.petsc_env  # noqa: F401  (before dolfinx)
 
 import numpy as np
@@ -67,11 +65,9 @@ BC_KINDS = ("convective", "fixed", "insulated")
 
 
 def softening(T, Ea, T0):
-    """A(T) = exp[−(Ea/R)(1/T − 1/T0)] (UFL or float)."""
+    """A(T) = exp[−(Ea/R)(1/T − 1/T0)] for a UFL temperature T (1.0 when Ea = 0)."""
     if not Ea:
         return 1.0
-    if isinstance(T, float | int):
-        return math.exp(-Ea / R_GAS * (1.0 / T - 1.0 / T0))
     return ufl.exp(-Ea / R_GAS * (1 / T - 1 / T0))
 
 

@@ -53,10 +53,10 @@ class Interphase:
     c_inf: float
     E: float
     kappa: float
-    beta: float = 0.0
-    T_ref: float = 298.15
-    rtol: float = 0.05
-    p_min: float = 0.1e6
+    beta: float
+    T_ref: float
+    rtol: float
+    p_min: float
 
     @property
     def h_floor(self) -> float:
@@ -75,12 +75,10 @@ class Interphase:
         """d(h²)/dt = 2 Ω D(T) c∞ (m²/s)."""
         return 2.0 * self.Omega * self.c_inf * self.diffusivity(T)
 
-    def thickness(self, h_old, T, dt, T_old=None):
-        """h_new = sqrt(h_old² + 2ΩD̄c∞ Δt) (UFL: h_old, T expressions, dt a Constant), D̄ the
-        trapezoidal mean ½(D(T_old) + D(T)) of the step's start and end temperatures (second
-        order in Δt under a temperature history; exact at a constant temperature)."""
-        if T_old is None:
-            return ufl.sqrt(h_old * h_old + self.rate(T) * dt)
+    def thickness(self, h_old, T, dt, T_old):
+        """h_new = sqrt(h_old² + 2ΩD̄c∞ Δt) (UFL: h_old, T, T_old expressions, dt a Constant),
+        D̄ the trapezoidal mean ½(D(T_old) + D(T)) of the step's start and end temperatures
+        (second order in Δt under a temperature history; exact at a constant temperature)."""
         return ufl.sqrt(h_old * h_old + 0.5 * (self.rate(T_old) + self.rate(T)) * dt)
 
     def step_limit(self, h: np.ndarray, T: np.ndarray) -> float:

@@ -2,7 +2,7 @@
 contact / cohesive law on the cohesive interfaces, with eigenstrain, stack pressure and rollers.
 
 Regions: the cell tags of the domain grouped by the interfaces that are perfectly bonded
-(electrolyte layers when ``bonded_layers``, counter electrode, pad); every cohesive interface
+(the electrolyte layers, counter electrode and pad); every cohesive interface
 (Γ_int, and the coating|electrolyte interface) separates two regions, so the displacement truly
 jumps there. Interface history (damage, energy release) lives on the Γ_int submesh in a DG1
 space whose degrees of freedom coincide with the vertex quadrature points of each facet
@@ -85,12 +85,12 @@ class Loads:
     extra: dict = field(default_factory=dict)
 
 
-def region_groups(cell_values: list[int], bonded_facets: set[int]) -> list[tuple[int, ...]]:
+def region_groups(cell_values: list[int]) -> list[tuple[int, ...]]:
     """Group cell tags joined by perfectly bonded interfaces. The electrode is always alone
-    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive). The counter
-    electrode and the pad are bonded to the top electrolyte layer (facets 13, 14) whatever the
-    layer boundaries (12) are: with ``BONDED`` among ``bonded_facets`` all electrolyte layers join
-    them, else only the top layer does and the lower layers stay alone."""
+    (Γ_int is cohesive); the coating is alone (its two interfaces are cohesive). All electrolyte
+    layers, the counter electrode and the pad form one region: their boundaries (facets 12, 13,
+    14) are conforming and perfectly bonded (``interface.bonded_layers = false`` is refused by
+    the case schema; a user mesh without the facet tags is conforming there too)."""
 
     def layer(t: int) -> int:  # 1 for the first (electrode-side) layer, k for tag 20 + k
         return 1 if t == T.ELECTROLYTE else t - 20
@@ -101,12 +101,7 @@ def region_groups(cell_values: list[int], bonded_facets: set[int]) -> list[tuple
         groups.append([T.ELECTRODE])
     if T.COATING in cell_values:
         groups.append([T.COATING])
-    if T.BONDED in bonded_facets or len(electrolytes) <= 1:
-        top = electrolytes[:]
-    else:
-        for t in electrolytes[:-1]:
-            groups.append([t])
-        top = electrolytes[-1:]
+    top = electrolytes[:]
     for t in (T.COUNTER, T.PAD):
         if t in cell_values:
             top.append(t)
@@ -131,7 +126,6 @@ class Mechanics:
         laws: dict[int, C.CohesiveLaw],
         *,
         degree: int = 1,
-        bonded_layers: bool = True,
         lateral: str = "roller",
         bottom: str = "roller",
         pressure_mode: str = "traction",
@@ -171,12 +165,8 @@ class Mechanics:
         self._T_out: dict = {}  # region-local copies of T for output expressions
         gdim = dom.gdim
         cell_values = dom.cell_tag_values()
-        facet_values = dom.facet_tag_values()
-        bonded = set(facet_values) - set(COHESIVE_TAGS)
-        if not bonded_layers:
-            bonded.discard(T.BONDED)
         self.regions: list[Region] = []
-        for tags in region_groups(cell_values, bonded):
+        for tags in region_groups(cell_values):
             sub = dom.subdomain(tags)
             sub.mesh.topology.create_connectivity(dom.tdim - 1, dom.tdim)
             V = fem.functionspace(sub.mesh, ("Lagrange", degree, (gdim,)))
@@ -243,7 +233,8 @@ class Mechanics:
         self.inelastic = self._build_inelastic(inelastic, inelastic or relaxation)
         self._build_forms()
         self.bcs = self._bcs() if auto_bcs else []
-        self.bcs += self._boundary_bcs()
+        self.boundary_bcs = self._boundary_bcs()  # those of [[loading.boundary]] (λ-scaled)
+        self.bcs += self.boundary_bcs
 
     # ------------------------------------------------------------------ helpers
     def _region_of(self, tag: int) -> Region:
@@ -483,7 +474,18 @@ class Mechanics:
         if self.pressure_mode == "traction":
             # traction −P n on the top face: external virtual work −∫ P n·v
             F += self.loads.pressure * ufl.dot(self.n, v_top) * self.r() * self.dom.ds(T.TOP)
-        for b in self.boundary:  # tractions / forces of [[loading.boundary]]: −∫ λ t·v
+        work = self.unit_traction_work(vs)  # tractions / forces of [[loading.boundary]]
+        if work is not None:
+            F -= self.load_factor * work  # −∫ λ t·v
+        return F
+
+    def unit_traction_work(self, vs: list):
+        """∫ t̂·v dΓ over the faces loaded by tractions or forces of [[loading.boundary]] (the
+        values at load factor 1; a force as its uniform traction F/|face|), for one field or
+        test function per region (None: skipped); None without such loads. UFL form (N·m per
+        unit λ with displacements: the generalised displacement conjugate to λ)."""
+        out = None
+        for b in self.boundary:
             if b["face"] is None:
                 continue
             tag = _FACE_TAGS[b["face"]]
@@ -498,8 +500,53 @@ class Mechanics:
                         area = area or self._face_area(reg, tag)
                         t = b[f"f{c}"] / area
                     if t:
-                        F -= self.load_factor * t * v[k] * self.r() * self.dom.ds(tag)
-        return F
+                        term = t * v[k] * self.r() * self.dom.ds(tag)
+                        out = term if out is None else out + term
+        return out
+
+    def load_conjugates(self) -> tuple[float, float]:
+        """(Q, v) of the current fields: Q = Σ R_i û_i, the consistent reactions on the dofs
+        prescribed by [[loading.boundary]] times their values at load factor 1 (N·m per unit
+        λ: the generalised force conjugate to λ of the prescribed displacements), and
+        v = ∫ t̂·u dΓ (the generalised displacement conjugate to λ of the tractions and forces).
+        The power of the [[loading.boundary]] loads is Q λ̇ + λ v̇ (docs/theory.md §10.6)."""
+        f = self.load_conjugate_forms()
+        comm = self.msh.comm
+        Q = comm.allreduce(fem.assemble_scalar(f[0]), op=MPI.SUM) if f[0] is not None else 0.0
+        v = comm.allreduce(fem.assemble_scalar(f[1]), op=MPI.SUM) if f[1] is not None else 0.0
+        return Q, v
+
+    def load_conjugate_ufl(self):
+        """The UFL functionals (Q(u), v(u)) of :meth:`load_conjugates` (None where no such
+        load), Q through a field ŵ equal to the prescribed values at λ = 1 on the prescribed
+        dofs of [[loading.boundary]] (zero elsewhere)."""
+        if not hasattr(self, "_conj_ufl"):
+            ws, any_w = [], False
+            lam = float(self.load_factor.value)
+            self.set_load_factor(1.0)
+            for reg in self.regions:
+                w = fem.Function(reg.V)
+                space = reg.V._cpp_object
+                for bc in (b for b in self.boundary_bcs if space.contains(b.function_space)):
+                    bc.set(w.x.array)
+                w.x.scatter_forward()
+                nz = self.msh.comm.allreduce(int(np.any(w.x.array != 0.0)), op=MPI.MAX)
+                ws.append(w if nz else None)
+                any_w = any_w or bool(nz)
+            self.set_load_factor(lam)
+            self._conj_w = ws
+            Q = self.internal_residual(ws) if any_w else None
+            v = self.unit_traction_work([r.u for r in self.regions])
+            self._conj_ufl = (Q, v)
+        return self._conj_ufl
+
+    def load_conjugate_forms(self):
+        if not hasattr(self, "_conj_forms"):
+            self._conj_forms = tuple(
+                None if a is None else fem.form(a, entity_maps=self.entity_maps)
+                for a in self.load_conjugate_ufl()
+            )
+        return self._conj_forms
 
     def _loaded(self, b: dict, reg: Region, tag: int) -> bool:
         """Whether the [[loading.boundary]] entry ``b`` acts on region ``reg``'s face ``tag``."""
@@ -801,10 +848,11 @@ class Mechanics:
         increment the backward-Euler step committed: a viscous damage lags the separation, so
         Φ(δ) is not what it dissipated, and f at the step's ends over-counts a step that crosses
         the softening range (docs/theory.md (10.1))."""
-        from solver.physics.cohesive import viscous_dissipation
+        from solver.physics.cohesive import dissipation_at_damage, viscous_dissipation
 
         dt = float(self.damage_dt.value)
         dissipated = 0.0
+        viscous = 0.0  # the part of it above Φ_d(d) of the rate-independent law (10.1b)
         for im in self.interfaces:
             d_prev = im.d_old.x.array.copy()
             d_new = np.maximum(d_prev, self._project_interface(im, im.state.damage))
@@ -835,6 +883,10 @@ class Mechanics:
                 scale = np.where(ok, committed / np.where(ok, grown, 1.0), 0.0)
                 inc = np.where(ok, ode * scale, 0.5 * (f + f_old) * committed)
                 im._viscous_old = (f, delta, B, r)
+                rate_independent = dissipation_at_damage(im.law, d_new, B) - (
+                    dissipation_at_damage(im.law, d_prev, B)
+                )
+                viscous += float(np.sum(((inc - rate_independent) * w)[:nloc]))
             else:
                 inc = phi_new - im.Phi_old.x.array
             dissipated += float(np.sum((inc * w)[:nloc]))
@@ -855,6 +907,8 @@ class Mechanics:
             for st in self.inelastic.values():
                 st.accept()
             self.inelastic_dt.value = 0.0  # the committed state is then the converged one
+        # the viscous part of the returned dissipation (J; J/m in 2D; 0 without viscosity)
+        self.last_viscous_dissipation = self.msh.comm.allreduce(viscous, op=MPI.SUM)
         return self.msh.comm.allreduce(dissipated, op=MPI.SUM)
 
     def reject(self) -> None:

@@ -69,22 +69,39 @@ class Transport:
         w = 2.0 * np.pi * self.x[0]
         return w(restriction) if restriction else w
 
+    def dx_mass(self):
+        """The measure of the storage term and of the inventory. Lumped mass (vertex rule) for
+        P1: with the consistent mass the scheme violates the discrete maximum principle for
+        Δt < h²/(6D) and a strong surface flux drives the surface node below 0 (a spurious
+        undershoot); the lumped one keeps 0 < c < c_max on non-obtuse meshes. The inventory
+        ∫ c r dΩ is integrated with the same rule, so that the discrete Li balance (storage =
+        interface flux, the test function w = 1) is exact also where r ≠ 1 (axisymmetric: the
+        vertex rule does not integrate c·r exactly, so the consistent inventory would differ
+        from the conserved one by O(h²), measured 6e-4 of the current)."""
+        if self.V.element.basix_element.degree == 1:
+            return self.dom.dx(
+                T.ELECTRODE, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
+            )
+        return self.dom.dx(T.ELECTRODE)
+
     def residual(self, vs, j_n, dS, weight=None):
         """``weight``: the interface integration weight used by the kinetics (axisymmetric
         lumped 2πr), so that the Li leaving equals the charge passed exactly."""
+        return self.storage(vs[0], (self.c - self.c_old) / self.dt) + self.steady_residual(
+            vs, j_n, dS, weight
+        )
+
+    def storage(self, w, rate):
+        """The storage term ∫ rate w dΩ (lumped for P1, as in the residual); ``rate`` a UFL
+        expression (mol/(m³ s)): (c − c_old)/Δt in the residual, iω δc in the small-signal
+        response (solver.impedance)."""
+        return rate * w * self.r() * self.dx_mass()
+
+    def steady_residual(self, vs, j_n, dS, weight=None):
+        """The residual without its storage term: diffusion and the interface flux j_n/F."""
         w = vs[0]
         dx = self.dom.dx(T.ELECTRODE)
-        # lumped mass (vertex rule) for P1: with the consistent mass the scheme violates the
-        # discrete maximum principle for Δt < h²/(6D) and a strong surface flux drives the
-        # surface node below 0 (a spurious undershoot); the lumped one keeps 0 < c < c_max on
-        # non-obtuse meshes. Row sums are unchanged, so the Li balance stays exact.
-        dx_m = dx
-        if self.V.element.basix_element.degree == 1:
-            dx_m = self.dom.dx(
-                T.ELECTRODE, metadata={"quadrature_rule": "vertex", "quadrature_degree": 1}
-            )
-        F = (self.c - self.c_old) / self.dt * w * self.r() * dx_m
-        F += self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
+        F = self.D * ufl.inner(ufl.grad(self.c), ufl.grad(w)) * self.r() * dx
         F += (j_n / F_CONST) * w("+") * (self.r("+") if weight is None else weight) * dS
         return F
 
@@ -95,11 +112,10 @@ class Transport:
         self.c.x.array[:] = self.c_old.x.array
 
     def inventory(self, entity_maps) -> float:
-        """Li in the electrode, ∫ c dΩ (mol; per unit depth in 2D)."""
+        """Li in the electrode, ∫ c dΩ (mol; per unit depth in 2D), with the storage term's
+        quadrature (:meth:`dx_mass`)."""
         if not hasattr(self, "_inv_form"):
-            self._inv_form = fem.form(
-                self.c * self.r() * self.dom.dx(T.ELECTRODE), entity_maps=entity_maps
-            )
+            self._inv_form = fem.form(self.c * self.r() * self.dx_mass(), entity_maps=entity_maps)
         form = self._inv_form
         return self.dom.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
 

@@ -30,7 +30,7 @@ ASSERTED_ELSEWHERE = {
     "li_llzo_pressure.toml": "tests/verification/test_contact_physics.py",
     "default.toml": "tests/parallel/test_default_case_mpi.py",
     "runaway_spot.toml": "tests/verification/test_runaway.py",
-    "dcb.toml": "tests/verification/test_dcb.py",
+    "dcb.toml": "tests/verification/test_dcb_path.py",
     "debonded_patch.toml": "tests/verification/test_electrochem.py",
     "hertz_cylinder.toml": "tests/verification/test_hertz.py",
     "hertz_sphere.toml": "tests/verification/test_hertz.py",

@@ -488,6 +488,18 @@ ROWS = [
         False,
     ),
     (
+        "path_following_unknown",
+        '[solver]\npath_following = "arc_length"\n',
+        "solver.path_following: got 'arc_length', allowed one of 'none', 'dissipation'",
+        False,
+    ),
+    (
+        "path_following_with_electrochemistry",
+        '[solver]\npath_following = "dissipation"\n',
+        "solver.path_following: got 'dissipation', allowed 'none' unless the run is mechanics",
+        False,
+    ),
+    (
         "consecutive_cuts_negative",
         "[solver]\nmax_consecutive_cuts = -1\n",
         "solver.max_consecutive_cuts: got -1, allowed an integer in [0, 100000]",
@@ -818,6 +830,59 @@ ROWS = [
         OCV + "[physics]\nelectrochemistry = true\n[loading]\n"
         "experiment = ['Charge at 1 C until 4.2 V']\n",
         "loading.experiment[0]: expected a current density",
+        False,
+    ),
+    # impedance (docs/theory.md §5.8): the double-layer capacitance and 'eis' steps
+    (
+        "negative_double_layer_capacitance",
+        OCV + "[physics]\nelectrochemistry = true\n[interface]\nC_dl = '-10 uF/cm^2'\n",
+        "interface.C_dl: got '-10 uF/cm^2' (= -0.1 F/m^2), allowed [0, inf) F/m^2",
+        False,
+    ),
+    (
+        "double_layer_capacitance_in_ohm",
+        OCV + "[physics]\nelectrochemistry = true\n[interface]\nC_dl = '10 Ohm'\n",
+        "interface.C_dl: '10 Ohm' has dimension 'resistance', expected 'capacitance/area'",
+        False,
+    ),
+    (
+        "double_layer_capacitance_without_potentials",
+        "[interface]\nC_dl = '1 uF/cm^2'\n",
+        "interface.C_dl: got 0.01 F/m^2, allowed the default 0.1 F/m^2 with "
+        "physics.electrochemistry = false",
+        False,
+    ),
+    (
+        "eis_step_without_potentials",
+        "[[loading.protocol]]\nkind = 'hold'\nduration = 1\n[[loading.protocol]]\nkind = 'eis'\n",
+        "loading.protocol[1].kind: got 'eis' with physics.electrochemistry = false",
+        False,
+    ),
+    (
+        "eis_step_first",
+        OCV + "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'eis'\n",
+        "loading.protocol[0].kind: got 'eis' as the first step, allowed after a step that solves",
+        False,
+    ),
+    (
+        "eis_step_f_min_above_f_max",
+        OCV + "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'rest'\n"
+        "duration = 1\n[[loading.protocol]]\nkind = 'eis'\nf_min = '1 MHz'\nf_max = '1 kHz'\n",
+        "loading.protocol[1].f_min: got 1e+06 Hz, allowed below f_max = 1000 Hz",
+        False,
+    ),
+    (
+        "eis_step_with_duration",
+        OCV + "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'rest'\n"
+        "duration = 1\n[[loading.protocol]]\nkind = 'eis'\nduration = 1\n",
+        "loading.protocol[1].duration: not used by an 'eis' step",
+        False,
+    ),
+    (
+        "eis_step_zero_points_per_decade",
+        OCV + "[physics]\nelectrochemistry = true\n[[loading.protocol]]\nkind = 'rest'\n"
+        "duration = 1\n[[loading.protocol]]\nkind = 'eis'\npoints_per_decade = 0\n",
+        "loading.protocol[1].points_per_decade: got 0, allowed an integer in [1, 100]",
         False,
     ),
     # physics.ageing relaxes the relaxation spectra (docs/theory.md §7.3a)

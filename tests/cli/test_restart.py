@@ -496,3 +496,48 @@ def test_resume_restores_the_li_inventory_and_voids(tmp_path):
     for key in (*keys, "top_displacement"):
         assert [x[key] for x in rb] == [x[key] for x in ra], key
     assert ra[2]["li_inventory"] < ra[0]["li_inventory"] < ra[-1]["li_inventory"] * (1 + 1e-12)
+
+
+PATH_CASE = """
+[geometry]
+family = "bilayer"
+dim = 2
+W = "10 um"
+t_e = "5 um"
+t_s = "10 um"
+h_max = "2.5 um"
+
+[materials]
+electrode = "NMC811"
+electrolyte = "LLZO"
+
+[loading]
+bottom = "clamped"
+lateral = "free"
+stack_pressure = 0.0
+boundary = [{face = "top", uy = "40 nm"}]
+protocol = [{kind = "hold", duration = "1 s", n_steps = 4, load_factor = 1.0}]
+
+[physics]
+mechanics = true
+
+[solver]
+path_following = "dissipation"
+
+[output]
+fields = false
+checkpoint_every = 1
+"""
+
+
+def test_resume_follows_the_same_path(tmp_path):
+    """solver.path_following: the state of the dissipation control (on after the first step,
+    its increment, the predictor's history) and the external work of the [[loading.boundary]]
+    loads are part of the checkpoint: stopped after the first step and resumed, the run
+    follows the same path bit for bit (load factor, reaction, work, dissipation)."""
+    ra, rb = _cut_after_one_step_and_resume(tmp_path, PATH_CASE)
+    assert len(ra) == len(rb) >= 6
+    for key in ("load_factor", "reaction_force", "external_work", "cohesive_dissipation"):
+        assert [x[key] for x in rb] == [x[key] for x in ra], key
+    lam = [x["load_factor"] for x in ra]
+    assert any(abs(v * 16 - round(v * 16)) > 1e-6 for v in lam)  # not the nominal increments

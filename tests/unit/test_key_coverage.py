@@ -62,6 +62,21 @@ BASES: dict[str, dict] = {
         "physics": {"mechanics": True},
         "output": OUT,
     },
+    # a flat bilayer clamped at the bottom, its top pulled up by [[loading.boundary]]: the
+    # interface decoheres from its free edges inwards (solver.path_following)
+    "peel": {
+        "geometry": SMALL,
+        "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
+        "loading": {
+            "bottom": "clamped",
+            "lateral": "free",
+            "stack_pressure": 0.0,
+            "boundary": [{"face": "top", "uy": "40 nm"}],
+            "protocol": [{"kind": "hold", "duration": "1 s", "n_steps": 4, "load_factor": 1.0}],
+        },
+        "physics": {"mechanics": True},
+        "output": OUT,
+    },
     # a flat bilayer pressed by a traction, 20 K above the stress-free temperature
     "press": {
         "geometry": SMALL,
@@ -138,6 +153,21 @@ BASES: dict[str, dict] = {
         "geometry": SMALL,
         "materials": {"electrode": "Li", "electrolyte": "LLZO"},
         "interface": {"kinetics": "linear", "R_ct": "10 Ohm cm^2", "microcontact": "none"},
+        "physics": {"mechanics": False, "electrochemistry": True},
+        "output": OUT,
+    },
+    # Li | LLZO potentials only: a rest, then the impedance spectrum of that state (an 'eis'
+    # step: docs/theory.md §5.8)
+    "eis": {
+        "geometry": SMALL,
+        "materials": {"electrode": "Li", "electrolyte": "LLZO"},
+        "interface": {"kinetics": "linear", "R_ct": "10 Ohm cm^2", "microcontact": "none"},
+        "loading": {
+            "protocol": [
+                {"kind": "rest", "duration": "1 s", "n_steps": 1},
+                {"kind": "eis", "f_min": "10 Hz", "f_max": "1 MHz", "points_per_decade": 2},
+            ]
+        },
         "physics": {"mechanics": False, "electrochemistry": True},
         "output": OUT,
     },
@@ -346,6 +376,8 @@ CV_HOLD = {"kind": "voltage", "duration": "100 s", "n_steps": 2, "voltage": "3.8
 PROFILE = "PROFILE"  # replaced by a CSV current history written by the fixture
 D_TABLE = "D_TABLE"  # a CSV D(x) (fixture)
 BETA_TABLE = "BETA_TABLE"  # a CSV beta(x) (fixture)
+EIS_REST = {"kind": "rest", "duration": "1 s", "n_steps": 1}
+EIS_STEP = {"kind": "eis", "f_min": "10 Hz", "f_max": "1 MHz", "points_per_decade": 2}
 MECH_PHYSICS = ("reaction_force", "debonded_fraction", "cohesive_dissipation")
 EC_PHYSICS = ("asr_total", "asr_interfacial", "active_fraction")
 
@@ -457,6 +489,8 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     ),
     "interface.alpha_a": Acts("li", _itf(alpha_a=0.3), ("asr_interfacial", "voltage")),
     "interface.alpha_c": Acts("li", _itf(alpha_c=0.3), ("asr_interfacial", "voltage")),
+    # the double layer: the capacitance of the interfacial arc (its apex frequency moves)
+    "interface.C_dl": Acts("eis", _itf(C_dl="1 uF/cm^2"), ("summary.eis",)),
     "interface.R_ct": Acts(
         "li",
         _itf(kinetics="linear", R_ct="20 Ohm cm^2"),
@@ -600,6 +634,16 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
         ("rows",),
         a=_steps({"kind": "cycle", "repeat": 1, "steps": [HOLD]}),
     ),
+    # an 'eis' step's frequencies (the spectrum in summary.json -> eis)
+    "loading.protocol.f_min": Acts(
+        "eis", _steps(EIS_REST, {**EIS_STEP, "f_min": "100 Hz"}), ("summary.eis",)
+    ),
+    "loading.protocol.f_max": Acts(
+        "eis", _steps(EIS_REST, {**EIS_STEP, "f_max": "100 kHz"}), ("summary.eis",)
+    ),
+    "loading.protocol.points_per_decade": Acts(
+        "eis", _steps(EIS_REST, {**EIS_STEP, "points_per_decade": 3}), ("summary.eis",)
+    ),
     "loading.experiment": Acts(
         "li_bare",
         _ld(experiment=["Discharge at 2 mA/cm2 for 10 s (5 s period)"]),
@@ -711,6 +755,10 @@ COVERAGE: dict[str, Acts | Screen | Refused] = {
     # its third cut (the decohesion control's, counted like any cut) stops the run: fewer rows
     "solver.max_consecutive_cuts": Acts(
         "tension", {"solver": {"max_consecutive_cuts": 2}}, ("step_cuts", "rows")
+    ),
+    # after the first step that dissipates, λ is an unknown: other load factors per row
+    "solver.path_following": Acts(
+        "peel", {"solver": {"path_following": "dissipation"}}, ("load_factor", "rows")
     ),
     "solver.max_decohesion_increment": Acts(
         "tension",

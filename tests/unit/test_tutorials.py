@@ -112,3 +112,35 @@ def test_tutorial_sweep_and_report(tmp_path):
     assert len(list((tmp_path / "sweep_cli" / "report").glob("*.png"))) == 3
     assert (tmp_path / "sweep_cli" / "cases" / "case-0000" / "report" / "index.html").is_file()
     assert "case-0000: status completed, 5 steps" in out
+
+
+def test_tutorial_impedance_before_and_after_contact_loss(tmp_path):
+    """Impedance (tutorial 6): the fitted bulk resistance is t_s/κ + t_e/σ_e (1e-3) before and
+    after; the interfacial arc is R_ct/f with R_ct = RT/(F i0), its capacitance C_dl f (1e-3),
+    f the conducting fraction across the stripped gap (1 before); the arc grows by 1/f and its
+    apex frequency stays at 1/(2π R_ct C_dl) (1e-3)."""
+    out = _run(ROOT / "docs" / "tutorials" / "06_impedance.py", tmp_path)
+    assert "status: completed" in out
+    f = _floats(r"conducting fraction f = ([0-9.]+)", out)[0]
+    assert 0.3 < f < 0.9  # contact was partly lost
+    fits = re.findall(
+        r"R_bulk ([0-9.]+) Ohm cm\^2 \(closed form ([0-9.]+)\); R_int ([0-9.]+) Ohm cm\^2 "
+        r"\(R_ct/f ([0-9.]+)\); C_int ([0-9.]+) F/m\^2 \(C_dl f ([0-9.]+)\)",
+        out,
+    )
+    assert len(fits) == 2
+    for row in fits:
+        rb, rb0, ri, ri0, c, c0 = map(float, row)
+        assert rb == pytest.approx(rb0, rel=1e-3)
+        assert ri == pytest.approx(ri0, rel=1e-3)
+        assert c == pytest.approx(c0, rel=1e-3)
+    ratio, inv_f = _floats(r"= ([0-9.]+), 1/f = ([0-9.]+)", out)
+    assert ratio == pytest.approx(inv_f, rel=1e-3) and ratio > 1.1
+    apex = _floats(
+        r"before ([0-9.]+) Hz, after ([0-9.]+) Hz, 1/\(2 pi R_ct C_dl\) = ([0-9.]+)", out
+    )
+    assert apex[0] == pytest.approx(apex[2], rel=1e-3) and apex[1] == pytest.approx(
+        apex[2], rel=1e-3
+    )
+    assert (tmp_path / "impedance_nyquist.png").is_file()
+    assert (tmp_path / "impedance" / "eis" / "eis_02_nyquist.png").is_file()

@@ -318,9 +318,10 @@ def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
 
 
 # ---------------------------------------------------------------------------- charge balance
-def _intercalation_case(protocol: list, mechanics: bool = False):
+def _intercalation_case(protocol: list, mechanics: bool = False, axisymmetric: bool = False):
     return case(
         {
+            "geometry": {"axisymmetric": axisymmetric},
             "materials": {
                 "electrode": {"preset": "NMC811", "c_init": 25000.0, "ocv": 3.7, "ocv_slope": -0.5}
             },
@@ -338,15 +339,20 @@ GALVANOSTATIC = [
 POTENTIOSTATIC = [{"kind": "voltage", "voltage": "3.5 V", "duration": "40 s", "n_steps": 2}]
 
 
-@pytest.mark.parametrize("mode", ["galvanostatic", "potentiostatic"])
+@pytest.mark.parametrize("mode", ["galvanostatic", "potentiostatic", "axisymmetric"])
 def test_charge_balance_three_currents(tmp_path, mode):
     """NMC811 film with Li transport, Butler–Volmer: the collector current of the electrode bulk,
     ∫ j_n dΓ and −F dN_Li/dt agree every step (and with j_app A_app when galvanostatic) within
-    1e-9 of the current; at rest all three vanish (1e-9 of the kinetics' current scale)."""
+    1e-9 of the current; at rest all three vanish (1e-9 of the kinetics' current scale).
+    "axisymmetric": the galvanostatic protocol on a disc of radius W (A_app = πW²), every
+    integral weighted by 2πr."""
     from tests.ec_helpers import run
 
     rows, summary = run(
-        _intercalation_case(GALVANOSTATIC if mode == "galvanostatic" else POTENTIOSTATIC),
+        _intercalation_case(
+            POTENTIOSTATIC if mode == "potentiostatic" else GALVANOSTATIC,
+            axisymmetric=mode == "axisymmetric",
+        ),
         tmp_path / "run",
     )
     assert summary["status"] == "completed"
@@ -362,6 +368,8 @@ def test_charge_balance_three_currents(tmp_path, mode):
         assert r["current_storage"] == pytest.approx(I, rel=1e-9)
         if mode == "galvanostatic":
             assert I == pytest.approx(10.0 * W, rel=1e-9)
+        elif mode == "axisymmetric":
+            assert I == pytest.approx(10.0 * math.pi * W**2, rel=1e-9)
 
 
 def _double_jn_in_transport(monkeypatch):

@@ -58,3 +58,23 @@ def test_prescribed_face_displacement_with_a_load_factor(tmp_path):
     assert [r["top_displacement"] for r in rows] == pytest.approx([-u0 / 2, -u0], rel=1e-9)
     assert rows[1]["mean_pressure"] == pytest.approx(2 * rows[0]["mean_pressure"], rel=1e-9)
     assert rows[1]["mean_pressure"] > 0
+
+
+@pytest.mark.parametrize("degree", [1, 2])
+def test_axisymmetric_stack_pressure_reaches_the_interface(tmp_path, degree):
+    """A disc of radius W (axisymmetric) under a stack pressure P on rollers: uniaxial strain,
+    so every point of Γ_int carries P: the 2πr-weighted mean interface pressure and the
+    minimum are P (1e-6), for P1 (lumped interface radius) and P2 (the exact weight)."""
+    r = _last(
+        tmp_path,
+        {
+            "geometry": {"axisymmetric": True},
+            "physics": {"mechanics": True, "electrochemistry": False, "degree": degree},
+            "loading": {
+                "stack_pressure": P,
+                "protocol": [{"kind": "hold", "duration": "1 s", "n_steps": 1}],
+            },
+        },
+    )
+    assert r["mean_pressure"] == pytest.approx(P, rel=1e-6)
+    assert r["min_pressure"] == pytest.approx(P, rel=1e-6)

@@ -99,6 +99,23 @@ def test_norton_uniaxial_creep_rate():
             c.prob.close()
 
 
+def test_creeping_cube_stores_the_elastic_energy_of_its_stress():
+    """Uniaxial stress σ on a creeping cube: after 100 s of creep the stored (elastic) energy
+    density is still σ²/(2E) (the creep strain stores nothing; ½ σ:C⁻¹:σ of a uniaxial σ),
+    1e-9, whatever the creep strain reached."""
+    sigma = 0.8e6
+    c = Cube(lambda *a: I.CreepState(LI, LI_E, LI_NU, *a))
+    c.load.value = sigma
+    c.step(0.0)
+    c.step(100.0)
+    assert c.top_uz() > 1.5 * sigma / LI_E  # the creep strain exceeds the elastic one
+    x = ufl.SpatialCoordinate(c.msh)
+    psi = c.state.stored_energy(Kinematics(3).strain(c.u, x), ufl.zero(3, 3))
+    vals = c.state.pts.values(psi)[:, 0]
+    assert vals == pytest.approx(np.full_like(vals, sigma**2 / (2 * LI_E)), rel=1e-9)
+    c.prob.close()
+
+
 def test_norton_stress_relaxation():
     """Held strain ε0, free sides: σ(t) = [σ0^(1−n) + (n−1) E A' t]^(1/(1−n)) within 0.5 %."""
     c = Cube(lambda *a: I.CreepState(LI, LI_E, LI_NU, *a), top="displacement")
@@ -361,3 +378,22 @@ def test_li_creep_case_same_on_all_rank_counts(shared_tmp):
     for ra, rb in zip(a, b):
         for col in ("top_displacement", "elastic_energy", "external_work"):
             assert ra[col] == pytest.approx(rb[col], rel=1e-6, abs=1e-30), (col, ra["step"])
+
+
+def test_internal_variable_packing_round_trips():
+    """The 6-vector storage of the creep/viscous strains ([xx, yy, zz, xy, xz, yz]) and its
+    3x3 tensor: sym_vector(sym_tensor(q)) = q, and the tensor is the symmetric one with q's
+    shear components where they belong (a 3D shear creep strain in the yz plane would otherwise
+    be stored as xz). Evaluated by assembling over a unit cube (volume 1)."""
+    msh = mesh.create_unit_cube(MPI.COMM_SELF, 1, 1, 1)
+    q = ufl.as_vector([fem.Constant(msh, float(v)) for v in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)])
+    t = I.sym_tensor(q)
+    dx = ufl.dx(domain=msh)
+    expect = np.array([[1.0, 4.0, 5.0], [4.0, 2.0, 6.0], [5.0, 6.0, 3.0]])
+    for i in range(3):
+        for j in range(3):
+            val = fem.assemble_scalar(fem.form(t[i, j] * dx))
+            assert val == pytest.approx(expect[i, j], rel=1e-12), (i, j)
+    back = I.sym_vector(t)
+    for k in range(6):
+        assert fem.assemble_scalar(fem.form(back[k] * dx)) == pytest.approx(k + 1.0, rel=1e-12)

@@ -65,6 +65,40 @@ def test_bonded_film_stress_is_minus_biaxial_modulus_times_eigenstrain(dom):
     assert sxx / area == pytest.approx(-M * eps, rel=0.01)
 
 
+def test_heated_film_stress_is_minus_biaxial_modulus_times_thermal_strain(dom):
+    """The same film with a thermal eigenstrain instead of Vegard: uniform ΔT = 50 K above the
+    reference temperature, α = 1e-5 /K in the film, 0 in the substrate: σ_xx = −M α ΔT (1 %);
+    cooling by the same ΔT reverses the sign."""
+    from solver.physics.cohesive import CohesiveLaw
+    from solver.physics.mechanics import Mechanics
+    from solver.problem import CoupledProblem
+
+    alpha, T_ref = 1e-5, 298.15
+    mats = {
+        "electrode": {"E": E_F, "nu": NU_F, "alpha_th": alpha},
+        "electrolyte": {"E": 1000 * E_F, "nu": 0.25, "alpha_th": 0.0},
+    }
+    K = 1e4 * E_F / H_F
+    law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
+    from dolfinx import fem
+
+    Tc = fem.Constant(dom.mesh, T_ref)
+    m = Mechanics(dom, mats, {T.INTERFACE: law}, auto_bcs=False, T_ref=T_ref, temperature=Tc)
+    for comp in range(dom.gdim):
+        m.dirichlet("electrolyte", T.TOP, comp, 0.0)
+    prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
+    x = ufl.SpatialCoordinate(dom.mesh)
+    window = ufl.conditional(ufl.lt(abs(x[0] - W / 2), W / 8), 1.0, 0.0)
+    reg = m.regions[0]
+    assert reg.name == "electrode"
+    area = m._scalar(window * dom.dx(T.ELECTRODE))
+    for dT in (50.0, -50.0):
+        Tc.value = T_ref + dT
+        assert prob.solve().converged
+        sxx = m._scalar(window * m.sigma(reg.u, T.ELECTRODE)[0, 0] * dom.dx(T.ELECTRODE))
+        assert sxx / area == pytest.approx(-M * alpha * dT, rel=0.01), dT
+
+
 def test_lithiation_gradient_gives_interface_shear(dom):
     x = ufl.SpatialCoordinate(dom.mesh)
     g = 1000.0 / W  # mol/m^3 per m
