@@ -368,6 +368,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
             doc="refused: Newton converges on a per-field update test, not on a residual atol",
         ),
         "max_cuts": _int(8, lo=0, hi=50, doc="step cut-backs before giving up"),
+        "linear_solver": _choice(
+            "auto",
+            ("auto", "direct", "iterative"),
+            "linear solver of the Newton steps: direct (MUMPS LU), iterative (FGMRES + the "
+            "physics fieldsplit with the auxiliary-space mechanics preconditioner; "
+            "solver/precond.py) or auto (iterative from 5e4 unknowns in 3D and 3e5 in 2D on, "
+            "direct below)",
+        ),
         "max_strain": _f(
             0.1,
             lo=0.0,
@@ -1914,6 +1922,22 @@ class _Resolver:
                 "creep_n) or relaxation (E1, E2, tau or prony_E1, prony_tau1) keys"
             )
 
+    def linear_solver_keys(self, sol: dict) -> None:
+        """solver.linear_solver against a linear solver chosen in solver.petsc_options."""
+        ls, po = sol["linear_solver"], sol.get("petsc_options") or {}
+        pc = str(po.get("ssbx_pc", "")).strip().lower()
+        if ls == "iterative" and (pc == "mumps" or "pc_type" in po):
+            bad = "ssbx_pc" if pc == "mumps" else "pc_type"
+            self.bad(
+                f"solver.linear_solver: got 'iterative' with solver.petsc_options.{bad} = "
+                f"{_show(po[bad])}, allowed 'direct' or 'auto' with a preconditioner of your own"
+            )
+        if ls == "direct" and pc == "auxiliary":
+            self.bad(
+                "solver.linear_solver: got 'direct' with solver.petsc_options.ssbx_pc = "
+                "'auxiliary', allowed 'iterative' or 'auto'"
+            )
+
     def unused_keys(self, r: dict) -> None:
         """A key that changes nothing is refused (one line: the key, what it needs, the allowed
         values): switches and keys of models the FE solver does not have, keys of a physics
@@ -1922,6 +1946,7 @@ class _Resolver:
         ph, itf, ld, sol, out = r["physics"], r["interface"], r["loading"], r["solver"], r["output"]
         self.ageing_keys(r)
         self.inelastic_keys(r)
+        self.linear_solver_keys(sol)
         for key in ("rtol", "atol"):
             if sol[key] is not None:
                 self.bad(

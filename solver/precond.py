@@ -66,6 +66,14 @@ from petsc4py import PETSc
 log = logging.getLogger(__name__)
 
 SELECT_KEY = "ssbx_pc"
+LINEAR_SOLVER_KEY = "ssbx_linear_solver"  # [solver] linear_solver, passed with the options
+LINEAR_SOLVERS = ("auto", "direct", "iterative")
+# linear_solver = "auto": the iterative solver from this many unknowns (all fields, all ranks)
+# on, per dimension of the mesh; below, MUMPS. Measured crossover (benchmarks/README.md,
+# "Direct or iterative"): in 3D the fill of the factorisation makes MUMPS slower and larger than
+# the iterative coupled step from a few 1e4 unknowns on; in 2D MUMPS stays competitive to a few
+# 1e5 unknowns.
+ITERATIVE_MIN_DOFS = {2: 300_000, 3: 50_000}
 REGIONS_KEY = "ssbx_pc_regions"
 CHOICES = ("mumps", "auxiliary")
 WEAK_RATIO = 0.1  # interface / bulk diagonal stiffness below which an interface dof is weak
@@ -98,8 +106,14 @@ GAMG_DEFAULTS: dict[str, object] = {
 
 
 # ---------------------------------------------------------------------- options
-def split_options(options: dict | None, defaults: dict) -> tuple[dict, dict | None]:
+def split_options(options: dict | None, defaults: dict, u_blocks=None) -> tuple[dict, dict | None]:
     """Merge ``options`` over ``defaults`` and take out the ssbx linear-solver selection.
+
+    ``options["ssbx_linear_solver"]`` (``[solver] linear_solver`` of a case; absent: "direct")
+    is resolved first by :func:`choose_linear_solver` from the unknowns ``u_blocks``: a
+    coupled problem on the iterative path gets the fieldsplit spec of
+    :func:`fieldsplit_options` (``{"kind": "fieldsplit", ...}``), a mechanics-only one the
+    auxiliary-space spec below.
 
     Returns the PETSc options of the SNES/KSP prefix and, for ``ssbx_pc = "auxiliary"``, a spec
     ``{"aux": {A_c solver options}, "region": {region-block options}, "regions": "auto" | True |
@@ -107,6 +121,8 @@ def split_options(options: dict | None, defaults: dict) -> tuple[dict, dict | No
     updated by ``options``, exactly as without this module.
     """
     user = dict(options or {})
+    if choose_linear_solver(user, u_blocks) == "fieldsplit":
+        return fieldsplit_options(user, defaults)
     choice = str(user.pop(SELECT_KEY, "mumps")).strip().lower()
     regions = _regions_mode(user.pop(REGIONS_KEY, "auto"))
     if choice not in CHOICES:
@@ -133,6 +149,7 @@ def split_options(options: dict | None, defaults: dict) -> tuple[dict, dict | No
         opts["ksp_pc_side"] = "right"  # left-preconditioned GMRES cannot test the true residual
     region = {"pc_gamg_reuse_interpolation": True, **aux, **region}
     return opts, {
+        "kind": "auxiliary",
         "aux": inner_options(aux),
         "region": inner_options(region),
         "regions": regions,
@@ -172,6 +189,8 @@ def attach(
     ``value``, read at every set-up and application)."""
     if spec is None:
         return None
+    if spec.get("kind") == "fieldsplit":
+        return CoupledFieldSplit(problem, spec, entity_maps, ufl_forms, bcs, block_scales)
     u = list(problem.u) if isinstance(problem.u, list | tuple) else [problem.u]
     gdim = u[0].function_space.mesh.geometry.dim
     others = [f.name for f in u if f.function_space.dofmap.index_map_bs != gdim]
@@ -686,3 +705,275 @@ def _match_cell_dofs(xs, xc, sub_dofs, par_dofs):
             raise RuntimeError("submesh and parent cell dofs do not coincide")
         out[c] = par_dofs[c][j]
     return out
+
+
+# ---------------------------------------------------------------------- coupled fieldsplit
+# The scalable preconditioner of the coupled Newton step ([solver] linear_solver = "iterative",
+# or "auto" above ITERATIVE_MIN_DOFS): FGMRES on the true residual around a multiplicative
+# (block Gauss-Seidel) PCFIELDSPLIT over the physics, with
+#   u_*        the auxiliary-space method above (SSOR ∘ P GAMG(PᵀAP) Pᵀ ∘ SSOR, the region term
+#              "auto" for weak or open interfaces), the displacement fields of all regions;
+#   phi_*      one GAMG V-cycle on both potentials, weak graph edges (< 0.05) dropped: the
+#              aggregates must not mix across the Butler–Volmer coupling of Γ_int;
+#   eta_*      the interface overpotentials: local (per Γ_int facet) equations, block Jacobi +
+#              ILU(0), exact for their facet-diagonal block;
+#   c          one GAMG V-cycle;
+#   T*         one GAMG V-cycle on both temperature fields (threshold 0.05, as for φ).
+# Reuse: A_c = PᵀAP and its hierarchy are built once per problem (the bulk is linear elastic);
+# the scalar GAMG hierarchies keep their aggregation and interpolation across Newton iterations
+# and steps (pc_gamg_reuse_interpolation: only the Galerkin products are redone).
+FIELDSPLIT_DEFAULTS: dict[str, object] = {
+    "ksp_type": "fgmres",
+    "ksp_gmres_restart": 100,
+    "ksp_rtol": 1e-10,
+    "ksp_atol": 0.0,
+    "ksp_max_it": 500,
+    "pc_type": "fieldsplit",
+    "pc_fieldsplit_type": "multiplicative",
+}
+# A Krylov solve that has reduced the residual by FLOOR_RTOL and then stagnates (STALL_ITS
+# iterations without halving it) has reached the round-off floor of the system: it is accepted.
+FLOOR_RTOL = 1e-8
+STALL_ITS = 10
+SPLIT_GAMG: dict[str, object] = {
+    "ksp_type": "preonly",
+    "pc_type": "gamg",
+    "pc_gamg_coarse_eq_limit": 1000,
+    "pc_gamg_reuse_interpolation": True,
+    "mg_levels_ksp_type": "chebyshev",
+    "mg_levels_pc_type": "jacobi",
+}
+SPLIT_OPTIONS: dict[str, dict[str, object]] = {
+    "phi": {**SPLIT_GAMG, "pc_gamg_threshold": 0.05},
+    "eta": {"ksp_type": "preonly", "pc_type": "bjacobi", "sub_pc_type": "ilu"},
+    "c": dict(SPLIT_GAMG),
+    "T": {**SPLIT_GAMG, "pc_gamg_threshold": 0.05},
+}
+
+
+def split_of(name: str) -> str | None:
+    """The fieldsplit group of a field name (None: not a field the splits know)."""
+    if name.startswith("u_"):
+        return "u"
+    if name.startswith("phi_"):
+        return "phi"
+    if name.startswith("eta_"):
+        return "eta"
+    if name == "c":
+        return "c"
+    if name in ("T", "T_electrode"):
+        return "T"
+    return None
+
+
+def _total_dofs(u_blocks) -> int:
+    return sum(
+        u.function_space.dofmap.index_map.size_global * u.function_space.dofmap.index_map_bs
+        for u in u_blocks
+    )
+
+
+def choose_linear_solver(user: dict, u_blocks) -> str:
+    """Resolve and remove ``user["ssbx_linear_solver"]``: "direct" (MUMPS, or whatever the
+    other options choose), "auxiliary" (mechanics only, the composite above) or "fieldsplit"
+    (a coupled problem). "auto" is iterative from :data:`ITERATIVE_MIN_DOFS` unknowns on,
+    unless the options choose the linear solver themselves (``ssbx_pc``, ``ksp_type``,
+    ``pc_type``, ``pc_factor_mat_solver_type``). Raises ValueError (one line) for an unknown
+    value, or for "iterative" together with ``ssbx_pc = "mumps"`` or a ``pc_type``."""
+    ls = str(user.pop(LINEAR_SOLVER_KEY, "direct")).strip().lower()
+    if ls not in LINEAR_SOLVERS:
+        raise ValueError(
+            f"solver.linear_solver: got {ls!r}, allowed one of "
+            f"{', '.join(repr(c) for c in LINEAR_SOLVERS)}"
+        )
+    if ls == "direct" or not u_blocks:
+        return "direct"
+    own = [k for k in (SELECT_KEY, "ksp_type", "pc_type", "pc_factor_mat_solver_type") if k in user]
+    if ls == "auto":
+        tdim = u_blocks[0].function_space.mesh.topology.dim
+        if own or _total_dofs(u_blocks) < ITERATIVE_MIN_DOFS.get(tdim, ITERATIVE_MIN_DOFS[3]):
+            return "direct"
+    elif str(user.get(SELECT_KEY, "auxiliary")).strip().lower() != "auxiliary" or (
+        "pc_type" in user
+    ):
+        bad = SELECT_KEY if SELECT_KEY in user else "pc_type"
+        raise ValueError(
+            f"solver.petsc_options.{bad}: got {user[bad]!r} with solver.linear_solver = "
+            "'iterative', allowed no direct/own preconditioner there (or linear_solver = 'direct')"
+        )
+    if all(split_of(u.name) == "u" for u in u_blocks):
+        user[SELECT_KEY] = "auxiliary"
+        return "auxiliary"
+    return "fieldsplit"
+
+
+def fieldsplit_options(user: dict, defaults: dict) -> tuple[dict, dict]:
+    """PETSc options of the coupled iterative solve and the fieldsplit spec. ``user`` keys
+    ``fieldsplit_<split>_*`` (split = u, phi, eta, c, T) go to that split's solver (over
+    :data:`SPLIT_OPTIONS`), ``aux_*`` / ``aux_region_*`` to the inner solves of the
+    displacement split (as for ``ssbx_pc = "auxiliary"``), the others to the outer solver
+    (over :data:`FIELDSPLIT_DEFAULTS`)."""
+    user = dict(user)
+    user.pop(SELECT_KEY, None)
+    regions = _regions_mode(user.pop(REGIONS_KEY, "auto"))
+    opts = {k: v for k, v in defaults.items() if k not in _DIRECT_KEYS}
+    opts.update(FIELDSPLIT_DEFAULTS)
+    splits = {k: dict(v) for k, v in SPLIT_OPTIONS.items()}
+    aux, region = {}, {}
+    for k, v in user.items():
+        head = next((g for g in (*SPLIT_OPTIONS, "u") if k.startswith(f"fieldsplit_{g}_")), None)
+        if head is not None:
+            splits.setdefault(head, {})[k[len(f"fieldsplit_{head}_") :]] = v
+        elif k.startswith("aux_region_"):
+            region[k[len("aux_region_") :]] = v
+        elif k.startswith("aux_"):
+            aux[k[len("aux_") :]] = v
+        else:
+            opts[k] = v
+    region = {"pc_gamg_reuse_interpolation": True, **aux, **region}
+    return opts, {
+        "kind": "fieldsplit",
+        "splits": splits,
+        "aux": inner_options(aux),
+        "region": inner_options(region),
+        "regions": regions,
+    }
+
+
+def _krylov_test():
+    """The outer Krylov convergence test: relative tolerance on the true residual (FGMRES is
+    right-preconditioned), and the round-off floor: a residual reduced by :data:`FLOOR_RTOL` that
+    stagnates for :data:`STALL_ITS` iterations is converged (the last Newton iterations solve
+    for round-off-sized residuals, whose relative reduction is bounded by ε κ). Holds no
+    reference to the problem (the KSP keeps its callbacks alive)."""
+    R = PETSc.KSP.ConvergedReason
+    hist: list[float] = []
+
+    def test(ksp, its, rnorm):
+        rtol, atol, dtol, max_it = ksp.getTolerances()
+        if its == 0:
+            hist.clear()
+        hist.append(rnorm)
+        if not np.isfinite(rnorm):
+            return R.DIVERGED_NANORINF
+        r0 = hist[0]
+        if rnorm <= max(rtol * r0, atol):
+            return R.CONVERGED_RTOL if rnorm > atol else R.CONVERGED_ATOL
+        if its > STALL_ITS and rnorm <= FLOOR_RTOL * r0 and rnorm > 0.5 * hist[its - STALL_ITS]:
+            return R.CONVERGED_RTOL
+        if its >= max_it:
+            return R.DIVERGED_MAX_IT
+        if dtol > 0 and rnorm > dtol * r0:
+            return R.DIVERGED_DTOL
+        return R.ITERATING
+
+    return test
+
+
+class CoupledFieldSplit:
+    """The fieldsplit preconditioner of a coupled ``kind="mpi"`` ``NonlinearProblem``
+    (installed by :func:`attach`): the index set of every split from the block layout (on each
+    rank the owned dofs of block 0, then block 1, ...), the sub-solvers configured under the
+    problem's prefix (``<prefix>fieldsplit_<split>_``; their options stay in the database until
+    :meth:`close`, multigrid reads them at every set-up), the displacement split with the
+    auxiliary-space method. ``stats``: set-ups and timings of the displacement split;
+    ``aux``: its :class:`AuxiliarySpace` (None without mechanics)."""
+
+    def __init__(self, problem, spec, entity_maps, ufl_forms, bcs=(), block_scales=None):
+        u = list(problem.u) if isinstance(problem.u, list | tuple) else [problem.u]
+        names = [f.name for f in u]
+        unknown = [n for n in names if split_of(n) is None]
+        if unknown:
+            raise ValueError(
+                f"solver.linear_solver = 'iterative': no split for the fields {unknown}; "
+                "allowed linear_solver = 'direct'"
+            )
+        self.comm = u[0].function_space.mesh.comm
+        ksp = problem.solver.getKSP()
+        pc = ksp.getPC()
+        self.ksp = ksp
+        sizes = [
+            f.function_space.dofmap.index_map.size_local * f.function_space.dofmap.index_map_bs
+            for f in u
+        ]
+        offs = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        start = self.comm.exscan(int(offs[-1])) or 0
+        groups: dict[str, list[int]] = {}
+        for i, n in enumerate(names):
+            groups.setdefault(split_of(n), []).append(i)
+        order = [g for g in ("u", "phi", "eta", "c", "T") if g in groups]
+        self.groups = {g: groups[g] for g in order}
+        gdim = u[0].function_space.mesh.geometry.dim
+        isets = []
+        for g in order:
+            rows = np.concatenate([np.arange(offs[i], offs[i + 1]) for i in groups[g]]) + start
+            iset = PETSc.IS().createGeneral(rows.astype(PETSc.IntType), comm=self.comm)
+            if g == "u":
+                iset.setBlockSize(gdim)
+            isets.append((g, iset))
+        self._isets = [s for _, s in isets]
+        pc.setFieldSplitIS(*isets)
+        ksp.setConvergenceTest(_krylov_test())
+        self.prefix = ksp.getOptionsPrefix() or ""
+        self._db_keys: list[str] = []
+        db = PETSc.Options()
+        self.aux = None
+        for (g, _), sub in zip(isets, pc.getFieldSplitSubKSP()):
+            sub_prefix = sub.getOptionsPrefix()
+            if g == "u":
+                self._mech_split(sub, u, groups["u"], spec, entity_maps, ufl_forms, bcs, gdim)
+                block = [block_scales[i] for i in groups["u"]] if block_scales else None
+                self.aux.block_scales = block
+                # symmetric sweeps, processor-local in parallel
+                user = {"sub_0_pc_sor_local_symmetric": None, **spec["splits"].get("u", {})}
+            else:
+                user = spec["splits"].get(g, {})
+            for k, v in user.items():
+                db[sub_prefix + k] = v
+                self._db_keys.append(sub_prefix + k)
+            sub.setFromOptions()
+        self.stats = self.aux.stats if self.aux is not None else {}
+
+    def _mech_split(self, sub, u, idx, spec, entity_maps, ufl_forms, bcs, gdim) -> None:
+        """The displacement split: SSOR ∘ (P GAMG(PᵀAP) Pᵀ [+ region term]) ∘ SSOR, one
+        application (preonly); the sub-matrix rows are the owned displacement dofs of every
+        rank in block order, as :class:`AuxiliarySpace` expects."""
+        sub.setType("preonly")
+        p = sub.getPC()
+        p.setType("composite")
+        p.setCompositeType(PETSc.PC.CompositeType.SYMMETRIC_MULTIPLICATIVE)
+        p.addCompositePCType("sor")
+        p.addCompositePCType("python")
+        spaces = [u[i].function_space for i in idx]
+        # the displacement conditions only (the scalar fields' live on the same submeshes)
+        mbcs = [bc for bc in bcs if bc.function_space.dofmap.index_map_bs == gdim]
+        self.aux = AuxiliarySpace(
+            parent_mesh(ufl_forms),
+            spaces,
+            entity_maps,
+            prefix=sub.getOptionsPrefix() + "aux_",
+            inner_options=spec["aux"],
+            region_options=spec["region"],
+            regions=spec["regions"],
+            bcs=mbcs,
+        )
+        p.getCompositePC(1).setPythonContext(_CoarsePC(self.aux))
+
+    def close(self) -> None:
+        """Remove the sub-solver options from the database, destroy the index sets and the
+        auxiliary space (collective). Idempotent."""
+        db = PETSc.Options()
+        for k in self._db_keys:
+            db.delValue(k)
+        self._db_keys = []
+        for s in self._isets:
+            s.destroy()
+        self._isets = []
+        if self.aux is not None:
+            self.aux.close()
+            self.aux = None
+
+    def reset(self) -> None:
+        """Forget A_c of the displacement split (a bulk whose stiffness changed)."""
+        if self.aux is not None:
+            self.aux.reset()

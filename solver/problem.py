@@ -138,7 +138,9 @@ class CoupledProblem:
         # DEFAULT_OPTIONS unchanged) | "auxiliary" (CG + auxiliary-space two-level PC) ---
         from solver import precond
 
-        opts, pc_spec = precond.split_options(options, DEFAULT_OPTIONS)
+        # ssbx_linear_solver ([solver] linear_solver): "direct" | "iterative" | "auto" (by size);
+        # iterative on a coupled problem: the fieldsplit of precond.CoupledFieldSplit
+        opts, pc_spec = precond.split_options(options, DEFAULT_OPTIONS, u_blocks)
         # --- end of the linear solver selection
         if pc_spec is None:
             opts = reproducible_direct(opts, options or {}, u_blocks)
@@ -175,6 +177,7 @@ class CoupledProblem:
         self._entity_maps = entity_maps
         self._caps: dict[int, float] = {}
         self.target = None  # galvanostatic target of set_constraint (None: off)
+        self.border_krylov, self.border_failed = 0, False
         self._V = None
         if field_tolerances is not None:
             self._install_convergence_test(field_tolerances)
@@ -315,6 +318,8 @@ class CoupledProblem:
                 for i in range(len(tols))
             )
             me = ref()
+            if me is not None and me.target is not None and me.border_failed:
+                return PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE
             dV_tol = getattr(me, "constraint_dV_tol", 1e-12) if me is not None else 1e-12
             if me is not None and me.target is not None and abs(me._dV_last) > dV_tol:
                 ok = False  # the cell voltage is an unknown too (V)
@@ -399,6 +404,8 @@ class CoupledProblem:
         self.target = None
         self.constraint_error = 0.0
         self._dV_last = 0.0
+        self.border_krylov = 0  # Krylov iterations of the w solves (iterative solver)
+        self.border_failed = False
         self.constraint_slope = float(slope)
         self.constraint_dV_tol = float(dV_tol)
 
@@ -421,7 +428,13 @@ class CoupledProblem:
         if not getattr(self, "constraint_snap", False):  # (r0 and x are untouched above)
             snes.computeFunction(x, r0)  # restore the residual (and the fields) at V0
         self._r1.axpy(-1.0, r0)  # R_V
-        snes.getKSP().solve(self._r1, self._w)
+        ksp = snes.getKSP()
+        ksp.solve(self._r1, self._w)  # the operator and preconditioner of the plain step
+        self.border_krylov += ksp.getIterationNumber()
+        if ksp.getConvergedReason() < 0:  # a failed linear solve fails the Newton step
+            self.border_failed = True
+            y.set(0.0)
+            return 0.0
         Cw = self._C.dot(self._w)
         CY = self._C.dot(y)
         a = getattr(self, "constraint_slope", 0.0)
@@ -441,12 +454,15 @@ class CoupledProblem:
 
     def solve(self) -> SolveResult:
         t0 = time.perf_counter()
+        self.border_krylov, self.border_failed = 0, False
         try:
             self.problem.solve()
             reason = self.snes.getConvergedReason()
         except PETSc.Error as e:  # e.g. a zero pivot in a degenerate state
             log.debug(f"PETSc error in the solve: {e}")
             reason = -100
+        if self.border_failed and reason > 0:
+            reason = int(PETSc.SNES.ConvergedReason.DIVERGED_LINEAR_SOLVE)
         its = self.snes.getIterationNumber()
-        kits = self.snes.getLinearSolveIterations()
+        kits = self.snes.getLinearSolveIterations() + self.border_krylov
         return SolveResult(reason > 0, reason, its, kits, time.perf_counter() - t0)

@@ -587,7 +587,7 @@ class Simulation:
             self.fields,
             bcs,
             self.entity_maps,
-            options=petsc_options,
+            options=self._linear_solver_options(petsc_options),
             name="ssbx",
             field_tolerances=self._field_tolerances(),
             block_scales=self.block_scales,
@@ -634,6 +634,15 @@ class Simulation:
         log.info(f"  fields: {', '.join(f.name for f in self.fields)}; {self.num_dofs()} dofs")
 
     # ------------------------------------------------------------------ helpers
+    def _linear_solver_options(self, petsc_options: dict | None) -> dict:
+        """The PETSc options with the case's ``[solver] linear_solver`` (direct | iterative |
+        auto; solver/precond.py) unless they carry a choice already."""
+        opts = dict(petsc_options or {})
+        ls = self.case.resolved.get("solver", {}).get("linear_solver")
+        if ls is not None:
+            opts.setdefault("ssbx_linear_solver", ls)
+        return opts
+
     @staticmethod
     def _interphase(case):
         """The interphase growth of physics.ageing from the [ageing] keys (docs/theory.md §7.2)."""

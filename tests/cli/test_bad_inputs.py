@@ -678,6 +678,26 @@ ROWS = [
         False,
     ),
     (
+        "linear_solver_unknown",
+        '[solver]\nlinear_solver = "gmres"\n',
+        "solver.linear_solver: got 'gmres', allowed one of 'auto', 'direct', 'iterative'",
+        False,
+    ),
+    (
+        "linear_solver_iterative_with_mumps",
+        '[solver]\nlinear_solver = "iterative"\n[solver.petsc_options]\nssbx_pc = "mumps"\n',
+        "solver.linear_solver: got 'iterative' with solver.petsc_options.ssbx_pc = 'mumps', "
+        "allowed 'direct' or 'auto'",
+        False,
+    ),
+    (
+        "linear_solver_direct_with_auxiliary",
+        '[solver]\nlinear_solver = "direct"\n[solver.petsc_options]\nssbx_pc = "auxiliary"\n',
+        "solver.linear_solver: got 'direct' with solver.petsc_options.ssbx_pc = 'auxiliary', "
+        "allowed 'iterative' or 'auto'",
+        False,
+    ),
+    (
         "mesh_file_above_the_cell_limit",
         '[geometry]\nmesh_file = "two.msh"\n[solver]\nmax_cells = 1\n',
         "geometry.mesh_file: got 'two.msh' with 2 cells, allowed at most solver.max_cells = 1",
