@@ -55,7 +55,7 @@ def stack_height(dom) -> float:
     return hi - lo
 
 
-# Contact is lost over the whole interface when at most this fraction of Γ_int is closed
+# Γ_int counts as open over the whole interface when at most this fraction of it is closed
 # (g_n ≤ 0): a named cause of a Newton failure (docs/theory.md §9; :meth:`Simulation.
 # failure_cause`)
 CONTACT_LOST_FRACTION = 0.01
@@ -1043,8 +1043,9 @@ class Simulation:
         """The likely cause of a Newton failure of the step just tried, from the last iterate
         (issue 13), or None when nothing stands out. Collective (every rank calls it).
 
-        Named, in this order: Γ_int open (g_n > 0) over (nearly) all of it, so that the
-        electrolyte floats on the gap (contact lost; ``CONTACT_LOST_FRACTION``); displacement
+        Named, in this order: Γ_int open (g_n > 0) over (nearly) all of it at the last
+        iterate, so that a body floats on the gap (``CONTACT_LOST_FRACTION``; an iterate, not a
+        converged contact loss: a traction-loaded stack in equilibrium touches); displacement
         updates scaled down to their cap ℓ (a body floating on an opened gap, or a flow without
         stiffness) in most iterations; creep-dominated points (Norton: the consistent tangent's
         shear stiffness below G/2, i.e. 3GΔp' > 1) with the largest creep increment; the open
@@ -1066,8 +1067,8 @@ class Simulation:
             open_frac = op / W if W > 0 else None
         if open_frac is not None and open_frac >= 1.0 - CONTACT_LOST_FRACTION:
             lead = (
-                f"contact lost over {100 * open_frac:.0f} % of Gamma_int (the bodies float on "
-                "the opened gap)"
+                f"the last iterate floats: Gamma_int open over {100 * open_frac:.0f} % (contact "
+                "not re-established across the opened gap; not a converged contact loss)"
             )
         caps = [
             (p.capped_iterations, p.snes.getIterationNumber() if p.snes is not None else 0)
