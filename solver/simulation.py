@@ -1103,6 +1103,20 @@ class Simulation:
                     lead = f"creep-dominated {name} flowing without a stiff response"
         if open_frac is not None and 0.0 < open_frac < 1.0 - CONTACT_LOST_FRACTION:
             parts.append(f"Gamma_int open over {100 * open_frac:.0f} %")
+        if im is not None and self.metal and getattr(self, "law", None) is not None:
+            # a stripping increment enters g_n as an offset, which the stiff-limit contact
+            # penalty turns into a traction change K_c Δs: compared with the width over which
+            # the contact bracket is smoothed (1e-3 σ_c/K_c, cohesive.evaluate)
+            ds = comm.allreduce(
+                float(np.max(np.abs(im.s_rate.x.array), initial=0.0)), op=MPI.MAX
+            ) * float(self.mech.s_dt.value)
+            width = 1e-3 * self.law.sigma_c / self.law.K_c
+            if ds > width:
+                parts.append(
+                    f"the step's stripped-thickness increment {ds:.2g} m is {ds / width:.1e} "
+                    f"times the contact bracket's smoothing width {width:.1g} m (K_c Δs = "
+                    f"{self.law.K_c * ds:.2g} Pa of traction change on the rough interface)"
+                )
         if lead is None and n_cap and n_it and n_cap >= n_it // 2:
             lead = "a body floating on an opened gap (updates capped)"
         if not parts and lead is None:
