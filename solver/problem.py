@@ -176,6 +176,7 @@ class CoupledProblem:
         self._comm = self.u[0].function_space.mesh.comm
         self._entity_maps = entity_maps
         self._caps: dict[int, float] = {}
+        self.capped_iterations = 0  # Newton updates scaled down to the caps in the last solve
         self.target = None  # galvanostatic target of set_constraint (None: off)
         self.border_krylov, self.border_failed = 0, False
         self._V = None
@@ -197,6 +198,7 @@ class CoupledProblem:
                 dV = me._border(me.snes, x, y)
             ratio = me._cap_ratio(y) if me._caps else 0.0
             if ratio > 1.0:
+                me.capped_iterations += 1  # (issue 13: named in a failure's cause)
                 y.scale(1.0 / ratio)
                 dV /= ratio
             if dV:
@@ -455,6 +457,7 @@ class CoupledProblem:
     def solve(self) -> SolveResult:
         t0 = time.perf_counter()
         self.border_krylov, self.border_failed = 0, False
+        self.capped_iterations = 0
         try:
             self.problem.solve()
             reason = self.snes.getConvergedReason()

@@ -55,6 +55,12 @@ def stack_height(dom) -> float:
     return hi - lo
 
 
+# Γ_int counts as open over the whole interface when at most this fraction of it is closed
+# (g_n ≤ 0): a named cause of a Newton failure (docs/theory.md §9; :meth:`Simulation.
+# failure_cause`)
+CONTACT_LOST_FRACTION = 0.01
+
+
 def stiffness_length(dom) -> float:
     """ℓ in the default interface stiffness K = α E/ℓ (m): the shortest physical length over
     which the interface tractions vary, independent of the mesh. The thinner of the two regions
@@ -1120,6 +1126,90 @@ class Simulation:
         im.s_old.x.scatter_forward()
         im.s_rate.x.scatter_forward()
         self._strip_pending = None
+
+    def failure_cause(self) -> str | None:
+        """The likely cause of a Newton failure of the step just tried, from the last iterate
+        (issue 13), or None when nothing stands out. Collective (every rank calls it).
+
+        Named, in this order: Γ_int open (g_n > 0) over (nearly) all of it at the last
+        iterate, so that a body floats on the gap (``CONTACT_LOST_FRACTION``; an iterate, not a
+        converged contact loss: a traction-loaded stack in equilibrium touches); displacement
+        updates scaled down to their cap ℓ (a body floating on an opened gap, or a flow without
+        stiffness) in most iterations; creep-dominated points (Norton: the consistent tangent's
+        shear stiffness below G/2, i.e. 3GΔp' > 1) with the largest creep increment; the open
+        part of Γ_int."""
+        if self.mech is None:
+            return None
+        from mpi4py import MPI
+
+        comm = self.dom.comm
+        parts, lead = [], None
+        im = self.mech.interfaces[0] if self.mech.interfaces else None
+        open_frac = None
+        if im is not None:
+            nloc = im.Q.dofmap.index_map.size_local
+            gn = self.mech.interface_point_values(im, im.state.g_n)[:nloc]
+            w = self.mech._point_weights(im)[:nloc]
+            W = comm.allreduce(float(w.sum()), op=MPI.SUM)
+            op = comm.allreduce(float(w[gn > 0].sum()), op=MPI.SUM)
+            open_frac = op / W if W > 0 else None
+        if open_frac is not None and open_frac >= 1.0 - CONTACT_LOST_FRACTION:
+            lead = (
+                f"the last iterate floats: Gamma_int open over {100 * open_frac:.0f} % (contact "
+                "not re-established across the opened gap; not a converged contact loss)"
+            )
+        caps = [
+            (p.capped_iterations, p.snes.getIterationNumber() if p.snes is not None else 0)
+            for p in (self.problem, self._mech_problem)
+            if p is not None
+        ]
+        n_cap = sum(c for c, _ in caps)
+        n_it = sum(i for _, i in caps)
+        ell = getattr(self, "stiffness_length", None)
+        if n_cap and ell is not None:
+            parts.append(
+                f"the displacement update was capped at {ell:.3g} m in {n_cap} of {n_it} "
+                "Newton iterations"
+            )
+        for tag, st in self.mech.inelastic.items():
+            if not hasattr(st, "c"):  # creep states only
+                continue
+            d = st.pts.dofs
+            c = st.c.x.array[d]
+            dp = st.dp.x.array[d]
+            n_all = comm.allreduce(int(c.size), op=MPI.SUM)
+            n_soft = comm.allreduce(int(np.count_nonzero(3 * st.G * c > 1.0)), op=MPI.SUM)
+            dp_max = comm.allreduce(float(dp.max(initial=0.0)), op=MPI.MAX)
+            if n_soft:
+                name = T.cell_name(tag)
+                parts.append(
+                    f"Norton creep of {name} dominates the tangent at {100 * n_soft / n_all:.0f} "
+                    f"% of its points (shear stiffness < G/2; largest creep increment "
+                    f"{dp_max:.2g}): a power-law flow that the full Newton step overshoots"
+                )
+                if lead is None and n_cap:
+                    lead = f"creep-dominated {name} flowing without a stiff response"
+        if open_frac is not None and 0.0 < open_frac < 1.0 - CONTACT_LOST_FRACTION:
+            parts.append(f"Gamma_int open over {100 * open_frac:.0f} %")
+        if im is not None and self.metal and getattr(self, "law", None) is not None:
+            # a stripping increment enters g_n as an offset, which the stiff-limit contact
+            # penalty turns into a traction change K_c Δs: compared with the width over which
+            # the contact bracket is smoothed (1e-3 σ_c/K_c, cohesive.evaluate)
+            ds = comm.allreduce(
+                float(np.max(np.abs(im.s_rate.x.array), initial=0.0)), op=MPI.MAX
+            ) * float(self.mech.s_dt.value)
+            width = 1e-3 * self.law.sigma_c / self.law.K_c
+            if ds > width:
+                parts.append(
+                    f"the step's stripped-thickness increment {ds:.2g} m is {ds / width:.1e} "
+                    f"times the contact bracket's smoothing width {width:.1g} m (K_c Δs = "
+                    f"{self.law.K_c * ds:.2g} Pa of traction change on the rough interface)"
+                )
+        if lead is None and n_cap and n_it and n_cap >= n_it // 2:
+            lead = "a body floating on an opened gap (updates capped)"
+        if not parts and lead is None:
+            return None
+        return "; ".join(([lead] if lead else []) + parts)
 
     def cutoff(self):
         """The cut-off of the current step in the solved (trial) state, for the stepper's event

@@ -456,6 +456,10 @@ class Stepper:
                     pass
                 elif not res.converged:
                     reason = f"Newton did not converge (SNES reason {res.reason})"
+                    cause = getattr(self.model, "failure_cause", None)  # (issue 13)
+                    cause = cause() if cause is not None else None
+                    if cause:
+                        reason += f": {cause}"
                 elif aged and self.model.ageing_increment() > 1.5:
                     reason = "ageing increment above 1.5 ageing.rtol"
                     ds = ds_step  # (halved below)
