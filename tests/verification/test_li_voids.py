@@ -202,3 +202,26 @@ def test_creep_under_stack_pressure_closes_a_void(tmp_path):
     assert all(b < a for a, b in zip(vols, vols[1:], strict=False))
     assert cr[-1]["void_volume"] < 0.7 * el[-1]["void_volume"]
     assert cr[-1]["void_fraction"] < el[-1]["void_fraction"]
+
+
+@pytest.mark.serial
+def test_failure_cause_names_the_open_part_of_the_interface():
+    """The cause a Newton failure is reported with (Simulation.failure_cause, issue 13), on
+    known states of the fixed-platen Li | LLZO interface: a stripped layer of 20 nm everywhere
+    (g_n = 20 nm > 0 at every point) is a floating iterate, open over 100 %; the same layer on
+    the left half only is an interface open over 50 % (± one point's share)."""
+    import re
+
+    from tests.ec_helpers import simulation
+
+    sim, _ = simulation(li_case(False, plate=False), comm=MPI.COMM_SELF)
+    im = sim.mech.interfaces[0]
+    im.s_old.x.array[:] = 20e-9
+    cause = sim.failure_cause()
+    assert "the last iterate floats: Gamma_int open over 100 %" in cause
+    x = im.Q.tabulate_dof_coordinates()[:, 0]
+    im.s_old.x.array[:] = (x < W / 2) * 20e-9
+    cause = sim.failure_cause()
+    assert "floats" not in cause
+    frac = float(re.search(r"Gamma_int open over (\d+) %", cause).group(1))
+    assert abs(frac - 50) <= 10
