@@ -111,6 +111,7 @@ TARGETS: dict[str, list[str]] = {
     "metrics.py": [
         "tests/unit/test_timeseries_units.py",
         V + "test_heat.py",
+        V + "test_viscous_damage.py",
         V + "test_balances.py",
         V + "test_electrochem.py",
         V + "test_interface_law.py",

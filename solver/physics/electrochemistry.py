@@ -257,8 +257,6 @@ class Electrochemistry:
             b = ufl.min_value(kin.alpha_c * FRT * eta * -1.0, 60.0)
             return i0 * (ufl.exp(a) - ufl.exp(b))
 
-        if kin.kind == "linear" and not kin.R_ct:
-            raise ValueError("interface.R_ct is required for linear kinetics")
         self.residuals = []
 
         def series(eta_fn, r):

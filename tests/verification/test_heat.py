@@ -76,10 +76,14 @@ def test_joule_parabola(degree):
     assert np.ptp(h.T_e.x.array) < 1e-3 * dT_max
 
 
-def test_transient_energy_balance(tmp_path):
-    """Coupled mechanics + potentials + heat, convective faces, a current then a rest."""
+@pytest.mark.parametrize("axisymmetric", [False, True])
+def test_transient_energy_balance(tmp_path, axisymmetric):
+    """Coupled mechanics + potentials + heat, convective faces, a current then a rest; planar
+    and axisymmetric (every balance integral weighted by 2πr, the interface terms by the
+    kinetics' lumped radius)."""
     c = case(
         {
+            "geometry": {"axisymmetric": axisymmetric},
             "materials": {"electrode": {"preset": "NMC811", "k_th": "0.5 W/(m*K)"}},
             "loading": {
                 "protocol": [
