@@ -333,10 +333,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.report_only:
         jobs = []
+    known = sum(_key(mod, m) in done for mod, m in sampled)
     print(
         f"mutation: {len(sampled)} mutants over {len(modules)} modules, seed {args.seed}, "
-        f"{args.jobs} jobs; {len(sampled) - len(jobs)} known from {journal.name}, "
-        f"{len(jobs)} to run",
+        f"{args.jobs} jobs; {known} known from {journal.name}, {len(jobs)} to run",
         flush=True,
     )
 
