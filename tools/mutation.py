@@ -112,6 +112,7 @@ TARGETS: dict[str, list[str]] = {
         "tests/unit/test_timeseries_units.py",
         V + "test_heat.py",
         V + "test_viscous_damage.py",
+        V + "test_boundary_loads.py",
         V + "test_balances.py",
         V + "test_electrochem.py",
         V + "test_interface_law.py",

@@ -90,7 +90,11 @@ def _long_case(tmp_path) -> Path:
     import tomli_w
 
     raw = merge(
-        MECH, {"loading": {"protocol": [{"kind": "hold", "duration": "40 s", "n_steps": 40}]}}
+        # 400 steps: on an idle machine the tiny case runs ~40 steps per second, so a run killed
+        # up to 1 s after its first field step must still be running (40 steps were not: the
+        # run could finish before the kill)
+        MECH,
+        {"loading": {"protocol": [{"kind": "hold", "duration": "400 s", "n_steps": 400}]}},
     )
     path = tmp_path / "long.toml"
     path.write_text(tomli_w.dumps(raw))
@@ -147,7 +151,7 @@ def _check_indexes(out: Path) -> dict[str, int]:
 
 
 def test_sigkill_leaves_every_indexed_step_readable(tmp_path):
-    """Four runs of 40 steps killed with SIGKILL at random moments once their field output has
+    """Four runs of 400 steps killed with SIGKILL at random moments once their field output has
     begun (seeded): every .pvd parses and every step it names opens with its arrays; the
     number of indexed steps is the same for every region but the one being written, within 1."""
     path = _long_case(tmp_path)

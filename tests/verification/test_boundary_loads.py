@@ -3,6 +3,8 @@ displacement on a face act as the closed forms of a uniaxially strained stack sa
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from tests.ec_helpers import case, run
@@ -23,18 +25,23 @@ def _last(tmp_path, over):
     return rows[-1]
 
 
-def test_force_and_traction_on_the_top_face_load_the_stack_like_a_stack_pressure(tmp_path):
-    """fy = −P W (N per m of depth) on the top face and ty = −P both give a mean interface
-    pressure P and a top reaction −P W (the closed form of uniaxial compression), like
-    loading.stack_pressure = P."""
+@pytest.mark.parametrize("axisymmetric", [False, True])
+def test_force_and_traction_on_the_top_face_load_the_stack_like_a_stack_pressure(
+    tmp_path, axisymmetric
+):
+    """fy = −P A (A = W per m of depth in plane strain, πW² for the axisymmetric disc of radius
+    W) on the top face and ty = −P both give a mean interface pressure P and a top reaction −P A
+    (the closed form of uniaxial compression), like loading.stack_pressure = P."""
     proto = [{"kind": "hold", "duration": "1 s", "n_steps": 2}]
-    ref = _last(tmp_path / "p", {"loading": {"stack_pressure": P, "protocol": proto}})
+    geo = {"geometry": {"axisymmetric": axisymmetric}}
+    ref = _last(tmp_path / "p", {**geo, "loading": {"stack_pressure": P, "protocol": proto}})
     assert ref["mean_pressure"] == pytest.approx(P, rel=1e-6)
-    for name, load in (("force", {"fy": -P * W}), ("traction", {"ty": -P})):
+    A = math.pi * W**2 if axisymmetric else W
+    for name, load in (("force", {"fy": -P * A}), ("traction", {"ty": -P})):
         last = _last(
             tmp_path / name,
-            {"loading": {"stack_pressure": 0.0, "protocol": proto,
-                         "boundary": [{"face": "top", **load}]}},
+            {**geo, "loading": {"stack_pressure": 0.0, "protocol": proto,
+                                "boundary": [{"face": "top", **load}]}},
         )  # fmt: skip
         assert last["mean_pressure"] == pytest.approx(P, rel=1e-6), name
         assert last["top_displacement"] == pytest.approx(ref["top_displacement"], rel=1e-6)
