@@ -188,14 +188,15 @@ def test_prony_temperature_shift(shift):
     c.prob.close()
 
 
-def tube(comm, degree: int, nr: int = 16, t_end: float = 1e-2, steps: int = 30):
-    """Plane-strain thick-walled tube a = 1, b = 2 (axisymmetric strip, u_z = 0 on both faces)
-    under internal pressure p, Norton n = 5; returns (the stress error max |σ − σ_Bailey|/p at
-    the quadrature points after creep strains ≈ 60× the elastic ones, the inner-wall radial
-    displacement)."""
-    a, b, n, p = 1.0, 2.0, 5.0, 1e6
-    h = (b - a) / nr
-    msh = mesh.create_rectangle(comm, [[a, 0.0], [b, h]], [nr, 1])
+P_IN = 1e6  # Pa, the internal pressure of the tube and the sphere
+
+
+def _pressurised(comm, degree, msh, inner, fixed, steps, t_end):
+    """Internal pressure P_IN on the facets ``inner`` of the axisymmetric (r, z) mesh ``msh``,
+    Norton n = 5 (ṗ = 1/s at 1 MPa), E = 1 GPa, ν = 0.3; ``fixed``: [(component, facets)] held
+    at 0. Creeps over ``steps`` geometric steps to ``t_end`` (creep strains ≈ 60× the elastic
+    ones at 1e-2 s). Returns (σ_rr, σ_zz, σ_θθ, σ_rz, r, z at the quadrature points: N × 6,
+    the mean inner-wall normal displacement)."""
     V = fem.functionspace(msh, ("Lagrange", degree, (2,)))
     u = fem.Function(V)
     v = ufl.TestFunction(V)
@@ -203,25 +204,20 @@ def tube(comm, degree: int, nr: int = 16, t_end: float = 1e-2, steps: int = 30):
     x = ufl.SpatialCoordinate(msh)
     dt = fem.Constant(msh, 0.0)
     T = fem.Constant(msh, 298.15)
-    law = I.CreepLaw(A=1e-30, n=n)  # ṗ = 1/s at 1 MPa
+    law = I.CreepLaw(A=1e-30, n=5.0)  # ṗ = 1/s at 1 MPa
     cells = np.arange(msh.topology.index_map(2).size_local, dtype=np.int32)
     zero = ufl.zero(3, 3)
     st = I.CreepState(law, 1e9, 0.3, u, cells, lambda w: kin.strain(w, x), zero, T, dt)
     sig = st.sigma(kin.strain(u, x), zero)
-
-    def facets(f):
-        return mesh.locate_entities_boundary(msh, 1, f)
-
-    inner = facets(lambda X: np.isclose(X[0], a))
     ft = mesh.meshtags(msh, 1, inner, np.full(len(inner), 1, np.int32))
     ds = ufl.Measure("ds", msh, subdomain_data=ft)
     dx = ufl.Measure("dx", msh, metadata=I.metadata())
-    r = x[0]
-    F = ufl.inner(sig, kin.strain(v, x)) * r * dx - p * v[0] * r * ds(1)
-    dofs = fem.locate_dofs_topological(
-        V.sub(1), 1, facets(lambda X: np.isclose(X[1], 0.0) | np.isclose(X[1], h))
-    )
-    bcs = [fem.dirichletbc(0.0, dofs, V.sub(1))]
+    r, nrm = x[0], ufl.FacetNormal(msh)
+    F = ufl.inner(sig, kin.strain(v, x)) * r * dx + P_IN * ufl.dot(v, nrm) * r * ds(1)
+    bcs = [
+        fem.dirichletbc(0.0, fem.locate_dofs_topological(V.sub(i), 1, f), V.sub(i))
+        for i, f in fixed
+    ]
     opts = {"snes_rtol": 1e-10, "snes_atol": 0.0, "snes_stol": 1e-12}
     prob = CoupledProblem([F], [u], bcs, None, options=opts, pre_residual=st.update)
     times = np.concatenate([[0.0], np.geomspace(1e-6, t_end, steps)])
@@ -230,18 +226,74 @@ def tube(comm, degree: int, nr: int = 16, t_end: float = 1e-2, steps: int = 30):
         res = prob.solve()
         assert res.converged, f"Newton failed: SNES reason {res.reason}"
         st.accept()
-    vals = st.pts.values(ufl.as_vector([sig[0, 0], sig[2, 2], sig[1, 1], x[0]]), 4)
-    R = vals[:, 3]
+    vals = st.pts.values(ufl.as_vector([sig[0, 0], sig[1, 1], sig[2, 2], sig[0, 1], x[0], x[1]]), 6)
+    area = comm.allreduce(fem.assemble_scalar(fem.form(r * ds(1))), op=MPI.SUM)
+    u_in = comm.allreduce(fem.assemble_scalar(fem.form(-ufl.dot(u, nrm) * r * ds(1))), op=MPI.SUM)
+    prob.close()
+    return vals, u_in / area
+
+
+def _facets(msh, f):
+    return mesh.locate_entities_boundary(msh, 1, f)
+
+
+def tube(comm, degree: int, nr: int = 16, t_end: float = 1e-2, steps: int = 30):
+    """Plane-strain thick-walled tube a = 1, b = 2 (axisymmetric strip, u_z = 0 on both faces)
+    under internal pressure p, Norton n = 5; returns (the stress error max |σ − σ_Bailey|/p at
+    the quadrature points after creep strains ≈ 60× the elastic ones, the inner-wall radial
+    displacement)."""
+    a, b, n, p = 1.0, 2.0, 5.0, P_IN
+    h = (b - a) / nr
+    msh = mesh.create_rectangle(comm, [[a, 0.0], [b, h]], [nr, 1])
+    inner = _facets(msh, lambda X: np.isclose(X[0], a))
+    faces = _facets(msh, lambda X: np.isclose(X[1], 0.0) | np.isclose(X[1], h))
+    vals, u_in = _pressurised(comm, degree, msh, inner, [(1, faces)], steps, t_end)
+    s_rr_h, s_zz_h, s_tt_h, _, R, _ = vals.T
     rho, D = (b / R) ** (2 / n), (b / a) ** (2 / n) - 1
     s_rr = -p * (rho - 1) / D
     s_tt = p * ((2 / n - 1) * rho + 1) / D
     s_zz = 0.5 * (s_rr + s_tt)
-    err = max(np.abs(vals[:, i] - s).max(initial=0.0) for i, s in enumerate((s_rr, s_tt, s_zz)))
-    err = comm.allreduce(err, op=MPI.MAX) / p
-    u_in = fem.assemble_scalar(fem.form(u[0] * ds(1)))
-    u_in = comm.allreduce(u_in, op=MPI.SUM) / h
-    prob.close()
-    return err, u_in
+    pairs = ((s_rr_h, s_rr), (s_tt_h, s_tt), (s_zz_h, s_zz))
+    err = max(np.abs(got - ref).max(initial=0.0) for got, ref in pairs)
+    return comm.allreduce(err, op=MPI.MAX) / p, u_in
+
+
+def sphere(comm, degree: int, nr: int = 24, nth: int = 48, t_end: float = 3e-2, steps: int = 40):
+    """Thick-walled sphere a = 1, b = 2 under internal pressure p, Norton n = 5: a quarter of
+    the axisymmetric (r, z) section (the (ρ, θ) rectangle mapped to r = ρ sin θ, z = ρ cos θ;
+    u_r = 0 on the axis, u_z = 0 on the equatorial plane). Returns the stress error
+    max |σ − σ_Bailey|/p over σ_ρρ, σ_θθ (meridional), σ_φφ (hoop) and σ_ρθ at the quadrature
+    points at ``t_end``.
+
+    The outer wall creeps slowest (steady σ_eq = 0.58 MPa, ε̇ = 0.066/s: a relaxation time
+    σ_eq/(E ε̇) ≈ 9e-3 s), so the state is steady everywhere only from a few 1e-2 s on: at
+    1e-2 s the outer wall is still 2.4 % of p off (16 × 24 cells). At 3e-2 s the error sits at
+    the inner wall and falls with the mesh: 1.80 % (16 × 32 cells), 0.96 % (24 × 48), order
+    1.5; it grows with the creep strain (locking of the incompressible creep in a pure
+    displacement P2 form, docs/theory.md §3.6): 2.6 % / 1.4 % at 5e-2 s."""
+    a, b, n, p = 1.0, 2.0, 5.0, P_IN
+    msh = mesh.create_rectangle(comm, [[a, 0.0], [b, np.pi / 2]], [nr, nth])
+    rho_, th_ = msh.geometry.x[:, 0].copy(), msh.geometry.x[:, 1].copy()
+    msh.geometry.x[:, 0] = rho_ * np.sin(th_)
+    msh.geometry.x[:, 1] = rho_ * np.cos(th_)
+    inner = _facets(msh, lambda X: np.isclose(np.hypot(X[0], X[1]), a))
+    axis = _facets(msh, lambda X: np.isclose(X[0], 0.0))
+    equator = _facets(msh, lambda X: np.isclose(X[1], 0.0))
+    vals, _ = _pressurised(comm, degree, msh, inner, [(0, axis), (1, equator)], steps, t_end)
+    s_rr, s_zz, s_ff, s_rz, r, z = vals.T
+    R = np.hypot(r, z)
+    er, ez = r / R, z / R  # e_ρ; e_θ = (ez, −er)
+    got = {
+        "rho": er * er * s_rr + 2 * er * ez * s_rz + ez * ez * s_zz,
+        "theta": ez * ez * s_rr - 2 * er * ez * s_rz + er * er * s_zz,
+        "phi": s_ff,
+        "shear": er * ez * (s_rr - s_zz) + (ez * ez - er * er) * s_rz,
+    }
+    q, D = (b / R) ** (3 / n), (b / a) ** (3 / n) - 1
+    tang = p * ((3 / (2 * n) - 1) * q + 1) / D
+    ref = {"rho": -p * (q - 1) / D, "theta": tang, "phi": tang, "shear": 0.0 * R}
+    err = max(np.abs(got[k] - ref[k]).max(initial=0.0) for k in ref)
+    return comm.allreduce(err, op=MPI.MAX) / p
 
 
 def test_tube_steady_creep_bailey_and_p1_locking():
@@ -252,6 +304,15 @@ def test_tube_steady_creep_bailey_and_p1_locking():
     err1, _ = tube(MPI.COMM_WORLD, 1)
     assert err2 < 0.02, err2
     assert err1 > 10 * err2, (err1, err2)  # P1 locks
+
+
+def test_sphere_steady_creep_bailey():
+    """Bailey's steady-creep stresses of a thick-walled sphere (Kraus 1980; Odqvist 1974):
+    σ_ρρ = −p (q − 1)/D, σ_θθ = σ_φφ = p ((3/(2n) − 1) q + 1)/D, q = (b/ρ)^(3/n),
+    D = (b/a)^(3/n) − 1, no shear σ_ρθ: axisymmetric P2 within 2 % of p at every quadrature
+    point."""
+    err = sphere(MPI.COMM_WORLD, 2)
+    assert err < 0.02, err
 
 
 @pytest.mark.mpi
