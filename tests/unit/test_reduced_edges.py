@@ -57,8 +57,17 @@ def test_auxetic_poisson_ratios_are_admissible():
     k = rd.stoney_curvature(1e8, 1e-6, 100e9, -0.5, h)
     assert np.isfinite(k) and k != 0.0
     for bad in (-1.0, 0.51):
-        with pytest.raises(ValueError, match="nu"):
-            rd.effective_modulus(E1, bad)
+        for f in (rd.effective_modulus, rd.biaxial_modulus):
+            with pytest.raises(ValueError, match="nu"):
+                f(E1, bad)
+
+
+def test_interphase_growth_needs_a_positive_solubility():
+    """Parabolic growth h² − h0² = 2ΩDc∞t needs c∞ > 0 (mol/m³): with c∞ = 0 no product forms
+    and the growth law's inverse (time to a thickness) is undefined, so c∞ ≤ 0 is refused."""
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="c_inf"):
+            rd.sei_thickness(3600.0, 5e-9, 1e-5, 1e-19, bad)
 
 
 def test_greenwood_spots_checks_the_shape_of_centres():
