@@ -48,8 +48,3 @@ def stress(eps, E, nu, eps_star=None):
     mu = E / (2 * (1 + nu))
     el = eps if eps_star is None else eps - eps_star
     return lmbda * ufl.tr(el) * ufl.Identity(3) + 2 * mu * el
-
-
-def strain_energy_density(eps, E, nu, eps_star=None):
-    el = eps if eps_star is None else eps - eps_star
-    return 0.5 * ufl.inner(stress(eps, E, nu, eps_star), el)
