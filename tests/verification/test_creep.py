@@ -99,6 +99,31 @@ def test_norton_uniaxial_creep_rate():
             c.prob.close()
 
 
+def test_norton_creep_with_a_threshold_stress():
+    """Threshold (Bingham–Norton) creep ε̇ = A ⟨σ − σ_th⟩ⁿ exp(−Q/RT): above σ_th the rate of
+    the shifted stress (1e-6); below it no creep at all, the cube stays at its elastic strain
+    σ/E (1e-12) over 1e4 s."""
+    law = I.CreepLaw(A=LI.A, n=LI.n, Q=LI.Q, threshold=0.3e6)
+    T = 298.15
+    for sigma in (0.2e6, 0.8e6, 1.5e6):
+        c = Cube(lambda *a: I.CreepState(law, LI_E, LI_NU, *a))
+        c.T.value = T
+        c.load.value = sigma
+        c.step(0.0)
+        z0 = c.top_uz()
+        assert z0 == pytest.approx(sigma / LI_E, rel=1e-9)
+        dt = 100.0 if sigma > 0.3e6 else 1e4
+        c.step(dt)
+        rate = (c.top_uz() - z0) / dt
+        over = max(sigma - 0.3e6, 0.0)
+        ref = 4.25e4 * (over / 1e6) ** 6.6 * np.exp(-37e3 / (8.314462618 * T))
+        if over > 0:
+            assert rate == pytest.approx(ref, rel=1e-6), sigma
+        else:
+            assert c.top_uz() == pytest.approx(z0, rel=1e-12)
+        c.prob.close()
+
+
 def test_creeping_cube_stores_the_elastic_energy_of_its_stress():
     """Uniaxial stress σ on a creeping cube: after 100 s of creep the stored (elastic) energy
     density is still σ²/(2E) (the creep strain stores nothing; ½ σ:C⁻¹:σ of a uniaxial σ),
