@@ -421,3 +421,27 @@ def test_growth_under_a_temperature_history(tmp_path):
         h = math.sqrt(2 * OMEGA * C_INF * quad(D, 0.0, r["time"], limit=200)[0])
         assert r["interphase_thickness_max"] == pytest.approx(h, rel=1e-3)
     assert rows[-1]["temperature"] == pytest.approx(T_REF + 40)
+
+
+def test_step_limit_is_the_inverse_of_the_growth_law():
+    """The ageing step control's Δt at points (h, T): growing for Δt by the closed form
+    h(Δt) = sqrt(h² + 2ΩD(T)c∞Δt) brings the limiting point exactly to h + rtol (h + 1 nm)
+    (1e-12) and no point beyond it; a set of points with nothing to grow (a rank that owns no
+    Γ_int point, or D = 0) gives an unlimited step (inf)."""
+    import solver.petsc_env  # noqa: F401  (before dolfinx)
+
+    from solver.physics.interphase import Interphase
+
+    kw = dict(h0=5e-9, Ea=60e3, Omega=1e-5, c_inf=1e3, E=10e9, kappa=1e-6, beta=0.0)
+    ip = Interphase(D_ref=1e-19, T_ref=298.15, rtol=0.05, p_min=1e5, **kw)
+    h = np.array([0.0, 5e-9, 20e-9])
+    T = np.array([300.0, 330.0, 310.0])
+    dt = ip.step_limit(h, T)
+    D = 1e-19 * np.exp(-60e3 / 8.314462618 * (1 / T - 1 / 298.15))
+    grown = sei_thickness(dt, h, 1e-5, D, 1e3)
+    allowed = h + 0.05 * (h + 1e-9)
+    assert np.all(grown <= allowed * (1 + 1e-12))
+    assert np.max(grown / allowed) == pytest.approx(1.0, rel=1e-12)
+    assert ip.step_limit(np.array([]), np.array([])) == math.inf
+    still = Interphase(D_ref=0.0, T_ref=298.15, rtol=0.05, p_min=1e5, **kw)
+    assert still.step_limit(h, T) == math.inf
