@@ -40,6 +40,17 @@ def test_series_resistance_is_exact(tmp_path, mechanics):
     assert summary["status"] == "completed"
 
 
+def test_a_static_interphase_adds_its_resistance_in_series(tmp_path):
+    """A fixed interphase of thickness h and ionic conductivity κ_sei on Γ_int (no ageing) is
+    one more layer in series: V = j (t_e/σ_e + R_ct + h/κ_sei + t_s/κ_s), 1e-10."""
+    h, kappa = 10e-9, 1e-5  # h/κ = 1e-3 Ω m² = 10 Ω cm²
+    c = case({"interface": {"h_sei0": h, "kappa_sei": kappa}})
+    rows, _ = run(c, tmp_path / "run")
+    r_total = 10e-6 / SIGMA_NMC + 10e-4 + h / kappa + 20e-6 / KAPPA_LLZO
+    for r in rows:
+        assert r["voltage"] == pytest.approx(10.0 * r_total, rel=1e-10)
+
+
 def test_potentiostatic_series_resistance(tmp_path):
     c = case(
         {
