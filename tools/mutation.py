@@ -77,6 +77,7 @@ TARGETS: dict[str, list[str]] = {
         V + "test_viscous_damage.py",
         V + "test_precond.py",
         V + "test_initial_state.py",
+        V + "test_interface_points.py",
     ],
     "physics/elasticity.py": [V + "test_hertz.py", V + "test_boundary_loads.py"],
     "physics/inelastic.py": [
@@ -103,6 +104,7 @@ TARGETS: dict[str, list[str]] = {
         V + "test_thermal_contact.py",
         V + "test_balances.py",
         V + "test_runaway.py",
+        V + "test_interface_points.py",
     ],
     "physics/transport.py": [
         V + "test_electrochem.py",
