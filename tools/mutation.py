@@ -17,7 +17,8 @@ and the test files mapped to its module in ``TARGETS`` are run with
 ``pytest -x -q -p no:cacheprovider`` under a per-mutant timeout. Exit status 0 = survived,
 a test failure or an import/collection error = killed, the timeout = timeout (counted as
 detected). Mutants listed in ``tools/mutation_equivalents.toml`` (module, line, operator,
-reason) are reported but left out of the score.
+reason; optionally ``mutated``, a text of the mutated line, where the same operator makes other
+mutants on that line) are reported but left out of the score.
 
 The JSON report (``--out``, default ``mutation-results/report.json``) holds, per module, the
 counts and the survivors' diffs; a summary with the score is printed.
@@ -76,6 +77,7 @@ TARGETS: dict[str, list[str]] = {
         V + "test_viscous_damage.py",
         V + "test_precond.py",
         V + "test_initial_state.py",
+        V + "test_interface_points.py",
     ],
     "physics/elasticity.py": [V + "test_hertz.py", V + "test_boundary_loads.py"],
     "physics/inelastic.py": [
@@ -102,6 +104,7 @@ TARGETS: dict[str, list[str]] = {
         V + "test_thermal_contact.py",
         V + "test_balances.py",
         V + "test_runaway.py",
+        V + "test_interface_points.py",
     ],
     "physics/transport.py": [
         V + "test_electrochem.py",
@@ -184,12 +187,28 @@ def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
     return alloc
 
 
-def load_equivalents() -> set[tuple[str, int, str]]:
+def load_equivalents() -> dict[tuple[str, int, str], list[str | None]]:
+    """(module, line, operator) -> the ``mutated`` texts of its entries (None: any mutant with
+    that key). ``mutated``, optional: a text the mutated line must contain, for a line where the
+    same operator also makes mutants that are not equivalent (two ``==`` on one line)."""
     p = ROOT / "tools" / "mutation_equivalents.toml"
     if not p.exists():
-        return set()
+        return {}
     data = tomllib.loads(p.read_text())
-    return {(e["module"], int(e["line"]), e["operator"]) for e in data.get("equivalent", [])}
+    out: dict[tuple[str, int, str], list[str | None]] = {}
+    for e in data.get("equivalent", []):
+        key = (e["module"], int(e["line"]), e["operator"])
+        out.setdefault(key, []).append(e.get("mutated"))
+    return out
+
+
+def is_equivalent(mod: str, r: dict, equivalents: dict) -> bool:
+    texts = equivalents.get((mod, r["line"], r["operator"]))
+    if not texts:
+        return False
+    added = [ln[1:] for ln in r.get("diff", "").splitlines() if ln.startswith("+")]
+    added = [ln for ln in added if not ln.startswith("++")]
+    return any(t is None or any(t in ln for ln in added) for t in texts)
 
 
 def make_copy(dest: Path) -> None:
@@ -360,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             with lock:
                 free.append(work)
-        r["equivalent"] = (mod, r["line"], r["operator"]) in equivalents
+        r["equivalent"] = is_equivalent(mod, r, equivalents)
         with lock, journal.open("a") as fh:
             fh.write(json.dumps({"module": mod, **r}) + "\n")
         print(
@@ -375,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         r = done.get(_key(mod, m))
         if r is not None and _key(mod, m) not in rerun:
             r = {k: v for k, v in r.items() if k != "module"}
-            r["equivalent"] = (mod, r["line"], r["operator"]) in equivalents
+            r["equivalent"] = is_equivalent(mod, r, equivalents)
             results[mod].append(r)
     t0 = time.monotonic()
     try:

@@ -43,6 +43,7 @@ from mpi4py import MPI
 
 from meshes import tags as T
 from solver.physics.contact import ContactLaw, IonPath, ion_path, no_contact_mechanics
+from solver.physics.mechanics import interface_point_element
 
 F_CONST = 96485.33212  # C/mol
 R_GAS = 8.314462618  # J/(mol K)
@@ -132,7 +133,9 @@ class Electrochemistry:
         self.c = c  # concentration on the electrode (Function) or None
         self.ocv = ocv if ocv is not None else (lambda c: 0.0)
         self.dS = dom.interface_measure(
-            {"quadrature_rule": "vertex", "quadrature_degree": 1} if degree == 1 else {}
+            {"quadrature_rule": "vertex", "quadrature_degree": 1}
+            if degree == 1
+            else ({} if dom.tdim == 2 else {"quadrature_degree": 4})
         )
         # history/point space on Γ_int (vertex quadrature points): for j_loc unknown & outputs
         if Q is not None:
@@ -140,7 +143,7 @@ class Electrochemistry:
         elif mech is not None and mech.interfaces:
             self.Q = mech.interfaces[0].Q
         else:
-            self.Q = fem.functionspace(self.itf.submesh, ("DG", degree))
+            self.Q = fem.functionspace(self.itf.submesh, interface_point_element(degree, dom.tdim))
         self.r_sei = kin.h_sei / kin.kappa_sei if kin.h_sei > 0 else 0.0
         # a growing interphase (physics.ageing): r_sei = h/κ_sei with h the trial thickness of
         # the mechanics' Γ_int history (UFL, "+" side; solver.physics.interphase)

@@ -60,6 +60,7 @@ from mpi4py import MPI
 from meshes import tags as T
 from solver.physics.contact import ion_path
 from solver.physics.electrochemistry import R_GAS
+from solver.physics.mechanics import interface_point_element
 
 BC_KINDS = ("convective", "fixed", "insulated")
 
@@ -121,10 +122,12 @@ class Heat:
         self.Q = (
             mech.interfaces[0].Q
             if mech is not None and mech.interfaces
-            else fem.functionspace(self.itf.submesh, ("DG", degree))
+            else fem.functionspace(self.itf.submesh, interface_point_element(degree, dom.tdim))
         )
         self.dS = dom.interface_measure(
-            {"quadrature_rule": "vertex", "quadrature_degree": 1} if degree == 1 else {}
+            {"quadrature_rule": "vertex", "quadrature_degree": 1}
+            if degree == 1
+            else ({} if dom.tdim == 2 else {"quadrature_degree": 4})
         )
         # contact shrinkage (retention ψ)
         self.tau_s = thermal["tau_shrink"]

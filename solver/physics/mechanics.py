@@ -203,8 +203,7 @@ class Mechanics:
             if plus is minus:
                 raise ValueError(f"interface {tag} joins one region to itself")
             law = laws.get(tag) or laws[T.INTERFACE]
-            q_el = ("DG", degree)
-            Q = fem.functionspace(itf.submesh, q_el)
+            Q = fem.functionspace(itf.submesh, interface_point_element(degree, dom.tdim))
             d_old = fem.Function(Q, name="damage")
             Phi_old = fem.Function(Q, name="dissipation")
             s_old = fem.Function(Q, name="stripped_thickness")
@@ -248,7 +247,7 @@ class Mechanics:
             return {"quadrature_rule": "vertex", "quadrature_degree": 1}
         if self.dom.tdim == 2:
             return {"quadrature_rule": "GLL", "quadrature_degree": 3}
-        return {"quadrature_degree": 2 * self.degree}
+        return {"quadrature_degree": 4}  # the nodes of interface_point_element
 
     def r(self, restriction: str | None = None):
         """Axisymmetric weight 2πr (or 1)."""
@@ -1026,6 +1025,30 @@ def _exponential_damage_at(law, D: np.ndarray) -> np.ndarray:
     delta = 0.5 * (lo + hi)
     d = 1.0 - (d0 / delta) * np.exp(-(delta - d0) / dc)
     return np.where(D > 0, d, 0.0)
+
+
+def interface_point_element(degree: int, tdim: int):
+    """Element of the interface history/point space on the Γ_int submesh: DG of the field
+    degree, whose nodes are the interface quadrature points (P1: the vertex rule; 2D P2:
+    Gauss–Lobatto), except 3D P2: discontinuous P2 on triangles with its 6 nodes at the points
+    of the degree-4 Gauss rule (basix's default, Xiao–Gimbutas; positive weights) that the 3D
+    P2 interface integrals use, so that the history lives at the quadrature points there too.
+    (The Lagrange DG2 vertex functions integrate to 0 on a triangle: the lumped point values
+    ∫ f q_i / ∫ q_i divided by round-off at the vertices.)"""
+    if degree == 1 or tdim == 2:
+        return ("DG", degree)
+    import basix
+    import basix.ufl
+
+    pts, _w = basix.make_quadrature(basix.CellType.triangle, 4)
+    z = np.zeros((0, 2))
+    x = [[z] * 3, [z] * 3, [pts]]
+    zM = np.zeros((0, 1, 0, 1))
+    M = [[zM] * 3, [zM] * 3, [np.eye(6).reshape(6, 1, 6, 1)]]
+    return basix.ufl.custom_element(
+        basix.CellType.triangle, [], np.eye(6), x, M, 0, basix.MapType.identity,
+        basix.SobolevSpace.L2, True, 2, 2,
+    )  # fmt: skip
 
 
 def _lumped_radius(Q: fem.FunctionSpace) -> fem.Function:

@@ -9,7 +9,8 @@ Reference: the Duvaut–Lions ODE ḋ = ⟨d_inv(δ) − d⟩₊/η_v with δ li
 * the rate-independent limit (a step of 1e5 η_v through full separation) dissipates G_Ic
   within 1.5 % (measured 1.06 % bilinear, 0.59 % exponential), the value the step-end
   trapezoid f̄ Δd over-counts by ½K_n δ_end²/G_Ic (here 2e3 ×);
-* a held opening (δ constant) dissipates f Δd exactly (the damage relaxes at fixed force).
+* a held opening (δ constant) dissipates f Δd exactly (the damage relaxes at fixed force);
+* a zero-length step changes neither the damage nor the dissipated energy.
 """
 
 from __future__ import annotations
@@ -104,3 +105,20 @@ def test_mixed_mode_onset_and_toughness_follow_camanho_davila():
     x = 0.5 * (d0[0] + df[0])
     d, _, _ = damage_inviscid(law, np.array([x]), np.full(1, 0.5))
     assert d[0] == pytest.approx(df[0] * (x - d0[0]) / (x * (df[0] - d0[0])), rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["bilinear", "exponential"])
+def test_zero_length_step_neither_damages_nor_dissipates(kind):
+    """Δt = 0 (an accept after a step already committed, docs/theory.md (10.1)): the damage rate
+    ⟨d_inv − d⟩₊/η_v is finite, so no time means no damage growth and no dissipation, even with
+    the opening far beyond δ_f (where d_inv = 1) and a jump of the opening within the step."""
+    law = _law(kind)
+    _, _, df = damage_inviscid(law, np.zeros(1), np.zeros(1))
+    d_start = np.array([0.0, 0.3, 0.9])
+    a0 = np.array([0.0, 0.5, 2.0]) * df[0]
+    a1 = np.array([10.0, 0.5, 50.0]) * df[0]
+    z = np.zeros(3)
+    with np.errstate(all="raise"):
+        W, d = viscous_dissipation(law, 0.0, d_start, a0, a1, z, z, z, z)
+    assert np.array_equal(d, d_start)
+    assert np.array_equal(W, np.zeros(3))

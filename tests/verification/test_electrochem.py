@@ -9,6 +9,7 @@ electrochemistry issue's acceptance checks), each against a closed form:
 * current constriction around a debonded, open patch: j_n/j_app = A_app/A_active far from the
   patch edges; ASR grows monotonically with the debonded fraction;
 * pressure dependence with the plastic micro-contact law;
+* Butler–Volmer behind an interphase resistance: the scalar series equation solved by brentq;
 * charge and Li balance over a charge/discharge cycle to 1e-8.
 """
 
@@ -82,6 +83,58 @@ def test_symmetric_butler_volmer_matches_asinh(tmp_path, j_mA):
     last = rows[-1]
     assert last["asr_interfacial"] * 1e-4 * j == pytest.approx(eta, rel=1e-8)
     assert last["voltage"] == pytest.approx(eta + j * r_ohm, rel=1e-8)
+
+
+def _bv_with_sei():
+    """Asymmetric Butler–Volmer (α_a = 0.3, α_c = 0.7, i0 = 1 mA/cm²) behind an interphase of
+    h = 10 nm, κ = 1e-5 S/m: the series resistance r_sei = h/κ = 10 Ω cm² (docs/theory.md §5.2)."""
+    i0, aa, ac, T = 10.0, 0.3, 0.7, 298.15
+    r_sei = 10e-9 / 1e-5
+    f = F / (R * T)
+
+    def j_bv(eta):
+        return i0 * (math.exp(aa * f * eta) - math.exp(-ac * f * eta))
+
+    over = {
+        "interface": {"kinetics": "butler_volmer", "i0": i0, "alpha_a": aa, "alpha_c": ac,
+                      "h_sei0": "10 nm", "kappa_sei": 1e-5},
+        "loading": {"temperature": f"{T} K"},
+    }  # fmt: skip
+    return over, j_bv, r_sei
+
+
+def test_butler_volmer_behind_an_interphase_galvanostatic(tmp_path):
+    """1D stack, Butler–Volmer kinetics in series with the interphase resistance (the series
+    path Δφ = η + r_sei j(η) of docs/theory.md §5.2): at an imposed current j = −3 mA/cm²
+    (cathodic: the α_c = 0.7 branch; the voltage step below is anodic) the kinetic
+    overpotential solves j_BV(η) = j (scipy brentq, independent of the solver) and the cell
+    voltage is V = η + j (r_sei + t_e/σ_e + t_s/κ_s), to 1e-8 relative (Newton tolerance)."""
+    from scipy.optimize import brentq
+
+    over, j_bv, r_sei = _bv_with_sei()
+    over["loading"]["current_density"] = "-3 mA/cm^2"
+    rows, _ = run(case(over), tmp_path / "run")
+    j = -30.0  # A/m²
+    eta = brentq(lambda e: j_bv(e) - j, -1.0, 1.0, xtol=1e-15)
+    r_ohm = 10e-6 / SIGMA_NMC + 20e-6 / KAPPA_LLZO
+    assert abs(eta) > 0.5 * abs(j) * r_sei  # the kinetics and the interphase both count
+    assert rows[-1]["voltage"] == pytest.approx(eta + j * (r_sei + r_ohm), rel=1e-8)
+
+
+def test_butler_volmer_behind_an_interphase_potentiostatic(tmp_path):
+    """The same stack at an imposed voltage V = 0.1 V: the current density solves the scalar
+    equation V = η + j_BV(η) (r_sei + r_ohm) (brentq for η), to 1e-8 relative."""
+    from scipy.optimize import brentq
+
+    over, j_bv, r_sei = _bv_with_sei()
+    V = 0.1
+    over["loading"]["protocol"] = [{"kind": "voltage", "voltage": V, "duration": "1 s",
+                                    "n_steps": 1}]  # fmt: skip
+    rows, _ = run(case(over), tmp_path / "run")
+    r_s = r_sei + 10e-6 / SIGMA_NMC + 20e-6 / KAPPA_LLZO
+    eta = brentq(lambda e: e + j_bv(e) * r_s - V, 0.0, V, xtol=1e-15)
+    W = 10e-6  # apparent area per unit depth
+    assert rows[-1]["current"] == pytest.approx(j_bv(eta) * W, rel=1e-8)
 
 
 def test_holm_constriction_resistance(tmp_path):
