@@ -1201,9 +1201,9 @@ def _check_args(args: argparse.Namespace) -> None:
         from solver.cli import _max_time
 
         try:
-            args.case_max_time = _max_time(args.case_max_time)
+            args.case_max_time = _max_time(args.case_max_time, "--case-max-time")
         except InputError as e:
-            bad += [p.replace("--max-time", "--case-max-time") for p in e.problems]
+            bad += e.problems
     if args.ranks < 1:
         bad.append(f"--ranks: got {args.ranks}, allowed an integer >= 1")
     if args.jobs is not None and args.jobs < 1:
@@ -1250,7 +1250,7 @@ def main(args: argparse.Namespace) -> int:
         if args.case_max_time is not None:
             from solver.cli import _max_time
 
-            args.case_max_time = _max_time(args.case_max_time)
+            args.case_max_time = _max_time(args.case_max_time, "--case-max-time")
         rec = run_case(
             sweep, out, i, args.ranks, args.mpirun, backend="slurm", max_time=args.case_max_time
         )
