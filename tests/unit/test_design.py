@@ -197,6 +197,10 @@ BAD = [
     ("objective.at", 'at = "end"', 'at = "after two cycles"'),
     ("design.case", 'case = "tiny.toml"', 'case = "nope.toml"'),
     ("variable[0].bounds", 'key = "loading.stack_pressure"', 'key = "loading.stack_presure"'),
+    ("variable[0].factors", 'key = "loading.stack_pressure"',
+     'keys = ["loading.stack_pressure"]\nfactors = [1, 2]'),
+    ("variable[0]: allowed exactly one of key", 'key = "loading.stack_pressure"',
+     'key = "loading.stack_pressure"\nkeys = ["loading.stack_pressure"]'),
     ("strategy.max_runs", "[objective]", "[strategy]\nmax_runs = 1\n[objective]"),
     ("uncertain[0].std", "[objective]",
      '[[uncertain]]\nkey = "interface.G_Ic"\ndistribution = "normal"\nmean = 2\nstd = -1\n'
