@@ -217,40 +217,38 @@ def _err(msg: str, kind: str = "error") -> None:
         print(f"ssbx: {kind}: {msg}", file=sys.stderr)
 
 
-def _max_time(text: str | None) -> float | None:
-    """--max-time in seconds: a number (s) or a time with a unit ("2h", "30 min")."""
+def _positive_quantity(
+    option: str, text: str | None, dimension: str, below: float, allowed: str
+) -> float | None:
+    """The value of ``option`` in SI units: ``text`` is a bare number (SI) or a quantity with
+    its unit (:func:`solver.units.to_si` for ``dimension``); None where ``text`` is None.
+    Raises :class:`InputError` (one line: ``OPTION: got 'TEXT', allowed ALLOWED``) unless
+    0 < value < ``below``."""
     if text is None:
         return None
     from solver.units import UnitError, to_si
 
     try:
-        v = to_si(text, "time")
+        v = to_si(text, dimension)
     except (UnitError, ValueError):
         v = float("nan")
-    if not (v > 0 and v < 1e9):
-        raise InputError(
-            f"--max-time: got '{text}', allowed a wall time > 0 (seconds, or with a unit: "
-            "'2h', '30min')"
-        )
+    if not (v > 0 and v < below):
+        raise InputError(f"{option}: got '{text}', allowed {allowed}")
     return v
+
+
+def _max_time(text: str | None, option: str = "--max-time") -> float | None:
+    """--max-time in seconds: a number (s) or a time with a unit ("2h", "30 min")."""
+    return _positive_quantity(
+        option, text, "time", 1e9, "a wall time > 0 (seconds, or with a unit: '2h', '30min')"
+    )
 
 
 def _frequency(option: str, text: str | None) -> float | None:
     """A frequency option in Hz: a number or a quantity with its unit ("10 mHz", "1MHz")."""
-    if text is None:
-        return None
-    from solver.units import UnitError, to_si
-
-    try:
-        v = to_si(text, "frequency")
-    except (UnitError, ValueError):
-        v = float("nan")
-    if not (v > 0 and v < 1e15):
-        raise InputError(
-            f"{option}: got '{text}', allowed a frequency > 0 (Hz, or with a unit: '10 mHz', "
-            "'1 MHz')"
-        )
-    return v
+    return _positive_quantity(
+        option, text, "frequency", 1e15, "a frequency > 0 (Hz, or with a unit: '10 mHz', '1 MHz')"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

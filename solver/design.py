@@ -386,7 +386,7 @@ def _var_overrides(var: dict, x: float) -> dict:
 def load_design(path: str | os.PathLike) -> dict:
     """Read and check a design file; return the design (SI numbers). Raises
     :class:`InputError` (one line per problem, naming the key and the allowed range)."""
-    from solver.sweep import _si
+    from solver.sweep import _si, keys_and_factors
 
     p = Path(path)
     try:
@@ -450,24 +450,10 @@ def load_design(path: str | os.PathLike) -> dict:
     out_vars = []
     for i, v in enumerate(variables[:2]):
         where = f"variable[{i}]"
-        for k in v:
-            if k not in VARIABLE_KEYS:
-                bad.append(f"{where}.{k}: unknown key, allowed {', '.join(VARIABLE_KEYS)}")
-        keys = v.get("keys", [v["key"]] if "key" in v else None)
-        if ("key" in v) == ("keys" in v) or not isinstance(keys, list) or not keys:
-            bad.append(f"{where}: allowed exactly one of key = 'KEY' or keys = ['KEY', ...]")
+        checked = keys_and_factors(v, where, VARIABLE_KEYS, bad)
+        if checked is None:
             continue
-        if not all(isinstance(k, str) for k in keys):
-            bad.append(f"{where}.keys: got {_show(keys)}, allowed dotted case-file keys")
-            continue
-        factors = v.get("factors", [1] * len(keys))
-        if (
-            not isinstance(factors, list)
-            or len(factors) != len(keys)
-            or not all(map(_num, factors))
-        ):
-            bad.append(f"{where}.factors: got {_show(factors)}, allowed {len(keys)} numbers")
-            continue
+        keys, factors = checked
         vname = v.get("name", keys[0])
         which = "bounds" if i == 0 else "values"
         given = v.get(which)

@@ -59,6 +59,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import os
 import re
 import shlex
@@ -218,6 +219,45 @@ def load_sweep(path: str | os.PathLike) -> dict:
     return sweep
 
 
+def keys_and_factors(
+    entry: dict, where: str, allowed: tuple[str, ...], bad: list[str]
+) -> tuple[list[str], list[int | float]] | None:
+    """The case-file keys and factors of one table that sets several keys at once (a sweep's
+    ``[[parameter]]``, a design's ``[[variable]]``): ``key = 'KEY'`` or ``keys = ['KEY', ...]``
+    with ``factors`` (one finite number per key, default 1: key ``k`` takes ``factor * value``).
+
+    ``where`` names the table in the messages (``parameter[0]``, ``variable[1]``); ``allowed``
+    lists the table's keys. Unknown keys are appended to ``bad`` (one line each, naming the key
+    and the allowed ones) and the keys and factors returned; a bad ``key``/``keys``/``factors``
+    appends one line and returns None.
+    """
+    for k in entry:
+        if k not in allowed:
+            bad.append(f"{where}.{k}: unknown key, allowed {', '.join(allowed)}")
+    keys = entry.get("keys", [entry["key"]] if "key" in entry else None)
+    if ("key" in entry) == ("keys" in entry) or not isinstance(keys, list) or not keys:
+        bad.append(f"{where}: allowed exactly one of key = 'KEY' or keys = ['KEY', ...]")
+        return None
+    if not all(isinstance(k, str) for k in keys):
+        bad.append(f"{where}.keys: got {_show(keys)}, allowed dotted case-file keys")
+        return None
+    factors = entry.get("factors", [1] * len(keys))
+    if (
+        not isinstance(factors, list)
+        or len(factors) != len(keys)
+        or not all(_finite_number(f) for f in factors)
+    ):
+        bad.append(
+            f"{where}.factors: got {_show(factors)}, allowed {len(keys)} numbers (one per key)"
+        )
+        return None
+    return keys, factors
+
+
+def _finite_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _parameters(entries: Any, design: str, bad: list[str]) -> list[dict]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         bad.append("parameter: allowed [[parameter]] tables")
@@ -225,26 +265,10 @@ def _parameters(entries: Any, design: str, bad: list[str]) -> list[dict]:
     out, names = [], set()
     for i, e in enumerate(entries):
         where = f"parameter[{i}]"
-        for k in e:
-            if k not in PARAM_KEYS:
-                bad.append(f"{where}.{k}: unknown key, allowed {', '.join(PARAM_KEYS)}")
-        keys = e.get("keys", [e["key"]] if "key" in e else None)
-        if ("key" in e) == ("keys" in e) or not isinstance(keys, list) or not keys:
-            bad.append(f"{where}: allowed exactly one of key = 'KEY' or keys = ['KEY', ...]")
+        checked = keys_and_factors(e, where, PARAM_KEYS, bad)
+        if checked is None:
             continue
-        if not all(isinstance(k, str) for k in keys):
-            bad.append(f"{where}.keys: got {_show(keys)}, allowed dotted case-file keys")
-            continue
-        factors = e.get("factors", [1] * len(keys))
-        if (
-            not isinstance(factors, list)
-            or len(factors) != len(keys)
-            or not all(isinstance(f, int | float) and not isinstance(f, bool) for f in factors)
-        ):
-            bad.append(
-                f"{where}.factors: got {_show(factors)}, allowed {len(keys)} numbers (one per key)"
-            )
-            continue
+        keys, factors = checked
         name = e.get("name", keys[0])
         if not isinstance(name, str) or name in names:
             bad.append(f"{where}.name: got {_show(name)}, allowed a name no other parameter has")
@@ -1177,9 +1201,9 @@ def _check_args(args: argparse.Namespace) -> None:
         from solver.cli import _max_time
 
         try:
-            args.case_max_time = _max_time(args.case_max_time)
+            args.case_max_time = _max_time(args.case_max_time, "--case-max-time")
         except InputError as e:
-            bad += [p.replace("--max-time", "--case-max-time") for p in e.problems]
+            bad += e.problems
     if args.ranks < 1:
         bad.append(f"--ranks: got {args.ranks}, allowed an integer >= 1")
     if args.jobs is not None and args.jobs < 1:
@@ -1226,7 +1250,7 @@ def main(args: argparse.Namespace) -> int:
         if args.case_max_time is not None:
             from solver.cli import _max_time
 
-            args.case_max_time = _max_time(args.case_max_time)
+            args.case_max_time = _max_time(args.case_max_time, "--case-max-time")
         rec = run_case(
             sweep, out, i, args.ranks, args.mpirun, backend="slurm", max_time=args.case_max_time
         )

@@ -3,6 +3,9 @@
 The case: a flat NMC811|LLZO bilayer (10 x 15 um, ~250 cells) pressed by the stack pressure in
 one hold step, mechanics only, no field output: a run takes a few seconds. Its closed form: the
 interface is bonded and flat, so the mean interface pressure equals the applied stack pressure.
+The design file (``ssbx design``, tests/unit/test_design.py, tests/cli/test_design_backends.py):
+the least stack pressure of the tiny case with mean_pressure >= 3 MPa, searched in [1, 8] MPa;
+its answer in closed form is 3 MPa.
 """
 
 from __future__ import annotations
@@ -43,6 +46,28 @@ def write_tiny(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "tiny.toml"
     path.write_text(TINY)
+    return path
+
+
+DESIGN = """[design]
+case = "tiny.toml"
+[[variable]]
+key = "loading.stack_pressure"
+bounds = ["1 MPa", "8 MPa"]
+[objective]
+metric = "mean_pressure"
+at = "end"
+op = ">="
+value = "3 MPa"
+"""
+
+
+def write_design(folder: Path, text: str = DESIGN) -> Path:
+    """The tiny case and the design file ``text`` (default :data:`DESIGN`) in ``folder``; the
+    design file's path (``folder/d.toml``)."""
+    write_tiny(folder)
+    path = folder / "d.toml"
+    path.write_text(text)
     return path
 
 

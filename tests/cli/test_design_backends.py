@@ -20,28 +20,16 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_sweep_slurm import slurm_env  # noqa: F401  (the fixture)
-from tests.sweep_helpers import ROOT, ssbx, write_tiny
+from tests.sweep_helpers import DESIGN, ROOT, ssbx, write_design
 
 pytestmark = pytest.mark.serial
 
-DESIGN = """[design]
-case = "tiny.toml"
-[[variable]]
-key = "loading.stack_pressure"
-bounds = ["1 MPa", "8 MPa"]
-[objective]
-metric = "mean_pressure"
-op = ">="
-value = "3 MPa"
-[strategy]
-tolerance = 0.3
-"""
+DESIGN_TOL_03 = DESIGN + "[strategy]\ntolerance = 0.3\n"
 
 
 @pytest.mark.slurm
 def test_design_on_slurm_brackets_the_closed_form(tmp_path, slurm_env):  # noqa: F811
-    write_tiny(tmp_path)
-    (tmp_path / "d.toml").write_text(DESIGN)
+    write_design(tmp_path, DESIGN_TOL_03)
     out = tmp_path / "out"
     r = ssbx("design", "d.toml", "-o", str(out), "--backend", "slurm", "--jobs", "3",
              "--time", "00:10:00", "--mem", "1G", cwd=tmp_path, env=slurm_env,
@@ -64,8 +52,7 @@ def test_design_on_mpi4py_workers_brackets_the_closed_form(tmp_path):
     mpirun = Path(sys.executable).parent / "mpirun"
     if not mpirun.exists():
         pytest.skip("no mpirun next to this Python")
-    write_tiny(tmp_path)
-    (tmp_path / "d.toml").write_text(DESIGN)
+    write_design(tmp_path, DESIGN_TOL_03)
     out = tmp_path / "out"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(x for x in (str(ROOT), env.get("PYTHONPATH")) if x)

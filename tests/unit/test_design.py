@@ -15,31 +15,12 @@ import pytest
 from scipy import stats
 
 from solver import design as dz
-from tests.sweep_helpers import ROOT, write_tiny
-
-DESIGN = """[design]
-case = "tiny.toml"
-[[variable]]
-key = "loading.stack_pressure"
-bounds = ["1 MPa", "8 MPa"]
-[objective]
-metric = "mean_pressure"
-at = "end"
-op = ">="
-value = "3 MPa"
-"""
-
-
-def design_file(tmp_path, text=DESIGN):
-    write_tiny(tmp_path)
-    p = tmp_path / "d.toml"
-    p.write_text(text)
-    return p
+from tests.sweep_helpers import DESIGN, ROOT, write_design
 
 
 def test_design_file_resolves_units(tmp_path):
     d = dz.load_design(
-        design_file(
+        write_design(
             tmp_path,
             DESIGN.replace('"3 MPa"', '"3000 kPa"')
             + '[[uncertain]]\nkey = "interface.G_Ic"\ndistribution = "lognormal"\n'
@@ -131,7 +112,7 @@ class FakeRunner:
 
 def _design(tmp_path, tol=0.05, extra=""):
     text = DESIGN + f"[strategy]\ntolerance = {tol}\nmax_runs = 20\n" + extra
-    return dz.load_design(design_file(tmp_path, text))
+    return dz.load_design(write_design(tmp_path, text))
 
 
 def test_bisection_brackets_the_crossing_within_the_tolerance(tmp_path):
@@ -216,6 +197,10 @@ BAD = [
     ("objective.at", 'at = "end"', 'at = "after two cycles"'),
     ("design.case", 'case = "tiny.toml"', 'case = "nope.toml"'),
     ("variable[0].bounds", 'key = "loading.stack_pressure"', 'key = "loading.stack_presure"'),
+    ("variable[0].factors", 'key = "loading.stack_pressure"',
+     'keys = ["loading.stack_pressure"]\nfactors = [1, 2]'),
+    ("variable[0]: allowed exactly one of key", 'key = "loading.stack_pressure"',
+     'key = "loading.stack_pressure"\nkeys = ["loading.stack_pressure"]'),
     ("strategy.max_runs", "[objective]", "[strategy]\nmax_runs = 1\n[objective]"),
     ("uncertain[0].std", "[objective]",
      '[[uncertain]]\nkey = "interface.G_Ic"\ndistribution = "normal"\nmean = 2\nstd = -1\n'
@@ -230,7 +215,7 @@ def test_bad_design_file_one_line_exit_2_nothing_written(tmp_path, capsys, key, 
     from solver.cli import main
 
     assert old in DESIGN or old == "[objective]"
-    p = design_file(tmp_path, DESIGN.replace(old, new, 1))
+    p = write_design(tmp_path, DESIGN.replace(old, new, 1))
     out = tmp_path / "out"
     rc = main(["design", str(p), "-o", str(out)])
     err = capsys.readouterr().err.strip().splitlines()
@@ -243,7 +228,7 @@ def test_bad_design_file_one_line_exit_2_nothing_written(tmp_path, capsys, key, 
 def test_dry_run_writes_nothing(tmp_path, capsys):
     from solver.cli import main
 
-    p = design_file(tmp_path)
+    p = write_design(tmp_path)
     out = tmp_path / "out"
     assert main(["design", str(p), "-o", str(out), "--dry-run"]) == 0
     text = capsys.readouterr().out
@@ -331,7 +316,7 @@ def test_two_variables_one_answer_per_level_and_the_outputs(tmp_path, monkeypatc
         '[[variable]]\nkey = "materials.electrolyte.E"\nvalues = ["100 GPa", "200 GPa"]\n'
         "[objective]",
     )
-    d = dz.load_design(design_file(tmp_path, text + "[strategy]\ntolerance = 0.01\n"))
+    d = dz.load_design(write_design(tmp_path, text + "[strategy]\ntolerance = 0.01\n"))
     assert d["variables"][1]["values"] == pytest.approx([100e9, 200e9])
 
     class Runner(FakeRunner):

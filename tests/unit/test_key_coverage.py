@@ -46,6 +46,23 @@ SMALL = {
 }
 
 # ----------------------------------------------------------------------------------- the bases
+# a flat NMC811 | LLZO bilayer, mechanics only (the bases "peel" and "press" add their loading)
+FLAT = {
+    "geometry": SMALL,
+    "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
+    "physics": {"mechanics": True},
+    "output": OUT,
+}
+# Li | LLZO, potentials only (the bases "li_bare" and "eis")
+LI_POTENTIALS = {
+    "geometry": SMALL,
+    "materials": {"electrode": "Li", "electrolyte": "LLZO"},
+    "interface": {"kinetics": "linear", "R_ct": "10 Ohm cm^2", "microcontact": "none"},
+    "physics": {"mechanics": False, "electrochemistry": True},
+    "output": OUT,
+}
+EIS_REST = {"kind": "rest", "duration": "1 s", "n_steps": 1}
+EIS_STEP = {"kind": "eis", "f_min": "10 Hz", "f_max": "1 MHz", "points_per_decade": 2}
 BASES: dict[str, dict] = {
     # a sinusoidal interface pulled open (mode I and II on its flanks), then pushed closed again:
     # decohesion, dissipation, slip of decohered surfaces under compression
@@ -65,8 +82,7 @@ BASES: dict[str, dict] = {
     # a flat bilayer clamped at the bottom, its top pulled up by [[loading.boundary]]: the
     # interface decoheres from its free edges inwards (solver.path_following)
     "peel": {
-        "geometry": SMALL,
-        "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
+        **FLAT,
         "loading": {
             "bottom": "clamped",
             "lateral": "free",
@@ -74,20 +90,15 @@ BASES: dict[str, dict] = {
             "boundary": [{"face": "top", "uy": "40 nm"}],
             "protocol": [{"kind": "hold", "duration": "1 s", "n_steps": 4, "load_factor": 1.0}],
         },
-        "physics": {"mechanics": True},
-        "output": OUT,
     },
     # a flat bilayer pressed by a traction, 20 K above the stress-free temperature
     "press": {
-        "geometry": SMALL,
-        "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
+        **FLAT,
         "loading": {
             "stack_pressure": "2 MPa",
             "temperature": "318.15 K",
             "protocol": [{"kind": "hold", "duration": "1 s", "n_steps": 1}],
         },
-        "physics": {"mechanics": True},
-        "output": OUT,
     },
     # Li | LLZO at 35 degC (Arrhenius laws act), the left half of Γ_int decohered without
     # registry (plastic micro-contacts), an interphase film; one current step (Li stripping)
@@ -149,28 +160,10 @@ BASES: dict[str, dict] = {
         "output": OUT,
     },
     # Li | LLZO potentials only, without a protocol (for loading.experiment)
-    "li_bare": {
-        "geometry": SMALL,
-        "materials": {"electrode": "Li", "electrolyte": "LLZO"},
-        "interface": {"kinetics": "linear", "R_ct": "10 Ohm cm^2", "microcontact": "none"},
-        "physics": {"mechanics": False, "electrochemistry": True},
-        "output": OUT,
-    },
-    # Li | LLZO potentials only: a rest, then the impedance spectrum of that state (an 'eis'
-    # step: docs/theory.md §5.8)
-    "eis": {
-        "geometry": SMALL,
-        "materials": {"electrode": "Li", "electrolyte": "LLZO"},
-        "interface": {"kinetics": "linear", "R_ct": "10 Ohm cm^2", "microcontact": "none"},
-        "loading": {
-            "protocol": [
-                {"kind": "rest", "duration": "1 s", "n_steps": 1},
-                {"kind": "eis", "f_min": "10 Hz", "f_max": "1 MHz", "points_per_decade": 2},
-            ]
-        },
-        "physics": {"mechanics": False, "electrochemistry": True},
-        "output": OUT,
-    },
+    "li_bare": LI_POTENTIALS,
+    # the same: a rest, then the impedance spectrum of that state (an 'eis' step: docs/theory.md
+    # §5.8)
+    "eis": {**LI_POTENTIALS, "loading": {"protocol": [EIS_REST, EIS_STEP]}},
     # heat: a strong current through a bonded NMC811 | LLZO (no mechanics), contact shrinkage on
     "heat": {
         "geometry": {**SMALL, "t_e": "10 um", "t_s": "20 um"},
@@ -376,8 +369,6 @@ CV_HOLD = {"kind": "voltage", "duration": "100 s", "n_steps": 2, "voltage": "3.8
 PROFILE = "PROFILE"  # replaced by a CSV current history written by the fixture
 D_TABLE = "D_TABLE"  # a CSV D(x) (fixture)
 BETA_TABLE = "BETA_TABLE"  # a CSV beta(x) (fixture)
-EIS_REST = {"kind": "rest", "duration": "1 s", "n_steps": 1}
-EIS_STEP = {"kind": "eis", "f_min": "10 Hz", "f_max": "1 MHz", "points_per_decade": 2}
 MECH_PHYSICS = ("reaction_force", "debonded_fraction", "cohesive_dissipation")
 EC_PHYSICS = ("asr_total", "asr_interfacial", "active_fraction")
 

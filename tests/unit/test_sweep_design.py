@@ -136,6 +136,11 @@ name = "tough"
         ),
         ('[[parameter]]\nkey = "interface.G_Icc"\nvalues = [1]\n', "interface.G_Icc: unknown key"),
         (
+            '[[parameter]]\nkeys = ["interface.G_Ic", "interface.G_IIc"]\nfactors = [1, inf]\n'
+            "values = [1]\n",
+            "parameter[0].factors: got [1, Infinity], allowed 2 numbers (one per key)",
+        ),
+        (
             '[[parameter]]\nkey = "interface.G_Ic"\nvalues = ["1 MPa"]\n',
             "'1 MPa' has dimension 'pressure'",
         ),

@@ -27,6 +27,7 @@ from __future__ import annotations
 import pytest
 from mpi4py import MPI
 
+from solver.config import SCHEMA
 from tests.ec_helpers import case, run
 
 F = 96485.33212  # C/mol
@@ -150,10 +151,10 @@ def test_fixed_platen_plating_closes_the_void(tmp_path, inelastic):
     assert cb_max < 1e-5  # the round-off of φ_s in a metal (docs/theory.md §9.3)
 
 
-def _void_case(inelastic: bool):
+def _void_case(inelastic: bool, penalty: float = SCHEMA["interface"]["penalty"].default):
     """A Li | LLZO interface decohered everywhere with a cylindrical initial gap g0 = x²/2R
     (R = 1 mm: g0 = 50 nm at the edge), pressed by 1 MPa (traction, applied in 1 ms) for 1 s,
-    no current."""
+    no current; ``penalty``: interface.penalty (also used by test_numerical_independence.py)."""
     itf = {
         "kinetics": "linear",
         "R_ct": "10 Ohm cm^2",
@@ -161,6 +162,7 @@ def _void_case(inelastic: bool):
         "g_open": "1 um",
         "debonded": [{"shape": "all"}],
         "initial_gap": {"shape": "cylinder", "radius": "1 mm"},
+        "penalty": penalty,
     }
     loading = {
         "stack_pressure": "1 MPa",

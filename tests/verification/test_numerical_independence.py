@@ -29,7 +29,8 @@ import pytest
 from mpi4py import MPI
 
 from tests.conftest import ROOT
-from tests.ec_helpers import case, run
+from tests.ec_helpers import run
+from tests.verification.test_li_voids import _void_case
 
 pytestmark = pytest.mark.serial
 
@@ -80,52 +81,12 @@ def test_calendar_t_star_moves_with_neither_penalty_nor_mesh(tmp_path):
             assert last[key] == pytest.approx(last0[key], rel=tol), (label, key)
 
 
-def _void(penalty: float) -> object:
-    itf = {
-        "kinetics": "linear",
-        "R_ct": "10 Ohm cm^2",
-        "microcontact": "none",
-        "g_open": "1 um",
-        "debonded": [{"shape": "all"}],
-        "initial_gap": {"shape": "cylinder", "radius": "1 mm"},
-        "penalty": penalty,
-    }
-    return case(
-        {
-            "geometry": {
-                "family": "bilayer",
-                "dim": 2,
-                "W": "10 um",
-                "t_e": "10 um",
-                "t_s": "10 um",
-            },
-            "materials": {"electrode": {"preset": "Li"}, "electrolyte": "LLZO"},
-            "interface": itf,
-            "loading": {
-                "stack_pressure": "1 MPa",
-                "protocol": [
-                    {"kind": "hold", "duration": "1 ms", "n_steps": 1},
-                    {"kind": "hold", "duration": "1 s", "n_steps": 2},
-                ],
-            },
-            "physics": {
-                "mechanics": True,
-                "electrochemistry": True,
-                "degree": 2,
-                "inelastic": True,
-            },
-            "output": {"fields": False},
-        },
-        replace=("interface", "loading"),
-    )
-
-
 def test_creep_void_volume_does_not_move_with_the_penalty(tmp_path):
     """Void volume per area after 1 s of creep under 1 MPa: α ×10 and ×0.1 move it < 5e-4
     (measured 1.2e-5 and 1.4e-4); the open fraction not at all (the same quadrature points)."""
-    base, _ = run(_void(1e3), tmp_path / "base", comm=MPI.COMM_SELF)
+    base, _ = run(_void_case(True), tmp_path / "base", comm=MPI.COMM_SELF)
     assert base[-1]["void_volume"] > 1e-9  # a real void (~5 nm·m)
     for pen in (1e4, 1e2):
-        rows, _ = run(_void(pen), tmp_path / f"pen{pen:g}", comm=MPI.COMM_SELF)
+        rows, _ = run(_void_case(True, pen), tmp_path / f"pen{pen:g}", comm=MPI.COMM_SELF)
         assert rows[-1]["void_volume"] == pytest.approx(base[-1]["void_volume"], rel=5e-4), pen
         assert rows[-1]["void_fraction"] == pytest.approx(base[-1]["void_fraction"], abs=1e-12)
