@@ -915,7 +915,8 @@ class Mechanics:
         (1 − d) q is f̄ (d − d⁰) exactly, whatever d does within the step. The start's normal
         gap carries the step's gap offset (initial gap, stripped thickness, interphase growth
         as in the current state)."""
-        if getattr(im, "_f_step", None) is None:
+        cached = getattr(im, "_f_step", None)
+        if cached is None or cached[0] is not im.state:  # (built anew with the state)
             law, s = im.law, im.state
             n = self.n("-")
             j0 = im.plus.u_prev("+") - im.minus.u_prev("-")
@@ -927,8 +928,8 @@ class Mechanics:
             )
             if law.K_res > 0:
                 f = f - 0.5 * law.K_res * ufl.dot(j0, s.jump)
-            im._f_step = f
-        return im._f_step
+            im._f_step = (s, f)
+        return im._f_step[1]
 
     def reject(self) -> None:
         """Restore the displacement of the last accepted step."""
