@@ -517,7 +517,7 @@ class Stepper:
                     prog.update(self._done, f"t={loads['time']:.4g}s its={res.newton_iterations}")
                     self._s = s_new
                     self._cuts = 0
-                    if ds >= ds_nom:
+                    if ds >= ds_nom or path is not None:  # (a path step dissipated Δτ)
                         self._streak = 0
                     if extra.get("end_run"):
                         log.info(f"  run ended in segment {iseg + 1} '{seg.kind}' (see the log)")

@@ -220,12 +220,11 @@ def damage_inviscid(law: CohesiveLaw, delta, B):
     return np.where(delta > d0, np.minimum(raw, 1.0), 0.0), d0, df
 
 
-def dissipation_at_damage(law: CohesiveLaw, d, B):
-    """Φ_d(d, B): the energy per unit area (J/m²) the rate-independent law dissipates to reach
-    the secant damage ``d`` at the mixity ``B`` (numpy arrays, same shape): Φ(δ) of the law at
-    the separation δ where d_inv(δ, B) = d (bilinear: δ = δ_f δ₀/(δ_f − d (δ_f − δ₀)); exponential:
-    by bisection). A viscous damage d lags its separation (δ ≥ δ(d)), so ∫ f dd ≥ Φ_d(d): the
-    difference is the viscous dissipation (docs/theory.md (10.1b))."""
+def separation_at_damage(law: CohesiveLaw, d, B):
+    """δ_d(d, B): the separation (m) at which the rate-independent damage d_inv(δ_d, B) of the law
+    equals the secant damage ``d`` at the mixity ``B`` (numpy arrays, same shape; bilinear:
+    δ_d = δ_f δ₀/(δ_f − d (δ_f − δ₀)), δ₀ at d = 0 and δ_f at d = 1; exponential: by bisection).
+    Returns ``(delta_d, delta0, delta_f, G_c)``, arrays (m, m, m, J/m²)."""
     import numpy as np
 
     d = np.clip(np.asarray(d, dtype=float), 0.0, 1.0)
@@ -234,123 +233,32 @@ def dissipation_at_damage(law: CohesiveLaw, d, B):
     d0 = np.sqrt(d0n**2 + (law.delta0_t**2 - d0n**2) * Beta)
     Gc = law.G_Ic + (law.G_IIc - law.G_Ic) * Beta
     df = 2.0 * Gc / (law.K_n * d0)
+    if law.law == "bilinear":
+        return df * d0 / (df - d * (df - d0)), d0, df, Gc
+    dc = 0.5 * (df - d0)
+    lo, hi = d0.copy(), d0 + 60.0 * dc
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        below = 1.0 - (d0 / mid) * np.exp(-(mid - d0) / dc) < d
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi), d0, df, Gc
+
+
+def dissipation_at_damage(law: CohesiveLaw, d, B):
+    """Φ_d(d, B): the energy per unit area (J/m²) the rate-independent law dissipates to reach
+    the secant damage ``d`` at the mixity ``B`` (numpy arrays, same shape): Φ(δ_d) of the law at
+    the separation δ_d of :func:`separation_at_damage`. A viscous damage d lags its separation
+    (δ ≥ δ_d), so ∫ f dd ≥ Φ_d(d): the difference is the viscous dissipation (docs/theory.md
+    (10.1b))."""
+    import numpy as np
+
+    d = np.clip(np.asarray(d, dtype=float), 0.0, 1.0)
+    delta, d0, df, Gc = separation_at_damage(law, d, B)
     K = law.K_n
     if law.law == "bilinear":
-        delta = df * d0 / (df - d * (df - d0))
         phi = Gc * (np.minimum(delta, df) - d0) / (df - d0)
     else:
         dc = 0.5 * (df - d0)
-        lo, hi = d0.copy(), d0 + 60.0 * dc
-        for _ in range(100):
-            mid = 0.5 * (lo + hi)
-            below = 1.0 - (d0 / mid) * np.exp(-(mid - d0) / dc) < d
-            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-        delta = 0.5 * (lo + hi)
         e = np.exp(-(delta - d0) / dc)
         phi = 0.5 * K * d0**2 + K * d0 * dc * (1 - e) - 0.5 * K * d0 * delta * e
     return np.where(d > 0.0, phi, 0.0)
-
-
-def _gamma(k: int, x):
-    """γ_k(x) = ∫₀ˣ u^k e^(−u) du, k = 0, 1, 2 (series below x = 1e-2: no cancellation)."""
-    import numpy as np
-
-    x = np.asarray(x, dtype=float)
-    small = x < 1e-2
-    xs = np.where(small, x, 0.0)
-    series = (
-        xs ** (k + 1) / (k + 1)
-        - xs ** (k + 2) / (k + 2)
-        + xs ** (k + 3) / (2 * (k + 3))
-        - xs ** (k + 4) / (6 * (k + 4))
-    )
-    xl = np.where(small, 1.0, x)
-    E = np.exp(-xl)
-    if k == 0:
-        closed = -np.expm1(-xl)
-    elif k == 1:
-        closed = 1.0 - E * (1.0 + xl)
-    else:
-        closed = 2.0 - E * (xl * xl + 2.0 * xl + 2.0)
-    return np.where(small, series, closed)
-
-
-def viscous_dissipation(
-    law: CohesiveLaw,
-    dt: float,
-    d_start,
-    delta_old,
-    delta_new,
-    B_old,
-    B_new,
-    r_old,
-    r_new,
-    n_coarse: int = 32,
-    n_fine: int = 64,
-):
-    """Energy dissipated per unit area, ∫ f dd, by the Duvaut–Lions damage
-    ḋ = ⟨d_inv(δ, B) − d⟩₊/η_v over a step of length ``dt`` (s) in which δ, B and the residual
-    part r = f − ½K_n δ² of the damage force f = −∂Ψ_Γ/∂d vary linearly in time from their old
-    to their new values (arrays over the interface points, m, -, J/m²), starting from the
-    damage ``d_start``.
-
-    The step is cut at ``n_coarse`` uniform times plus ``n_fine`` in the part where δ crosses
-    the softening range (δ₀ to δ_f; for the exponential law δ₀ + 14 δ_c, d_inv = 1 − 1e-6);
-    on each piece d_inv is held at its midpoint value d* and the ODE and ∫ f dd are integrated
-    exactly: d = d* + (d_k − d*) e^(−τ/η_v) and f quadratic in τ give
-    ∫ f dd = (d* − d_k)(a γ₀(x) + b γ₁(x) + c γ₂(x)), x = h/η_v, f = a + b u + c u², u = τ/η_v.
-    The rate-independent limit (η_v → 0) is a staggered midpoint rule of ∫ f d_inv'(δ) dδ
-    (second order; G_c to 3e-4 with the default cuts for one step through full separation);
-    a held opening gives f Δd exactly.
-
-    Returns ``(dissipated, d_end)``: arrays (J/m², -). Sources: Duvaut & Lions 1976; the
-    viscous cohesive zone of Gao & Bower 2004; docs/theory.md (10.1)."""
-    import numpy as np
-
-    eta_v = law.viscosity
-    a0 = np.asarray(delta_old, dtype=float)
-    a1 = np.asarray(delta_new, dtype=float)
-    d = np.array(d_start, dtype=float, copy=True)
-    out = np.zeros_like(d)
-    if not (eta_v > 0 and dt > 0) or d.size == 0:
-        return out, d
-    # the softening range, in time fractions s of the step (δ linear in s)
-    Bm = 0.5 * (np.asarray(B_old, dtype=float) + np.asarray(B_new, dtype=float))
-    _, d0, df = damage_inviscid(law, np.zeros_like(a0), Bm)
-    top = df if law.law == "bilinear" else d0 + 14.0 * 0.5 * (df - d0)
-    span = a1 - a0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_lo = np.where(span != 0, (d0 - a0) / span, 0.0)
-        s_hi = np.where(span != 0, (top - a0) / span, 1.0)
-    lo = np.clip(np.minimum(s_lo, s_hi), 0.0, 1.0)
-    hi = np.clip(np.maximum(s_lo, s_hi), 0.0, 1.0)
-    coarse = np.linspace(0.0, 1.0, n_coarse + 1)
-    fine = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, n_fine + 1)[None, :]
-    s = np.sort(
-        np.concatenate([np.broadcast_to(coarse, fine.shape[:1] + coarse.shape), fine], axis=1),
-        axis=1,
-    )
-    Bo, Bn = np.asarray(B_old, dtype=float), np.asarray(B_new, dtype=float)
-    ro, rn = np.asarray(r_old, dtype=float), np.asarray(r_new, dtype=float)
-    half_k = 0.5 * law.K_n
-    for k in range(s.shape[1] - 1):
-        sa, sb = s[:, k], s[:, k + 1]
-        h = (sb - sa) * dt
-        sm = 0.5 * (sa + sb)
-        target, _, _ = damage_inviscid(law, a0 + sm * span, Bo + sm * (Bn - Bo))
-        grow = (target > d) & (h > 0)
-        if not np.any(grow):
-            continue
-        # f(u) = ½K_n δ(u)² + r(u), δ = δ_a + δ' η u, r linear, u = τ/η_v ∈ [0, x]
-        da = a0 + sa * span
-        ddot = span / dt * eta_v  # dδ/du
-        ra = ro + sa * (rn - ro)
-        rdot = (rn - ro) / dt * eta_v
-        a = half_k * da * da + ra
-        b = 2.0 * half_k * da * ddot + rdot
-        c = half_k * ddot * ddot
-        x = np.where(grow, h / eta_v, 0.0)
-        inc = (target - d) * (a * _gamma(0, x) + b * _gamma(1, x) + c * _gamma(2, x))
-        out = np.where(grow, out + inc, out)
-        d = np.where(grow, target + (d - target) * np.exp(-x), d)
-    return out, d

@@ -840,16 +840,18 @@ class Mechanics:
         """Commit the step: damage, dissipation, decohesion and separation history at the
         interface points (none ever decreases); return the cohesive energy dissipated in the
         step (J; J/m in 2D): Σ w (Φ_new − Φ_old) for the rate-independent law (the closed form
-        (4.9)); with the viscous regularisation Σ w ∫ f dd, f = −∂Ψ_Γ/∂d the energy released
-        per unit damage, integrated along the step by
-        :func:`solver.physics.cohesive.viscous_dissipation` (δ, B and f linear in time over the
-        step, the Duvaut–Lions ODE solved exactly on sub-intervals) and scaled to the damage
-        increment the backward-Euler step committed: a viscous damage lags the separation, so
-        Φ(δ) is not what it dissipated, and f at the step's ends over-counts a step that crosses
-        the softening range (docs/theory.md (10.1))."""
-        from solver.physics.cohesive import dissipation_at_damage, viscous_dissipation
+        (4.9)); with the viscous regularisation Σ w f̄ Δd, Δd the damage increment the
+        backward-Euler update (10.1) committed and f̄ the damage force f = −∂Ψ_Γ/∂d polarised
+        between the step's start and end separations (:meth:`_step_damage_force`): the
+        quadrature of ∫ f dd under which the time-discrete interface is exactly conservative
+        with the trapezoidal work of its tractions, (1 − d) on a quadratic energy, and not
+        below ½K_n δ_d(d_old) δ_d(d), δ_d(d) the separation at which the rate-independent law
+        reaches d (a step that starts below δ_d(d_old) releases from there; docs/theory.md
+        (10.1a)). For the bilinear law in the rate-independent limit (softening, onset crossed)
+        it is Φ(δ) − Φ(δ_old) exactly; a lagging damage (δ above δ_d of its d) releases more,
+        the viscous part (10.1b), never negative."""
+        from solver.physics.cohesive import dissipation_at_damage, separation_at_damage
 
-        dt = float(self.damage_dt.value)
         dissipated = 0.0
         viscous = 0.0  # the part of it above Φ_d(d) of the rate-independent law (10.1b)
         for im in self.interfaces:
@@ -865,23 +867,16 @@ class Mechanics:
             w = self._point_weights(im)
             nloc = im.Q.dofmap.index_map.size_local * im.Q.dofmap.index_map_bs
             if im.law.viscosity > 0:
-                f = self._project_interface(im, im.state.damage_force)
-                delta = self._project_interface(im, im.state.delta)
+                f_bar = self._project_interface(im, self._step_damage_force(im))
                 B = np.clip(self._project_interface(im, im.state.mixity), 0.0, 1.0)
-                r = f - 0.5 * im.law.K_n * delta**2
-                zero = np.zeros_like(f)
-                old = getattr(im, "_viscous_old", None) or (zero, zero, zero, zero)
-                f_old, delta_old, B_old, r_old = old
-                committed = d_new - d_prev
-                # (no growth over the step, e.g. dt = 0: the end-point rule on what was committed)
-                ode, d_ode = viscous_dissipation(
-                    im.law, dt, d_prev, delta_old, delta, B_old, B, r_old, r
-                )
-                grown = d_ode - d_prev
-                ok = grown > 1e-12
-                scale = np.where(ok, committed / np.where(ok, grown, 1.0), 0.0)
-                inc = np.where(ok, ode * scale, 0.5 * (f + f_old) * committed)
-                im._viscous_old = (f, delta, B, r)
+                # never below the rate-independent release between the two damages (bilinear:
+                # Φ_d(d) − Φ_d(d_prev) = ½K_n δ_d(d_prev) δ_d(d) Δd): a step that starts below
+                # δ_d(d_prev) (onset, reloading) releases from there, whatever the trapezoid of
+                # its tractions says (10.1b)
+                delta_a, *_ = separation_at_damage(im.law, d_prev, B)
+                delta_b, *_ = separation_at_damage(im.law, d_new, B)
+                f_bar = np.maximum(f_bar, 0.5 * im.law.K_n * delta_a * delta_b)
+                inc = f_bar * (d_new - d_prev)
                 rate_independent = dissipation_at_damage(im.law, d_new, B) - (
                     dissipation_at_damage(im.law, d_prev, B)
                 )
@@ -909,6 +904,31 @@ class Mechanics:
         # the viscous part of the returned dissipation (J; J/m in 2D; 0 without viscosity)
         self.last_viscous_dissipation = self.msh.comm.allreduce(viscous, op=MPI.SUM)
         return self.msh.comm.allreduce(dissipated, op=MPI.SUM)
+
+    def _step_damage_force(self, im: InterfaceMech):
+        """f̄ (UFL, J/m²): the damage force f = −∂Ψ_Γ/∂d = ½(K_n⟨g_n⟩₊² + K_t|g_t|²) −
+        ½K_res|[[u]]|² polarised between the last accepted separations (index 0, from the
+        regions' ``u_prev``) and the current ones: ½(K_n⟨g_n⁰⟩₊⟨g_n⟩₊ + K_t g_t⁰·g_t) −
+        ½K_res [[u]]⁰·[[u]]. For a point whose stored energy is (1 − d) times a quadratic form
+        q of the separation, the trapezoidal work ½(t⁰ + t)·([[u]] − [[u]]⁰) less the change of
+        (1 − d) q is f̄ (d − d⁰) exactly, whatever d does within the step. The start's normal
+        gap carries the step's gap offset (initial gap, stripped thickness, interphase growth
+        as in the current state)."""
+        cached = getattr(im, "_f_step", None)
+        if cached is None or cached[0] is not im.state:  # (built anew with the state)
+            law, s = im.law, im.state
+            n = self.n("-")
+            j0 = im.plus.u_prev("+") - im.minus.u_prev("-")
+            gn0 = ufl.dot(j0, n) + (s.g_n - ufl.dot(s.jump, n))
+            gt0 = j0 - ufl.dot(j0, n) * n
+            eps = 1e-3 * law.sigma_c / law.K_c  # the brackets of (10.2), as in C.evaluate
+            f = 0.5 * (
+                law.K_n * C._pos(gn0, eps) * C._pos(s.g_n, eps) + law.K_t * ufl.dot(gt0, s.g_t)
+            )
+            if law.K_res > 0:
+                f = f - 0.5 * law.K_res * ufl.dot(j0, s.jump)
+            im._f_step = (s, f)
+        return im._f_step[1]
 
     def reject(self) -> None:
         """Restore the displacement of the last accepted step."""

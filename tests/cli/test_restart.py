@@ -534,10 +534,15 @@ def test_resume_follows_the_same_path(tmp_path):
     """solver.path_following: the state of the dissipation control (on after the first step,
     its increment, the predictor's history) and the external work of the [[loading.boundary]]
     loads are part of the checkpoint: stopped after the first step and resumed, the run
-    follows the same path bit for bit (load factor, reaction, work, dissipation)."""
-    ra, rb = _cut_after_one_step_and_resume(tmp_path, PATH_CASE)
+    follows the same path bit for bit (load factor, reaction, work, dissipation). With
+    ``interface.viscosity`` (10 µs): the viscous dissipation (10.1a) of a step starts from the
+    last accepted displacements, which the checkpoint holds, so it resumes bit for bit too."""
+    case = PATH_CASE.replace("[physics]", '[interface]\nviscosity = "10 us"\n\n[physics]')
+    ra, rb = _cut_after_one_step_and_resume(tmp_path, case)
     assert len(ra) == len(rb) >= 6
-    for key in ("load_factor", "reaction_force", "external_work", "cohesive_dissipation"):
+    assert ra[-1]["viscous_dissipation"] > 0.0
+    keys = ("load_factor", "reaction_force", "external_work", "cohesive_dissipation")
+    for key in (*keys, "viscous_dissipation"):
         assert [x[key] for x in rb] == [x[key] for x in ra], key
     lam = [x["load_factor"] for x in ra]
     assert any(abs(v * 16 - round(v * 16)) > 1e-6 for v in lam)  # not the nominal increments
