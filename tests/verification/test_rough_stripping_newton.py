@@ -23,7 +23,8 @@ J = 5.0  # A/m^2 (0.5 mA/cm^2)
 W = 10e-6
 
 
-def rough_case():
+def rough_case(**interface):
+    """The rough elastic-Li case; ``interface``: extra [interface] keys (e.g. penalty)."""
     return case(
         {
             "geometry": {
@@ -39,7 +40,7 @@ def rough_case():
                 "h_max": "2.5 um",
             },
             "materials": {"electrode": "Li", "electrolyte": "LLZO"},
-            "interface": {"kinetics": "butler_volmer", "i0": "1 mA/cm^2"},
+            "interface": {"kinetics": "butler_volmer", "i0": "1 mA/cm^2", **interface},
             "loading": {
                 "stack_pressure": "0.5 MPa",
                 "current_density": J,
