@@ -988,6 +988,11 @@ class Simulation:
         im = self.mech.interfaces[0]
         if not np.any(im.s_rate.x.array):
             return
+        # the upper stack settles rigidly onto the stripped surface first (issue 13): from the
+        # last converged displacements the whole of Γ_int is open by the stripped increment,
+        # and a Newton step with no contact stiffness moves the stack by up to the cap ℓ ≫ Δs,
+        # deep into the stiff penalty (tractions of 1e13-1e14 Pa, creep rates without bound)
+        self.last_settlement = self.mech.rigid_settlement(im)
         if self._mech_problem is None:
             m = self.mech
             self._mech_problem = CoupledProblem(
@@ -1126,6 +1131,7 @@ class Simulation:
         im.s_old.x.scatter_forward()
         im.s_rate.x.scatter_forward()
         self._strip_pending = None
+        self.mech.debond_stripped(im)  # stripped points carry no adhesion (issue 13)
 
     def failure_cause(self) -> str | None:
         """The likely cause of a Newton failure of the step just tried, from the last iterate

@@ -833,6 +833,88 @@ class Mechanics:
         f.x.scatter_forward()
         return f.x.array.copy()
 
+    def debond_stripped(self, im: InterfaceMech) -> int:
+        """Decohere the points of Γ_int where Li has been stripped (s_old > 0): the Li atoms
+        bonded to the electrolyte there have been dissolved, so the surface left behind is a
+        new one that carries no adhesion (d = D = 1, Φ = G_c: reopening dissipates nothing);
+        it still touches and conducts where pressed (contact penalty, ion path of
+        :mod:`solver.physics.contact` with the registry of its separation history). Without
+        it, the stripped thickness — an offset in g_n — stretches the cohesive law of the
+        bonded interface (δ_f = 2G_c/σ_c ~ 0.1 µm) onto its softening branch, a negative
+        stiffness beside the contact penalty on which Newton's active set cycles (issue 13).
+        Returns the number of points decohered now (this rank's owned points)."""
+        s = im.s_old.x.array
+        new = (s > 0.0) & (im.D_old.x.array < 1.0)
+        if not np.any(new):
+            return 0
+        im.d_old.x.array[new] = 1.0
+        im.D_old.x.array[new] = 1.0
+        im.Phi_old.x.array[new] = max(im.law.G_Ic, im.law.G_IIc)
+        for f in (im.d_old, im.D_old, im.Phi_old):
+            f.x.scatter_forward()
+        nloc = im.Q.dofmap.index_map.size_local
+        return int(np.count_nonzero(new[:nloc]))
+
+    def rigid_settlement(self, im: InterfaceMech) -> float:
+        """Translate the regions above Γ_int (those without the fixed bottom face) vertically
+        by the rigid settlement w that balances the stack pressure on the contact of the
+        trial gap, and return w (m; > 0 moves them towards the electrode).
+
+        A stripped (plated) Li thickness enters g_n as an offset at the start of a step: from
+        the last converged displacements Γ_int is open (penetrated) by that much, and the first
+        Newton iterate sees no contact stiffness (or a penalty far in the wrong place). The
+        settlement solves, for the points i of Γ_int with the trial gaps g_i, the vertical
+        normal components n_z,i (n from the electrolyte into the electrode) and weights A_i,
+
+            Σ A_i |n_z,i| K_c ⟨−(g_i + w n_z,i)⟩₊ = P Σ A_i |n_z,i|
+
+        (the contact force on the rigid upper stack equals the stack pressure on its projected
+        area; monotone, piecewise linear in w: solved exactly by sorting the breakpoints). The
+        bulk strains, the creep state and the interface history are unchanged by a rigid
+        translation: it is a predictor of the Newton iteration, which then starts in contact,
+        and changes no converged state. Only in the traction (stack-pressure) mode with a
+        fixed bottom face; 0 (nothing moved) otherwise."""
+        P = float(self.loads.pressure.value)
+        if self.pressure_mode != "traction" or P <= 0 or self.bottom == "free":
+            return 0.0
+        fixed = [r for r in self.regions if _has_facets(self.dom, r, T.BOTTOM)]
+        if im.plus not in fixed or im.minus in fixed:
+            return 0.0
+        comm = self.dom.comm
+        nloc = im.Q.dofmap.index_map.size_local
+        k = self.dom.gdim - 1
+        g = self._project_interface(im, im.state.g_n)[:nloc]
+        nz = self._project_interface(im, self.n("-")[k])[:nloc]
+        w_pt = self._point_weights(im)[:nloc]
+        g = np.concatenate(comm.allgather(g))
+        a = np.concatenate(comm.allgather(w_pt * np.abs(nz)))
+        nz = np.concatenate(comm.allgather(nz))
+        ok = (a > 0) & (nz < 0)
+        if not np.any(ok):
+            return 0.0
+        g, a, c = g[ok], a[ok], -nz[ok]  # g_i(w) = g_i − c_i w, c_i = |n_z,i|
+        K = im.law.K_c
+        target = P * a.sum() / K
+        # f(w) = Σ a_i ⟨c_i w − g_i⟩₊ − target, increasing; breakpoints w_i = g_i/c_i
+        wb = g / c
+        order = np.argsort(wb)
+        wb, a, c, g = wb[order], a[order], c[order], g[order]
+        S1 = np.cumsum(a * c)  # slope after breakpoint j: Σ_{i≤j} a_i c_i
+        S0 = np.cumsum(a * g)
+        f_at = S1 * wb - S0  # f(w_j) + target (the points up to j active at w = w_j)
+        # f_at[0] = 0 < target: the balance lies past breakpoint m, the points 0..m active
+        m = int(np.searchsorted(f_at, target)) - 1
+        w = (target + S0[m]) / S1[m]
+        if not np.isfinite(w) or w == 0.0:
+            return 0.0
+        for reg in self.regions:
+            if reg in fixed:
+                continue
+            arr = reg.u.x.array.reshape(-1, self.dom.gdim)
+            arr[:, k] -= w
+            reg.u.x.scatter_forward()
+        return float(w)
+
     def interface_point_values(self, im: InterfaceMech, expr) -> np.ndarray:
         return self._project_interface(im, expr)
 
