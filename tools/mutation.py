@@ -248,7 +248,16 @@ def _key(module: str, m: dict) -> tuple:
     return (module, m["line"], m["operator"], m["occurrence"])
 
 
-def run_mutant(work: Path, module: str, m: dict, timeout: float) -> dict:
+def _ordered(work: Path, files: list[str], newest_first: bool) -> list[str]:
+    """The test files of a mutant; with ``newest_first`` (a rerun after tests were added) the
+    most recently modified files first, so that ``pytest -x`` reaches a new killing test early
+    (the same tests run for a survivor, only their order changes)."""
+    if not newest_first:
+        return list(files)
+    return sorted(files, key=lambda f: -(work / f).stat().st_mtime)
+
+
+def run_mutant(work: Path, module: str, m: dict, timeout: float, newest_first=False) -> dict:
     from cosmic_ray.mutating import apply_mutation
     from cosmic_ray.plugins import get_operator
 
@@ -278,7 +287,7 @@ def run_mutant(work: Path, module: str, m: dict, timeout: float) -> dict:
             "no:cacheprovider",
             "-m",
             "not mpi",
-            *TARGETS[module],
+            *_ordered(work, TARGETS[module], newest_first),
         ]
         t0 = time.monotonic()
         try:
@@ -312,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--rerun-survivors",
         action="store_true",
-        help="run the journal's survivors again (after tests were added); the new outcome wins",
+        help="run the journal's survivors and timeouts again (after tests were added; the most "
+        "recently modified test files first); the new outcome wins",
     )
     args = ap.parse_args(argv)
 
@@ -349,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         (mod, m)
         for mod, m in sampled
         if _key(mod, m) not in done
-        or (args.rerun_survivors and done[_key(mod, m)]["outcome"] == "survived")
+        or (args.rerun_survivors and done[_key(mod, m)]["outcome"] in ("survived", "timeout"))
     ]
     if args.report_only:
         jobs = []
@@ -375,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         with lock:
             work = free.pop()
         try:
-            r = run_mutant(work, mod, m, args.timeout)
+            r = run_mutant(work, mod, m, args.timeout, args.rerun_survivors)
         finally:
             with lock:
                 free.append(work)
