@@ -34,6 +34,10 @@ crossing Γ_int; the interface balance must catch each (> 1e-3) while the cell's
 holds (the interface terms cancel in it); the energy balance must catch a bulk Joule heat ×2 or
 a convective coefficient ×2 in the heat residual (> 1e-3); both hold within 1e-8 for the model.
 
+Electrical: the identity (6.2) Q_J + Q_Γ = I_c V − ∫ j_n U dΓ of a 1D bonded stack with σ_e × 2 in
+the potential equation only: electrical_heat_balance_error equals the closed-form relative
+mismatch (0.486) within 1e-8.
+
 Charge: an NMC811 film with Li transport and Butler–Volmer kinetics; the collector current of
 the electrode bulk, ∫ j_n dΓ and −F dN_Li/dt agree within 1e-9 every step, galvanostatic
 (and equal j_app A_app) and potentiostatic; j_n counted twice in the transport flux only, or in
@@ -315,6 +319,38 @@ def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
         assert worst["energy"] < 1e-8, worst  # the cell's balance cannot see h_c
     else:
         assert worst["energy"] > 1e-3, worst
+
+
+def test_electrical_heat_balance_measures_a_wrong_conductivity(monkeypatch):
+    """The electrical identity (6.2), Q_J + Q_Γ = I_c V − ∫ j_n U dΓ, with σ_e × f in the
+    potential equation only (the balances keep the case's σ_e): a 1D bonded stack, linear
+    kinetics, U = 0. The residual's stack carries j = V/(t_e/(fσ_e) + R_ct + t_s/κ) and drops
+    j t_e/(fσ_e) over the electrode, so the balances' Joule heat and collector current are
+    Q_J = j² W (t_e/(f² σ_e) + t_s/κ) and I_c = j W/f (the consistent flux of the true
+    σ_e), with Q_Γ = j² R_ct W: electrical_heat_balance_error, |Q_J + Q_Γ − I_c V| relative to
+    the larger of the two (docs/theory.md §6.2), is 0.486 at f = 2 and must equal this
+    closed form within 1e-8 (potentials linear per layer: exact in P1)."""
+    from solver.physics.electrochemistry import Electrochemistry
+
+    f, V, R_ct = 2.0, 20.0, 1e-4
+    orig = Electrochemistry.sigma_e
+    monkeypatch.setattr(Electrochemistry, "sigma_e", lambda self: f * orig(self))
+    c = case(
+        {
+            "materials": {"electrolyte": {"preset": "LLZO", "Ea_kappa": 0.0}},
+            "interface": {"kinetics": "linear", "R_ct": R_ct},
+            "physics": {"thermal": True},
+            "thermal": {"top": "fixed", "bottom": "fixed"},
+        }
+    )
+    sim, rows = _solve(c, 1, 1.0, {"voltage": V})
+    j = V / (T_E / (f * SIGMA_E) + R_ct + T_S / KAPPA)
+    assert sim.ec.current() == pytest.approx(j * W, rel=1e-10)
+    q = j**2 * W * (T_E / (f**2 * SIGMA_E) + R_ct + T_S / KAPPA)
+    P_el = V * j * W / f
+    expected = abs(q - P_el) / max(q, P_el)
+    assert expected > 0.4
+    assert rows[-1]["electrical_heat_balance_error"] == pytest.approx(expected, rel=1e-8)
 
 
 # ---------------------------------------------------------------------------- charge balance
