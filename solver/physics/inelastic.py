@@ -93,11 +93,6 @@ class CreepLaw:
         """A' = A exp(−Q/RT) (numpy)."""
         return self.A * np.exp(-self.Q / (R_GAS * np.asarray(T, dtype=float)))
 
-    def strain_rate(self, sigma_vm, T):
-        """Equivalent creep strain rate ṗ (1/s) at the von Mises stress (Pa) and T (K)."""
-        over = np.maximum(np.asarray(sigma_vm, dtype=float) - self.threshold, 0.0)
-        return self.rate_factor(T) * over**self.n
-
 
 @dataclass(frozen=True)
 class ViscoLaw:
