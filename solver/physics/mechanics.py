@@ -91,21 +91,13 @@ def region_groups(cell_values: list[int]) -> list[tuple[int, ...]]:
     layers, the counter electrode and the pad form one region: their boundaries (facets 12, 13,
     14) are conforming and perfectly bonded (``interface.bonded_layers = false`` is refused by
     the case schema; a user mesh without the facet tags is conforming there too)."""
-
-    def layer(t: int) -> int:  # 1 for the first (electrode-side) layer, k for tag 20 + k
-        return 1 if t == T.ELECTROLYTE else t - 20
-
-    electrolytes = sorted((t for t in cell_values if T.is_electrolyte(t)), key=layer)
     groups: list[list[int]] = []
     if T.ELECTRODE in cell_values:
         groups.append([T.ELECTRODE])
     if T.COATING in cell_values:
         groups.append([T.COATING])
-    top = electrolytes[:]
-    for t in (T.COUNTER, T.PAD):
-        if t in cell_values:
-            top.append(t)
-    if top:
+    top = [t for t in cell_values if T.is_electrolyte(t) or t in (T.COUNTER, T.PAD)]
+    if top:  # the electrolyte layers from the electrode side (tags 2 < 20 + k), then the others
         groups.append(sorted(top, key=lambda t: (not T.is_electrolyte(t), t)))
     return [tuple(g) for g in groups]
 
