@@ -627,6 +627,9 @@ ROLE_KINDS: dict[str, tuple[str, ...]] = {
     "pad": ("pad", "collector"),
 }
 DEFAULT_MATERIALS = {"electrode": "NMC811", "electrolyte": "LLZO"}
+# material properties whose absence means 0 (no Arrhenius temperature dependence); the
+# resolved material carries the 0, the physics reads it (no second default there)
+ZERO_WHEN_ABSENT = ("Ea_kappa", "Ea_sigma_e", "Ea_D")
 # Sanity bounds on the magnitude of every quantity (SI), beyond the per-key ranges: larger values
 # are unit mistakes or junk (t_e = 1e308) and would overflow the geometry or the solvers.
 MAGNITUDE: dict[str | None, float] = {
@@ -1170,6 +1173,9 @@ class _Resolver:
             mat["c_ref"] = 0.0
         if mat["c_init"] is None:
             mat["c_init"] = mat["c_ref"]
+        for key in ZERO_WHEN_ABSENT:  # activation energies: 0 = no temperature dependence
+            if mat[key] is None:
+                mat[key] = 0.0
         if len(self.problems) > n0:
             return None  # reported; no follow-up problems about this material
         if mat["c_max"] is not None:
@@ -1916,6 +1922,15 @@ class _Resolver:
                     "temperature shift (Arrhenius or WLF)"
                 )
             has_law = has_law or bool(creep) or spectrum
+            # the parameters of a law that were not given (after the checks, which read None as
+            # "not given"): 0 = pure Norton (no activation energy, no threshold), no Arrhenius
+            # shift of the relaxation times (solver.physics.inelastic reads these)
+            if creep:
+                for key in ("creep_Q", "creep_threshold"):
+                    if m[key] is None:
+                        m[key] = 0.0
+            if spectrum and m["Ea_tau"] is None:
+                m["Ea_tau"] = 0.0
         if not has_law and on:
             self.bad(
                 "physics.inelastic: got true, allowed false here: no material has creep (creep_A, "

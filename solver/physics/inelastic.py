@@ -85,8 +85,8 @@ class CreepLaw:
         return cls(
             float(m["creep_A"]),
             float(m["creep_n"]),
-            float(m.get("creep_Q") or 0.0),
-            float(m.get("creep_threshold") or 0.0),
+            float(m["creep_Q"]),
+            float(m["creep_threshold"]),
         )
 
     def rate_factor(self, T):
@@ -129,7 +129,7 @@ class ViscoLaw:
         wlf = None
         if m.get("wlf_C1") is not None:
             wlf = (float(m["wlf_C1"]), float(m["wlf_C2"]))
-        return cls(E_inf, moduli, times, float(m.get("Ea_tau") or 0.0), wlf)
+        return cls(E_inf, moduli, times, float(m["Ea_tau"]), wlf)
 
     def shift(self, T):
         """a_T (UFL or numpy T): the relaxation times at T are a_T τᵢ."""
