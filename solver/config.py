@@ -627,9 +627,9 @@ ROLE_KINDS: dict[str, tuple[str, ...]] = {
     "pad": ("pad", "collector"),
 }
 DEFAULT_MATERIALS = {"electrode": "NMC811", "electrolyte": "LLZO"}
-# material properties whose absence means 0 (no Arrhenius temperature dependence); the
-# resolved material carries the 0, the physics reads it (no second default there)
-ZERO_WHEN_ABSENT = ("Ea_kappa", "Ea_sigma_e", "Ea_D")
+# material properties whose absence means 0 (no Arrhenius temperature dependence, no thermal
+# expansion); the resolved material carries the 0, the physics reads it (no second default)
+ZERO_WHEN_ABSENT = ("Ea_kappa", "Ea_sigma_e", "Ea_D", "alpha_th")
 # Sanity bounds on the magnitude of every quantity (SI), beyond the per-key ranges: larger values
 # are unit mistakes or junk (t_e = 1e308) and would overflow the geometry or the solvers.
 MAGNITUDE: dict[str | None, float] = {
@@ -752,6 +752,18 @@ def read_case_toml(path: str | os.PathLike) -> dict:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"case file '{p}': TOML syntax error: {e}") from None
     return raw
+
+
+def resolve_material(role: str, table: dict | str) -> dict:
+    """One ``[materials.<role>]`` table (or preset name) resolved by the schema alone, as in a
+    case: every property of :data:`solver.materials.PROPERTY_DIMS` (None where absent, the
+    schema's value where absence has one), for the physics classes built without a case
+    (tests, benchmarks). ValueError with the problems, one per line."""
+    r = _Resolver({}, None)
+    m = r.material(role, table)
+    if r.problems or m is None:
+        raise ValueError("\n".join(r.problems))
+    return m
 
 
 def case_from_dict(raw: dict, path: str | os.PathLike | None = None) -> Case:

@@ -18,7 +18,7 @@ import ufl
 from mpi4py import MPI
 
 from meshes import tags as T
-from tests.mech_helpers import bilayer_domain
+from tests.mech_helpers import bilayer_domain, materials
 
 W, H_F, H_S = 40e-6, 1e-6, 10e-6
 E_F, NU_F = 100e9, 0.3
@@ -42,7 +42,9 @@ def _model(dom, c_field=None, degree=1):
 
     K = 1e4 * E_F / H_F  # stiff bond: interface compliance ~1e-4 of the film's
     law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
-    m = Mechanics(dom, MATS, {T.INTERFACE: law}, auto_bcs=False, c_field=c_field, degree=degree)
+    m = Mechanics(
+        dom, materials(MATS), {T.INTERFACE: law}, auto_bcs=False, c_field=c_field, degree=degree
+    )
     # clamp the substrate's top face; the film's bottom face and all side faces are free
     for comp in range(dom.gdim):
         m.dirichlet("electrolyte", T.TOP, comp, 0.0)
@@ -83,7 +85,9 @@ def test_heated_film_stress_is_minus_biaxial_modulus_times_thermal_strain(dom):
     from dolfinx import fem
 
     Tc = fem.Constant(dom.mesh, T_ref)
-    m = Mechanics(dom, mats, {T.INTERFACE: law}, auto_bcs=False, T_ref=T_ref, temperature=Tc)
+    m = Mechanics(
+        dom, materials(mats), {T.INTERFACE: law}, auto_bcs=False, T_ref=T_ref, temperature=Tc
+    )
     for comp in range(dom.gdim):
         m.dirichlet("electrolyte", T.TOP, comp, 0.0)
     prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
@@ -118,7 +122,13 @@ def test_tabulated_vegard_coefficient_integrates_to_the_strain(dom, tmp_path):
     }
     K = 1e4 * E_F / H_F
     law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
-    m = Mechanics(dom, mats, {T.INTERFACE: law}, auto_bcs=False, c_ref={"electrode": x_ref * c_max})
+    m = Mechanics(
+        dom,
+        materials(mats),
+        {T.INTERFACE: law},
+        auto_bcs=False,
+        c_ref={"electrode": x_ref * c_max},
+    )
     for comp in range(dom.gdim):
         m.dirichlet("electrolyte", T.TOP, comp, 0.0)
     prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
