@@ -1185,7 +1185,7 @@ class _Resolver:
             mat["c_ref"] = 0.0
         if mat["c_init"] is None:
             mat["c_init"] = mat["c_ref"]
-        for key in ZERO_WHEN_ABSENT:  # activation energies: 0 = no temperature dependence
+        for key in ZERO_WHEN_ABSENT:  # absent: 0 (no Arrhenius factor, no thermal expansion)
             if mat[key] is None:
                 mat[key] = 0.0
         if len(self.problems) > n0:
