@@ -379,7 +379,8 @@ POTENTIOSTATIC = [{"kind": "voltage", "voltage": "3.5 V", "duration": "40 s", "n
 def test_charge_balance_three_currents(tmp_path, mode):
     """NMC811 film with Li transport, Butler–Volmer: the collector current of the electrode bulk,
     ∫ j_n dΓ and −F dN_Li/dt agree every step (and with j_app A_app when galvanostatic) within
-    1e-9 of the current; at rest all three vanish (1e-9 of the kinetics' current scale).
+    1e-9 of the current; at rest all three vanish (1e-9 of the kinetics' current scale); the
+    electrode's Li inventory changes by −charge/F (li_balance_error, 1e-9 of the throughput).
     "axisymmetric": the galvanostatic protocol on a disc of radius W (A_app = πW²), every
     integral weighted by 2πr."""
     from tests.ec_helpers import run
@@ -397,6 +398,8 @@ def test_charge_balance_three_currents(tmp_path, mode):
         for key in ("current_collector", "current_storage", "charge_balance_error"):
             assert math.isfinite(r[key]), (key, r)  # a value in both control modes
         assert r["charge_balance_error"] < 1e-9, r
+        # Li conservation of the electrode's inventory ∫ c (2πr) dΩ: its change is −charge/F
+        assert r["li_balance_error"] < 1e-9, r
         if r["current_density_applied"] == 0:
             continue
         assert abs(I) > 1e-4 * W  # a real current (> 0.1 A/m^2)
