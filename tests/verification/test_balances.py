@@ -256,6 +256,7 @@ def _scale_h_conv(monkeypatch, factor: float) -> None:
 # wrong law in the heat residual -> the balance that must catch it
 WRONG_HEAT_MODEL = {
     "correct": (None, None),
+    "correct_hertz": (None, None),  # Hertzian micro-contacts (their own spot radius and φ)
     "h_bonded_x1e-4": (lambda mp: _scale_h_bonded(mp, 1e-4), "interface"),
     "h_spot_0": (lambda mp: _scale_spot_conductance(mp, 1e-30), "interface"),
     "h_gap_0": (lambda mp: _scale_h_gap(mp, 0.0), "interface"),
@@ -269,9 +270,10 @@ def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
     """Transient, mechanics + potentials + heat, Γ_int in three parts: open gap (decohered,
     20 nm apart: h_gap), pressed micro-contacts (decohered, no registry: h_spot in series with
     h_bonded) and bonded (h_bonded); fixed bottom, convective top. Every step: both balances
-    within 1e-8 with the model; with a wrong contact conductance in the residual the interface
-    balance fails (> 1e-3) while the cell's energy balance still holds (it cannot see h_c); with
-    a wrong bulk Joule heat or convective coefficient in the residual the energy balance fails."""
+    within 1e-8 with the model (plastic or Hertzian micro-contacts); with a wrong contact
+    conductance in the residual the interface balance fails (> 1e-3) while the cell's energy
+    balance still holds (it cannot see h_c); with a wrong bulk Joule heat or convective
+    coefficient in the residual the energy balance fails."""
     import numpy as np
 
     Wb, P = 15e-6, 20e6
@@ -281,7 +283,7 @@ def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
             "interface": {
                 "kinetics": "linear",
                 "R_ct": 1e-4,
-                "microcontact": "plastic",
+                "microcontact": "hertz" if model == "correct_hertz" else "plastic",
                 "debonded": [
                     {"shape": "interval", "x": [0.0, 2 * Wb / 3], "registry": False},
                 ],
