@@ -141,13 +141,6 @@ class ViscoLaw:
             return lib.exp(self.Ea / R_GAS * (1.0 / T - 1.0 / T_SHIFT_REF))
         return 1.0
 
-    def modulus(self, t: float, T: float = T_SHIFT_REF) -> float:
-        """Young's relaxation modulus E(t) at temperature T (closed form)."""
-        aT = float(self.shift(T))
-        return self.E_inf + sum(
-            E * np.exp(-t / (aT * tau)) for E, tau in zip(self.moduli, self.times)
-        )
-
 
 def norton_increment(q_tr, G, dtA, n, threshold=0.0, iters: int = 200):
     """Backward-Euler radial return of Norton creep at many points (numpy arrays).
