@@ -103,6 +103,39 @@ def test_heated_film_stress_is_minus_biaxial_modulus_times_thermal_strain(dom):
         assert sxx / area == pytest.approx(-M * alpha * dT, rel=0.01), dT
 
 
+def test_anisotropic_vegard_strain_in_plane_strain(dom):
+    """Three principal Vegard coefficients β = diag(β_x, β_y, β_z) (accepted by the physics
+    module, docs/theory.md §3): the bonded film (ε_xx = 0 by the substrate, ε_zz = 0 in plane
+    strain, σ_yy = 0 at its free face) carries σ_xx = −E (β_x + ν β_z) c/(1 − ν²) (1 %; β_y only
+    thickens it), and a principal-axes eigenstrain makes no shear: σ_yz = 0 (1e-9 of σ_xx)."""
+    from solver.physics.cohesive import CohesiveLaw
+    from solver.physics.mechanics import Mechanics
+    from solver.problem import CoupledProblem
+
+    bx, by, bz, c = 1e-6, 3e-6, 2e-6, 1000.0
+    mats = materials(MATS)
+    mats["electrode"]["vegard"] = (bx, by, bz)
+    K = 1e4 * E_F / H_F
+    law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
+    m = Mechanics(dom, mats, {T.INTERFACE: law}, auto_bcs=False)
+    for comp in range(dom.gdim):
+        m.dirichlet("electrolyte", T.TOP, comp, 0.0)
+    prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
+    m.loads.c.value = c
+    assert prob.solve().converged
+    x = ufl.SpatialCoordinate(dom.mesh)
+    window = ufl.conditional(ufl.lt(abs(x[0] - W / 2), W / 8), 1.0, 0.0)
+    reg = m.regions[0]
+    area = m._scalar(window * dom.dx(T.ELECTRODE))
+    sig = m.sigma(reg.u, T.ELECTRODE)
+    sxx = m._scalar(window * sig[0, 0] * dom.dx(T.ELECTRODE)) / area
+    expected = -E_F * (bx + NU_F * bz) * c / (1 - NU_F**2)
+    assert sxx == pytest.approx(expected, rel=0.01)
+    for i, j in ((1, 2), (2, 1)):
+        syz = m._scalar(window * abs(sig[i, j]) * dom.dx(T.ELECTRODE)) / area
+        assert syz <= 1e-9 * abs(expected), (i, j, syz)
+
+
 @pytest.mark.parametrize("x_ref", [0.3, 0.0], ids=["c_ref", "c_ref_absent"])
 def test_tabulated_vegard_coefficient_integrates_to_the_strain(dom, tmp_path, x_ref):
     """A tabulated β(x) (``vegard_curve``, CSV of x, β in m³/mol) linear in x: β = β0 + β1 x.
