@@ -323,6 +323,34 @@ def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
         assert worst["energy"] > 1e-3, worst
 
 
+def test_flux_tube_factor_of_the_residual_is_gibsons_with_cooper_tail():
+    """The UFL flux-tube factor ψ(ε) of the residuals (solver.physics.contact) on ε ∈ [0, 1]:
+    Gibson's series to ε = 0.8, then the Cooper–Mikic–Yovanovich shape (1 − ε)^1.5 (local
+    exponent d ln ψ/d ln(1 − ε) = 1.5, 1e-10) continued from ψ(0.8); equal to the numpy
+    implementation of solver.reduced (1e-12) that the closed forms above use."""
+    import numpy as np
+    import ufl
+    from dolfinx import fem, mesh
+    from mpi4py import MPI
+
+    from solver.physics.contact import flux_tube_factor
+    from solver.reduced import flux_tube_correction
+
+    msh = mesh.create_unit_square(MPI.COMM_SELF, 1, 1)
+    e = fem.Constant(msh, 0.0)
+    form = fem.form(flux_tube_factor(e) * ufl.dx(domain=msh))
+    eps = np.linspace(0.0, 0.99, 100)
+    psi = []
+    for x in eps:
+        e.value = x
+        psi.append(fem.assemble_scalar(form))  # (the unit square: the value)
+    psi = np.array(psi)
+    np.testing.assert_allclose(psi, flux_tube_correction(eps), rtol=1e-12, atol=1e-15)
+    tail = eps > 0.8
+    slope = np.diff(np.log(psi[tail])) / np.diff(np.log(1.0 - eps[tail]))
+    np.testing.assert_allclose(slope, 1.5, rtol=1e-10)
+
+
 def test_electrical_heat_balance_measures_a_wrong_conductivity(monkeypatch):
     """The electrical identity (6.2), Q_J + Q_Γ = I_c V − ∫ j_n U dΓ, with σ_e × f in the
     potential equation only (the balances keep the case's σ_e): a 1D bonded stack, linear
