@@ -214,11 +214,16 @@ class AssemblyTimer:
 def coupled_step(dom, options=None, k_he=None, kc_he=None, precrack=False, tension=False):
     """One load step of the Γ_int mechanics with the iterative solver: (figures, problem)."""
     from meshes import tags as T
+    from solver.config import resolve_material
     from solver.physics.mechanics import Mechanics
     from solver.problem import CoupledProblem
 
     comm = dom.comm
-    mech = Mechanics(dom, MATS, {T.INTERFACE: make_law(dom, k_he, kc_he)})
+    mech = Mechanics(
+        dom,
+        {role: resolve_material(role, t) for role, t in MATS.items()},
+        {T.INTERFACE: make_law(dom, k_he, kc_he)},
+    )
     if precrack:  # half of Γ_int (x < W/2) fully damaged: an open crack when pulled
         mech.set_initial_damage(lambda x: (x[0] < 0.5 * W).astype(float))
     mech.loads.pressure.value = -PRESSURE if tension else PRESSURE

@@ -627,6 +627,9 @@ ROLE_KINDS: dict[str, tuple[str, ...]] = {
     "pad": ("pad", "collector"),
 }
 DEFAULT_MATERIALS = {"electrode": "NMC811", "electrolyte": "LLZO"}
+# material properties whose absence means 0 (no Arrhenius temperature dependence, no thermal
+# expansion); the resolved material carries the 0, the physics reads it (no second default)
+ZERO_WHEN_ABSENT = ("Ea_kappa", "Ea_sigma_e", "Ea_D", "alpha_th")
 # Sanity bounds on the magnitude of every quantity (SI), beyond the per-key ranges: larger values
 # are unit mistakes or junk (t_e = 1e308) and would overflow the geometry or the solvers.
 MAGNITUDE: dict[str | None, float] = {
@@ -749,6 +752,18 @@ def read_case_toml(path: str | os.PathLike) -> dict:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"case file '{p}': TOML syntax error: {e}") from None
     return raw
+
+
+def resolve_material(role: str, table: dict | str) -> dict:
+    """One ``[materials.<role>]`` table (or preset name) resolved by the schema alone, as in a
+    case: every property of :data:`solver.materials.PROPERTY_DIMS` (None where absent, the
+    schema's value where absence has one), for the physics classes built without a case
+    (tests, benchmarks). ValueError with the problems, one per line."""
+    r = _Resolver({}, None)
+    m = r.material(role, table)
+    if r.problems or m is None:
+        raise ValueError("\n".join(r.problems))
+    return m
 
 
 def case_from_dict(raw: dict, path: str | os.PathLike | None = None) -> Case:
@@ -1170,6 +1185,9 @@ class _Resolver:
             mat["c_ref"] = 0.0
         if mat["c_init"] is None:
             mat["c_init"] = mat["c_ref"]
+        for key in ZERO_WHEN_ABSENT:  # absent: 0 (no Arrhenius factor, no thermal expansion)
+            if mat[key] is None:
+                mat[key] = 0.0
         if len(self.problems) > n0:
             return None  # reported; no follow-up problems about this material
         if mat["c_max"] is not None:
@@ -1916,6 +1934,15 @@ class _Resolver:
                     "temperature shift (Arrhenius or WLF)"
                 )
             has_law = has_law or bool(creep) or spectrum
+            # the parameters of a law that were not given (after the checks, which read None as
+            # "not given"): 0 = pure Norton (no activation energy, no threshold), no Arrhenius
+            # shift of the relaxation times (solver.physics.inelastic reads these)
+            if creep:
+                for key in ("creep_Q", "creep_threshold"):
+                    if m[key] is None:
+                        m[key] = 0.0
+            if spectrum and m["Ea_tau"] is None:
+                m["Ea_tau"] = 0.0
         if not has_law and on:
             self.bad(
                 "physics.inelastic: got true, allowed false here: no material has creep (creep_A, "

@@ -19,11 +19,18 @@ def bilayer_domain(comm=MPI.COMM_WORLD, **params):
     return geometry.build(geom, comm).domain
 
 
+def materials(tables: dict) -> dict:
+    """role -> material table resolved by the case schema (every property present)."""
+    from solver.config import resolve_material
+
+    return {role: resolve_material(role, t) for role, t in tables.items()}
+
+
 def mechanics(dom, mats, law, **kw):
     from solver.physics.mechanics import Mechanics
     from solver.problem import CoupledProblem
 
-    m = Mechanics(dom, mats, {T.INTERFACE: law}, **kw)
+    m = Mechanics(dom, materials(mats), {T.INTERFACE: law}, **kw)
     prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
     return m, prob
 

@@ -181,11 +181,11 @@ class Electrochemistry:
     # ------------------------------------------------------------------ properties
     def kappa(self, tag: int):
         m = self.materials[T.cell_name(tag)]
-        return arrhenius(m["kappa"], m.get("Ea_kappa") or 0.0, self.T_s, self.T_ref)
+        return arrhenius(m["kappa"], m["Ea_kappa"], self.T_s, self.T_ref)
 
     def sigma_e(self):
         m = self.materials["electrode"]
-        return arrhenius(m["sigma_e"], m.get("Ea_sigma_e") or 0.0, self.T_e, self.T_ref)
+        return arrhenius(m["sigma_e"], m["Ea_sigma_e"], self.T_e, self.T_ref)
 
     @property
     def spaces(self):
@@ -218,9 +218,9 @@ class Electrochemistry:
         electrolyte_side = self.itf.minus_tags[0]
         m_s = self.materials[T.cell_name(electrolyte_side)]
         # κ_s and σ_e at the interface temperature: the same Arrhenius laws as the bulk
-        kappa_s = arrhenius(m_s["kappa"], m_s.get("Ea_kappa") or 0.0, self.T_itf, self.T_ref)
+        kappa_s = arrhenius(m_s["kappa"], m_s["Ea_kappa"], self.T_itf, self.T_ref)
         m_e = self.materials["electrode"]
-        sigma_e = arrhenius(m_e["sigma_e"], m_e.get("Ea_sigma_e") or 0.0, self.T_itf, self.T_ref)
+        sigma_e = arrhenius(m_e["sigma_e"], m_e["Ea_sigma_e"], self.T_itf, self.T_ref)
         r_b = self.r_sei
         r_c = self.r_sei
         if self.constricted:
@@ -248,7 +248,7 @@ class Electrochemistry:
                 # an accepted state outside (0, c_max) stops the run: Simulation.check_state)
                 x = ufl.max_value(ufl.min_value(c_plus / c_max, 1.0 - 1e-9), 1e-9)
             else:
-                x = (m_el.get("c_init") or 0.0) / c_max
+                x = m_el["c_init"] / c_max
             i0 = i0 * exchange_current_factor(x, kin.alpha_a, kin.alpha_c)
 
         def j_kin(eta):

@@ -84,12 +84,12 @@ class Heat:
         degree: int = 1,
         T_init: float = 298.15,
         T_ambient: fem.Constant,
-        mech=None,
         contact=None,
     ):
         self.dom, self.msh = dom, dom.mesh
         self.materials = materials
-        self.mech, self.contact = mech, contact
+        self.contact = contact
+        self.mech = None  # the Mechanics, set by the Simulation once it is built
         self.T_amb = T_ambient
         self.h_conv = float(thermal["h_conv"])
         self.h_bonded = float(thermal["h_bonded"])
@@ -118,12 +118,8 @@ class Heat:
         self.itf = dom.interfaces[T.INTERFACE]
         self.entity_maps = [self.sub_e.cell_map, self.sub_o.cell_map, self.itf.facet_map]
         self.T_itf = 0.5 * (self.T_e("+") + self.T_o("-"))
-        # interface points: the history space of the mechanics, else DG on the Γ_int submesh
-        self.Q = (
-            mech.interfaces[0].Q
-            if mech is not None and mech.interfaces
-            else fem.functionspace(self.itf.submesh, interface_point_element(degree, dom.tdim))
-        )
+        # interface points: DG on the Γ_int submesh, the element of the mechanics' history space
+        self.Q = fem.functionspace(self.itf.submesh, interface_point_element(degree, dom.tdim))
         self.dS = dom.interface_measure(
             {"quadrature_rule": "vertex", "quadrature_degree": 1}
             if degree == 1

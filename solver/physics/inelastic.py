@@ -85,18 +85,13 @@ class CreepLaw:
         return cls(
             float(m["creep_A"]),
             float(m["creep_n"]),
-            float(m.get("creep_Q") or 0.0),
-            float(m.get("creep_threshold") or 0.0),
+            float(m["creep_Q"]),
+            float(m["creep_threshold"]),
         )
 
     def rate_factor(self, T):
         """A' = A exp(−Q/RT) (numpy)."""
         return self.A * np.exp(-self.Q / (R_GAS * np.asarray(T, dtype=float)))
-
-    def strain_rate(self, sigma_vm, T):
-        """Equivalent creep strain rate ṗ (1/s) at the von Mises stress (Pa) and T (K)."""
-        over = np.maximum(np.asarray(sigma_vm, dtype=float) - self.threshold, 0.0)
-        return self.rate_factor(T) * over**self.n
 
 
 @dataclass(frozen=True)
@@ -134,7 +129,7 @@ class ViscoLaw:
         wlf = None
         if m.get("wlf_C1") is not None:
             wlf = (float(m["wlf_C1"]), float(m["wlf_C2"]))
-        return cls(E_inf, moduli, times, float(m.get("Ea_tau") or 0.0), wlf)
+        return cls(E_inf, moduli, times, float(m["Ea_tau"]), wlf)
 
     def shift(self, T):
         """a_T (UFL or numpy T): the relaxation times at T are a_T τᵢ."""
@@ -145,13 +140,6 @@ class ViscoLaw:
         if self.Ea:
             return lib.exp(self.Ea / R_GAS * (1.0 / T - 1.0 / T_SHIFT_REF))
         return 1.0
-
-    def modulus(self, t: float, T: float = T_SHIFT_REF) -> float:
-        """Young's relaxation modulus E(t) at temperature T (closed form)."""
-        aT = float(self.shift(T))
-        return self.E_inf + sum(
-            E * np.exp(-t / (aT * tau)) for E, tau in zip(self.moduli, self.times)
-        )
 
 
 def norton_increment(q_tr, G, dtA, n, threshold=0.0, iters: int = 200):

@@ -91,21 +91,13 @@ def region_groups(cell_values: list[int]) -> list[tuple[int, ...]]:
     layers, the counter electrode and the pad form one region: their boundaries (facets 12, 13,
     14) are conforming and perfectly bonded (``interface.bonded_layers = false`` is refused by
     the case schema; a user mesh without the facet tags is conforming there too)."""
-
-    def layer(t: int) -> int:  # 1 for the first (electrode-side) layer, k for tag 20 + k
-        return 1 if t == T.ELECTROLYTE else t - 20
-
-    electrolytes = sorted((t for t in cell_values if T.is_electrolyte(t)), key=layer)
     groups: list[list[int]] = []
     if T.ELECTRODE in cell_values:
         groups.append([T.ELECTRODE])
     if T.COATING in cell_values:
         groups.append([T.COATING])
-    top = electrolytes[:]
-    for t in (T.COUNTER, T.PAD):
-        if t in cell_values:
-            top.append(t)
-    if top:
+    top = [t for t in cell_values if T.is_electrolyte(t) or t in (T.COUNTER, T.PAD)]
+    if top:  # the electrolyte layers from the electrode side (tags 2 < 20 + k), then the others
         groups.append(sorted(top, key=lambda t: (not T.is_electrolyte(t), t)))
     return [tuple(g) for g in groups]
 
@@ -117,7 +109,10 @@ def region_name(tags: tuple[int, ...]) -> str:
 
 
 class Mechanics:
-    """Displacement fields, residual forms, boundary conditions and interface history."""
+    """Displacement fields, residual forms, boundary conditions and interface history.
+
+    ``materials``: role -> material resolved by the case schema (``Case.materials``, or
+    :func:`solver.config.resolve_material` without a case): every property present."""
 
     def __init__(
         self,
@@ -287,21 +282,21 @@ class Mechanics:
 
     def eigenstrain(self, tag: int, reg: Region | None = None):
         m = self.materials[T.cell_name(tag)]
-        alpha = m.get("alpha_th", 0.0) or 0.0
+        alpha = m["alpha_th"]
         eps = alpha * (self.temperature(tag, reg) - self.T_ref) * ufl.Identity(3)
-        beta = m.get("vegard", 0.0) or 0.0
+        beta = m["vegard"]
         if tag == T.ELECTRODE and m.get("vegard_curve"):
             # tabulated β(x): ε = ∫_{c_ref}^{c} β dc' I = c_max [B(x) − B(x_ref)] I, B = ∫β dx
             from solver.curves import resolve
 
             curve = resolve(m["vegard_curve"], "vegard")
             c_max = m["c_max"]
-            c_ref = self.c_ref.get("electrode", m.get("c_ref", 0.0) or 0.0)
+            c_ref = self.c_ref.get("electrode", m["c_ref"])
             B_ref = float(curve._pchip(curve.y).antiderivative()(c_ref / c_max))
             strain = c_max * (curve.ufl(self.loads.c / c_max, antiderivative=True) - B_ref)
             return eps + strain * ufl.Identity(3)
         if tag == T.ELECTRODE and beta:
-            c_ref = self.c_ref.get("electrode", m.get("c_ref", 0.0) or 0.0)
+            c_ref = self.c_ref.get("electrode", m["c_ref"])
             if isinstance(beta, list | tuple):
                 B = ufl.as_tensor([[beta[0], 0, 0], [0, beta[1], 0], [0, 0, beta[2]]])
             else:

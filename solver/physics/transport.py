@@ -42,17 +42,17 @@ class Transport:
         self.V = fem.functionspace(sub_e.mesh, ("Lagrange", degree))
         self.c = fem.Function(self.V, name="c")
         self.c_old = fem.Function(self.V, name="c_old")
-        c0 = material.get("c_init") or 0.0
+        c0 = material["c_init"]
         self.c.x.array[:] = c0
         self.c_old.x.array[:] = c0
         self.dt = fem.Constant(dom.mesh, 1.0)
-        self.c_max = material.get("c_max") or 1.0
+        self.c_max = material["c_max"]
         D = material["D"]
         if material.get("D_curve"):  # a tabulated D(x), x = c/c_max (solver/curves.py)
             from solver.curves import resolve
 
             D = resolve(material["D_curve"], "D").ufl(self.c / self.c_max)
-        self.D = arrhenius(D, material.get("Ea_D", 0.0) or 0.0, temperature, T_ref)
+        self.D = arrhenius(D, material["Ea_D"], temperature, T_ref)
         self.x = ufl.SpatialCoordinate(dom.mesh)
 
     @property

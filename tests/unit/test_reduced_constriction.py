@@ -35,6 +35,11 @@ def test_flux_tube_correction_forms():
     # continuity where the series hands over to its (1 − ε)^1.5 continuation
     lo, hi = rd.flux_tube_correction(np.array([0.8 - 1e-9, 0.8 + 1e-9]))
     assert hi == pytest.approx(lo, rel=1e-6)
+    # beyond 0.8 the continuation has the shape of Cooper, Mikic & Yovanovich's (1 − ε)^1.5:
+    # the local exponent d ln ψ / d ln(1 − ε) is their 1.5 (the module docstring)
+    tail = eps[(eps > 0.8) & (eps < 1.0)]
+    slope = np.diff(np.log(rd.flux_tube_correction(tail))) / np.diff(np.log(1.0 - tail))
+    np.testing.assert_allclose(slope, 1.5, rtol=1e-10)
 
 
 def test_flux_tube_resistance_tends_to_holm():

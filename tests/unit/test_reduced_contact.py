@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -164,3 +165,13 @@ def test_gw_inverse_round_trip_and_monotone():
     assert np.all(np.diff(phi) > 0)
     with pytest.raises(ValueError, match="p must lie within the Greenwood-Williamson range"):
         rd.gw_separation(1e-300, **SURF, E_star=E_GW)
+    # the range the message states is the one solved: 0.1 % inside each end a separation is
+    # found, 0.1 % outside it is refused
+    with pytest.raises(ValueError) as err:
+        rd.gw_separation(1e300, **SURF, E_star=E_GW)
+    lo, hi = (float(v) for v in re.search(r"\[(\S+), (\S+)\] Pa", str(err.value)).groups())
+    assert 0 < lo < hi
+    for inside, outside in ((lo * 1.001, lo * 0.999), (hi * 0.999, hi * 1.001)):
+        assert np.isfinite(rd.gw_separation(inside, **SURF, E_star=E_GW))
+        with pytest.raises(ValueError, match="Greenwood-Williamson range"):
+            rd.gw_separation(outside, **SURF, E_star=E_GW)

@@ -34,6 +34,10 @@ crossing Γ_int; the interface balance must catch each (> 1e-3) while the cell's
 holds (the interface terms cancel in it); the energy balance must catch a bulk Joule heat ×2 or
 a convective coefficient ×2 in the heat residual (> 1e-3); both hold within 1e-8 for the model.
 
+Electrical: the identity (6.2) Q_J + Q_Γ = I_c V − ∫ j_n U dΓ of a 1D bonded stack with σ_e × 2 in
+the potential equation only: electrical_heat_balance_error equals the closed-form relative
+mismatch (0.486) within 1e-8.
+
 Charge: an NMC811 film with Li transport and Butler–Volmer kinetics; the collector current of
 the electrode bulk, ∫ j_n dΓ and −F dN_Li/dt agree within 1e-9 every step, galvanostatic
 (and equal j_app A_app) and potentiostatic; j_n counted twice in the transport flux only, or in
@@ -252,6 +256,7 @@ def _scale_h_conv(monkeypatch, factor: float) -> None:
 # wrong law in the heat residual -> the balance that must catch it
 WRONG_HEAT_MODEL = {
     "correct": (None, None),
+    "correct_hertz": (None, None),  # Hertzian micro-contacts (their own spot radius and φ)
     "h_bonded_x1e-4": (lambda mp: _scale_h_bonded(mp, 1e-4), "interface"),
     "h_spot_0": (lambda mp: _scale_spot_conductance(mp, 1e-30), "interface"),
     "h_gap_0": (lambda mp: _scale_h_gap(mp, 0.0), "interface"),
@@ -265,9 +270,10 @@ def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
     """Transient, mechanics + potentials + heat, Γ_int in three parts: open gap (decohered,
     20 nm apart: h_gap), pressed micro-contacts (decohered, no registry: h_spot in series with
     h_bonded) and bonded (h_bonded); fixed bottom, convective top. Every step: both balances
-    within 1e-8 with the model; with a wrong contact conductance in the residual the interface
-    balance fails (> 1e-3) while the cell's energy balance still holds (it cannot see h_c); with
-    a wrong bulk Joule heat or convective coefficient in the residual the energy balance fails."""
+    within 1e-8 with the model (plastic or Hertzian micro-contacts); with a wrong contact
+    conductance in the residual the interface balance fails (> 1e-3) while the cell's energy
+    balance still holds (it cannot see h_c); with a wrong bulk Joule heat or convective
+    coefficient in the residual the energy balance fails."""
     import numpy as np
 
     Wb, P = 15e-6, 20e6
@@ -277,7 +283,7 @@ def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
             "interface": {
                 "kinetics": "linear",
                 "R_ct": 1e-4,
-                "microcontact": "plastic",
+                "microcontact": "hertz" if model == "correct_hertz" else "plastic",
                 "debonded": [
                     {"shape": "interval", "x": [0.0, 2 * Wb / 3], "registry": False},
                 ],
@@ -317,6 +323,66 @@ def test_heat_balances_catch_a_wrong_heat_residual(monkeypatch, model):
         assert worst["energy"] > 1e-3, worst
 
 
+def test_flux_tube_factor_of_the_residual_is_gibsons_with_cooper_tail():
+    """The UFL flux-tube factor ψ(ε) of the residuals (solver.physics.contact) on ε ∈ [0, 1]:
+    Gibson's series to ε = 0.8, then the Cooper–Mikic–Yovanovich shape (1 − ε)^1.5 (local
+    exponent d ln ψ/d ln(1 − ε) = 1.5, 1e-10) continued from ψ(0.8); equal to the numpy
+    implementation of solver.reduced (1e-12) that the closed forms above use."""
+    import numpy as np
+    import ufl
+    from dolfinx import fem, mesh
+    from mpi4py import MPI
+
+    from solver.physics.contact import flux_tube_factor
+    from solver.reduced import flux_tube_correction
+
+    msh = mesh.create_unit_square(MPI.COMM_SELF, 1, 1)
+    e = fem.Constant(msh, 0.0)
+    form = fem.form(flux_tube_factor(e) * ufl.dx(domain=msh))
+    eps = np.linspace(0.0, 0.99, 100)
+    psi = []
+    for x in eps:
+        e.value = x
+        psi.append(fem.assemble_scalar(form))  # (the unit square: the value)
+    psi = np.array(psi)
+    np.testing.assert_allclose(psi, flux_tube_correction(eps), rtol=1e-12, atol=1e-15)
+    tail = eps > 0.8
+    slope = np.diff(np.log(psi[tail])) / np.diff(np.log(1.0 - eps[tail]))
+    np.testing.assert_allclose(slope, 1.5, rtol=1e-10)
+
+
+def test_electrical_heat_balance_measures_a_wrong_conductivity(monkeypatch):
+    """The electrical identity (6.2), Q_J + Q_Γ = I_c V − ∫ j_n U dΓ, with σ_e × f in the
+    potential equation only (the balances keep the case's σ_e): a 1D bonded stack, linear
+    kinetics, U = 0. The residual's stack carries j = V/(t_e/(fσ_e) + R_ct + t_s/κ) and drops
+    j t_e/(fσ_e) over the electrode, so the balances' Joule heat and collector current are
+    Q_J = j² W (t_e/(f² σ_e) + t_s/κ) and I_c = j W/f (the consistent flux of the true
+    σ_e), with Q_Γ = j² R_ct W: electrical_heat_balance_error, |Q_J + Q_Γ − I_c V| relative to
+    the larger of the two (docs/theory.md §6.2), is 0.486 at f = 2 and must equal this
+    closed form within 1e-8 (potentials linear per layer: exact in P1)."""
+    from solver.physics.electrochemistry import Electrochemistry
+
+    f, V, R_ct = 2.0, 20.0, 1e-4
+    orig = Electrochemistry.sigma_e
+    monkeypatch.setattr(Electrochemistry, "sigma_e", lambda self: f * orig(self))
+    c = case(
+        {
+            "materials": {"electrolyte": {"preset": "LLZO", "Ea_kappa": 0.0}},
+            "interface": {"kinetics": "linear", "R_ct": R_ct},
+            "physics": {"thermal": True},
+            "thermal": {"top": "fixed", "bottom": "fixed"},
+        }
+    )
+    sim, rows = _solve(c, 1, 1.0, {"voltage": V})
+    j = V / (T_E / (f * SIGMA_E) + R_ct + T_S / KAPPA)
+    assert sim.ec.current() == pytest.approx(j * W, rel=1e-10)
+    q = j**2 * W * (T_E / (f**2 * SIGMA_E) + R_ct + T_S / KAPPA)
+    P_el = V * j * W / f
+    expected = abs(q - P_el) / max(q, P_el)
+    assert expected > 0.4
+    assert rows[-1]["electrical_heat_balance_error"] == pytest.approx(expected, rel=1e-8)
+
+
 # ---------------------------------------------------------------------------- charge balance
 def _intercalation_case(protocol: list, mechanics: bool = False, axisymmetric: bool = False):
     return case(
@@ -343,7 +409,8 @@ POTENTIOSTATIC = [{"kind": "voltage", "voltage": "3.5 V", "duration": "40 s", "n
 def test_charge_balance_three_currents(tmp_path, mode):
     """NMC811 film with Li transport, Butler–Volmer: the collector current of the electrode bulk,
     ∫ j_n dΓ and −F dN_Li/dt agree every step (and with j_app A_app when galvanostatic) within
-    1e-9 of the current; at rest all three vanish (1e-9 of the kinetics' current scale).
+    1e-9 of the current; at rest all three vanish (1e-9 of the kinetics' current scale); the
+    electrode's Li inventory changes by −charge/F (li_balance_error, 1e-9 of the throughput).
     "axisymmetric": the galvanostatic protocol on a disc of radius W (A_app = πW²), every
     integral weighted by 2πr."""
     from tests.ec_helpers import run
@@ -361,6 +428,8 @@ def test_charge_balance_three_currents(tmp_path, mode):
         for key in ("current_collector", "current_storage", "charge_balance_error"):
             assert math.isfinite(r[key]), (key, r)  # a value in both control modes
         assert r["charge_balance_error"] < 1e-9, r
+        # Li conservation of the electrode's inventory ∫ c (2πr) dΩ: its change is −charge/F
+        assert r["li_balance_error"] < 1e-9, r
         if r["current_density_applied"] == 0:
             continue
         assert abs(I) > 1e-4 * W  # a real current (> 0.1 A/m^2)

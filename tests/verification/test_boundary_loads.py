@@ -50,7 +50,8 @@ def test_force_and_traction_on_the_top_face_load_the_stack_like_a_stack_pressure
 def test_prescribed_face_displacement_with_a_load_factor(tmp_path):
     """uy = −u0 on the top face, ramped by load_factor 0.5 then 1: the top moves by −u0/2, then
     −u0, and the stack carries the uniaxial-strain pressure M u0/H (in series with the stiff
-    interface), so the second pressure is twice the first."""
+    interface), so the second pressure is twice the first; the external work of the ramp equals
+    the stored elastic energy (1e-6)."""
     u0 = 5e-9
     proto = [
         {"kind": "hold", "duration": "1 s", "n_steps": 1, "load_factor": 0.5},
@@ -65,6 +66,11 @@ def test_prescribed_face_displacement_with_a_load_factor(tmp_path):
     assert [r["top_displacement"] for r in rows] == pytest.approx([-u0 / 2, -u0], rel=1e-9)
     assert rows[1]["mean_pressure"] == pytest.approx(2 * rows[0]["mean_pressure"], rel=1e-9)
     assert rows[1]["mean_pressure"] > 0
+    # a linear elastic stack: the work of the ramped load (λ from 0) is the stored energy
+    # (Clapeyron; the trapezoidal work of a response linear in λ is exact)
+    for r in rows:
+        assert r["external_work"] == pytest.approx(r["elastic_energy"], rel=1e-6)
+        assert r["external_work"] > 0
 
 
 @pytest.mark.parametrize("degree", [1, 2])

@@ -148,13 +148,14 @@ def _run_dcb():
     from solver.physics.cohesive import CohesiveLaw
     from solver.physics.mechanics import Mechanics
     from solver.problem import CoupledProblem
+    from tests.mech_helpers import materials
 
     comm = MPI.COMM_WORLD
     dom = _build_domain(comm)
     law = CohesiveLaw(
         K_n=K_N, K_t=K_N, K_c=K_N, sigma_c=SIG_C, tau_c=SIG_C, G_Ic=G_IC, G_IIc=G_IC, law="bilinear"
     )
-    mats = {"electrode": {"E": E, "nu": NU}, "electrolyte": {"E": E, "nu": NU}}
+    mats = materials({"electrode": {"E": E, "nu": NU}, "electrolyte": {"E": E, "nu": NU}})
     m = Mechanics(
         dom, mats, {T.INTERFACE: law}, degree=2, pressure_mode="displacement", auto_bcs=False
     )

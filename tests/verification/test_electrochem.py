@@ -2,7 +2,8 @@
 electrochemistry issue's acceptance checks), each against a closed form:
 
 * 1D series resistance: V = j (t_e/σ_e + R_ct + t_s/κ_s), exact to 1e-10 relative (linear
-  kinetics, galvanostatic and potentiostatic, with and without the mechanics gating);
+  kinetics, galvanostatic and potentiostatic, with and without the mechanics gating), and with
+  Arrhenius conductivities at a uniform temperature;
 * symmetric Butler–Volmer: interfacial overpotential η = (2RT/F) asinh(j/(2 i0));
 * Holm constriction of an equipotential contact spot of radius a on a flux tube of radius b and
   length L: R = ψ(a/b)/(4κa) + L/(κπb²) within 1 %;
@@ -48,6 +49,31 @@ def test_a_static_interphase_adds_its_resistance_in_series(tmp_path):
     c = case({"interface": {"h_sei0": h, "kappa_sei": kappa}})
     rows, _ = run(c, tmp_path / "run")
     r_total = 10e-6 / SIGMA_NMC + 10e-4 + h / kappa + 20e-6 / KAPPA_LLZO
+    for r in rows:
+        assert r["voltage"] == pytest.approx(10.0 * r_total, rel=1e-10)
+
+
+def test_series_resistance_at_a_uniform_temperature_is_arrhenius(tmp_path):
+    """At a uniform T = 338.15 K (the step temperature, no heat equation) both bulk conductivities
+    follow (5.9), σ(T) = σ(T_ref) exp[−(E_a/R)(1/T − 1/T_ref)] with T_ref = 298.15 K (E_a =
+    40 kJ/mol for σ_e, 30 kJ/mol for κ; factors 6.7 and 4.2): V = j (t_e/σ_e(T) + R_ct +
+    t_s/κ(T)), 1e-10."""
+    T, T_ref, Ea_s, Ea_k = 338.15, 298.15, 40e3, 30e3
+    c = case(
+        {
+            "materials": {
+                "electrode": {"preset": "NMC811", "ocv": 0.0, "Ea_sigma_e": Ea_s},
+                "electrolyte": {"preset": "LLZO", "Ea_kappa": Ea_k},
+            },
+            "loading": {"temperature": T},
+        }
+    )
+    rows, _ = run(c, tmp_path / "run")
+
+    def arrhenius(Ea):
+        return math.exp(-Ea / R * (1 / T - 1 / T_ref))
+
+    r_total = 10e-6 / (SIGMA_NMC * arrhenius(Ea_s)) + 10e-4 + 20e-6 / (KAPPA_LLZO * arrhenius(Ea_k))
     for r in rows:
         assert r["voltage"] == pytest.approx(10.0 * r_total, rel=1e-10)
 

@@ -18,7 +18,7 @@ import ufl
 from mpi4py import MPI
 
 from meshes import tags as T
-from tests.mech_helpers import bilayer_domain
+from tests.mech_helpers import bilayer_domain, materials
 
 W, H_F, H_S = 40e-6, 1e-6, 10e-6
 E_F, NU_F = 100e9, 0.3
@@ -42,7 +42,9 @@ def _model(dom, c_field=None, degree=1):
 
     K = 1e4 * E_F / H_F  # stiff bond: interface compliance ~1e-4 of the film's
     law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
-    m = Mechanics(dom, MATS, {T.INTERFACE: law}, auto_bcs=False, c_field=c_field, degree=degree)
+    m = Mechanics(
+        dom, materials(MATS), {T.INTERFACE: law}, auto_bcs=False, c_field=c_field, degree=degree
+    )
     # clamp the substrate's top face; the film's bottom face and all side faces are free
     for comp in range(dom.gdim):
         m.dirichlet("electrolyte", T.TOP, comp, 0.0)
@@ -83,7 +85,9 @@ def test_heated_film_stress_is_minus_biaxial_modulus_times_thermal_strain(dom):
     from dolfinx import fem
 
     Tc = fem.Constant(dom.mesh, T_ref)
-    m = Mechanics(dom, mats, {T.INTERFACE: law}, auto_bcs=False, T_ref=T_ref, temperature=Tc)
+    m = Mechanics(
+        dom, materials(mats), {T.INTERFACE: law}, auto_bcs=False, T_ref=T_ref, temperature=Tc
+    )
     for comp in range(dom.gdim):
         m.dirichlet("electrolyte", T.TOP, comp, 0.0)
     prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
@@ -99,17 +103,52 @@ def test_heated_film_stress_is_minus_biaxial_modulus_times_thermal_strain(dom):
         assert sxx / area == pytest.approx(-M * alpha * dT, rel=0.01), dT
 
 
-def test_tabulated_vegard_coefficient_integrates_to_the_strain(dom, tmp_path):
-    """A tabulated β(x) (``vegard_curve``, CSV of x, β in m³/mol) linear in x: β = β0 + β1 x.
-    The eigenstrain is ε*(c) = c_max ∫_{x_ref}^{x} β dx' = c_max [β0 (x − x_ref) +
-    β1 (x² − x_ref²)/2] (PCHIP reproduces linear data exactly), so the bonded film carries
-    σ_xx = −M ε* (1 %) — at the reference lithiation no stress, above it compression, below it
-    tension."""
+def test_anisotropic_vegard_strain_in_plane_strain(dom):
+    """Three principal Vegard coefficients β = diag(β_x, β_y, β_z) (accepted by the physics
+    module, docs/theory.md §3): the bonded film (ε_xx = 0 by the substrate, ε_zz = 0 in plane
+    strain, σ_yy = 0 at its free face) carries σ_xx = −E (β_x + ν β_z) c/(1 − ν²) (1 %; β_y only
+    thickens it), and a principal-axes eigenstrain makes no shear: σ_yz = 0 (1e-9 of σ_xx)."""
     from solver.physics.cohesive import CohesiveLaw
     from solver.physics.mechanics import Mechanics
     from solver.problem import CoupledProblem
 
-    b0, b1, c_max, x_ref = 1e-6, 2e-6, 5e4, 0.3
+    bx, by, bz, c = 1e-6, 3e-6, 2e-6, 1000.0
+    mats = materials(MATS)
+    mats["electrode"]["vegard"] = (bx, by, bz)
+    K = 1e4 * E_F / H_F
+    law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
+    m = Mechanics(dom, mats, {T.INTERFACE: law}, auto_bcs=False)
+    for comp in range(dom.gdim):
+        m.dirichlet("electrolyte", T.TOP, comp, 0.0)
+    prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
+    m.loads.c.value = c
+    assert prob.solve().converged
+    x = ufl.SpatialCoordinate(dom.mesh)
+    window = ufl.conditional(ufl.lt(abs(x[0] - W / 2), W / 8), 1.0, 0.0)
+    reg = m.regions[0]
+    area = m._scalar(window * dom.dx(T.ELECTRODE))
+    sig = m.sigma(reg.u, T.ELECTRODE)
+    sxx = m._scalar(window * sig[0, 0] * dom.dx(T.ELECTRODE)) / area
+    expected = -E_F * (bx + NU_F * bz) * c / (1 - NU_F**2)
+    assert sxx == pytest.approx(expected, rel=0.01)
+    for i, j in ((1, 2), (2, 1)):
+        syz = m._scalar(window * abs(sig[i, j]) * dom.dx(T.ELECTRODE)) / area
+        assert syz <= 1e-9 * abs(expected), (i, j, syz)
+
+
+@pytest.mark.parametrize("x_ref", [0.3, 0.0], ids=["c_ref", "c_ref_absent"])
+def test_tabulated_vegard_coefficient_integrates_to_the_strain(dom, tmp_path, x_ref):
+    """A tabulated β(x) (``vegard_curve``, CSV of x, β in m³/mol) linear in x: β = β0 + β1 x.
+    The eigenstrain is ε*(c) = c_max ∫_{x_ref}^{x} β dx' = c_max [β0 (x − x_ref) +
+    β1 (x² − x_ref²)/2] (PCHIP reproduces linear data exactly), so the bonded film carries
+    σ_xx = −M ε* (1 %) — at the reference lithiation no stress (1e-9 M: 1e-3 of the strain of
+    1 mol/m³), above it compression, below it tension. x_ref = 0.3 given to the model, or 0:
+    the material's c_ref absent (the schema's 0, the unlithiated state is stress-free)."""
+    from solver.physics.cohesive import CohesiveLaw
+    from solver.physics.mechanics import Mechanics
+    from solver.problem import CoupledProblem
+
+    b0, b1, c_max = 1e-6, 2e-6, 5e4
     csv = tmp_path / "beta.csv"
     csv.write_text("x, beta\n" + "".join(f"{x:g}, {b0 + b1 * x:.12g}\n" for x in (0, 0.5, 1)))
     mats = {
@@ -118,7 +157,8 @@ def test_tabulated_vegard_coefficient_integrates_to_the_strain(dom, tmp_path):
     }
     K = 1e4 * E_F / H_F
     law = CohesiveLaw(K_n=K, K_t=K, K_c=K, sigma_c=1e12, tau_c=1e12, G_Ic=1e9, G_IIc=1e9)
-    m = Mechanics(dom, mats, {T.INTERFACE: law}, auto_bcs=False, c_ref={"electrode": x_ref * c_max})
+    c_ref = {"electrode": x_ref * c_max} if x_ref else None
+    m = Mechanics(dom, materials(mats), {T.INTERFACE: law}, auto_bcs=False, c_ref=c_ref)
     for comp in range(dom.gdim):
         m.dirichlet("electrolyte", T.TOP, comp, 0.0)
     prob = CoupledProblem(m.F_blocks, [r.u for r in m.regions], m.bcs, m.entity_maps)
@@ -126,7 +166,7 @@ def test_tabulated_vegard_coefficient_integrates_to_the_strain(dom, tmp_path):
     window = ufl.conditional(ufl.lt(abs(x[0] - W / 2), W / 8), 1.0, 0.0)
     reg = m.regions[0]
     area = m._scalar(window * dom.dx(T.ELECTRODE))
-    for xc in (0.8, 0.1, x_ref):
+    for xc in (x_ref, 0.8, 0.1):
         m.loads.c.value = xc * c_max
         assert prob.solve().converged
         eps = c_max * (b0 * (xc - x_ref) + b1 * (xc**2 - x_ref**2) / 2)

@@ -12,6 +12,8 @@ Tolerances:
   shows that these checks fail for a wrong conductance in the residual.
 - electrical check: Q_J + Q_Γ = I V − ∫ j_n U within 1e-8 relative.
 - Arrhenius: ASR ratio between two uniform temperatures equals κ(T2)/κ(T1) within 1e-3.
+- contact retention at a held uniform temperature: the steady state of (6.5) within 1e-8
+  (retention_min and the area mean retention_mean).
 """
 
 from __future__ import annotations
@@ -121,6 +123,43 @@ def test_transient_energy_balance(tmp_path, axisymmetric):
     assert th["outcome"] in ("bounded", "rising")
     assert th["max_energy_balance_error"] < 1e-8
     assert th["max_interface_heat_balance_error"] < 1e-8
+
+
+def test_contact_retention_settles_at_the_steady_state_of_its_ode(tmp_path):
+    """docs/theory.md (6.5) at a uniform, held interface temperature T above the initial ambient
+    T_amb,0 (both faces fixed at T, the cell starting at T, no current): A = exp[−E_soft/R
+    (1/T − 1/T_amb,0)] is constant, and dψ/dt = (1 − ψ)/τ_r − ψ (A − 1)/τ_s settles at
+    ψ∞ = (1/τ_r)/(1/τ_r + (A − 1)/τ_s), the fixed point of its backward-Euler step too; one step
+    of 1e9 s ≫ τ reaches it within τ/Δt. T is chosen for A = 4, so ψ∞ = 1/2 with τ_s = 3 τ_r.
+    retention_min and the area mean retention_mean of the uniform ψ both equal ψ∞ within 1e-8."""
+    T0, E_soft, tau_r, tau_s, A = 298.15, 30e3, 10.0, 30.0, 4.0
+    T1 = 1.0 / (1.0 / T0 - R_GAS * math.log(A) / E_soft)
+    c = case(
+        {
+            "loading": {
+                "temperature": T1,
+                "protocol": [{"kind": "rest", "duration": "1e9 s", "n_steps": 1}],
+            },
+            "physics": {"thermal": True},
+            "thermal": {
+                "T_ambient": T0,
+                "top": "fixed",
+                "bottom": "fixed",
+                "T_top": T1,
+                "T_bottom": T1,
+                "tau_shrink": tau_s,
+                "tau_recover": tau_r,
+                "Ea_soft": E_soft,
+            },
+        }
+    )
+    rows, _ = run(c, tmp_path / "run")
+    psi_inf = (1 / tau_r) / (1 / tau_r + (A - 1) / tau_s)
+    assert psi_inf == pytest.approx(0.5)
+    r = rows[-1]
+    assert r["T_max_electrolyte"] == pytest.approx(T1, rel=1e-12)
+    assert r["retention_min"] == pytest.approx(psi_inf, rel=1e-8)
+    assert r["retention_mean"] == pytest.approx(psi_inf, rel=1e-8)
 
 
 def test_arrhenius_asr(tmp_path):

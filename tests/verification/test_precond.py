@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from tests.mech_helpers import bilayer_domain
+from tests.mech_helpers import bilayer_domain, materials
 
 W = 20e-6
 MATS = {
@@ -54,7 +54,7 @@ def _solve(dom, k_he: float, h: float, options: dict, scaled: bool = False):
     from solver.physics.mechanics import Mechanics
     from solver.problem import CoupledProblem
 
-    m = Mechanics(dom, MATS, {T.INTERFACE: _law(k_he, h)})
+    m = Mechanics(dom, materials(MATS), {T.INTERFACE: _law(k_he, h)})
     m.loads.pressure.value = 5e6
     m.loads.c.value = 0.1
     F, scales = m.F_blocks, None
