@@ -65,6 +65,7 @@ TARGETS: dict[str, list[str]] = {
         V + "test_viscous_damage.py",
         V + "test_friction.py",
         "tests/unit/test_viscous_dissipation.py",
+        "tests/unit/test_cohesive_energy.py",
         V + "test_contact_physics.py",
     ],
     "physics/mechanics.py": [
