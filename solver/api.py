@@ -734,6 +734,9 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
                 "equilibrium) fell below p_c (null: not within the run)",
             }
         )
+    if sim.stop_reason is not None:  # a named stop that ends the run cleanly (contact lost)
+        result["stop_reason"] = sim.stop_reason
+        result["stop"] = sim.stop
     result["units"] = _summary_units(result, plane)
     if failure:
         result["failure"] = str(failure)
