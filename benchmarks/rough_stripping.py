@@ -7,11 +7,14 @@ Every row runs through the product path (:func:`solver.api.run` with ``--set``-s
 of one base case, written next to the results) and is named by its outcome:
 
 * ``completed``: the protocol ran to its end;
+* ``contact_lost``: the run's named stop (``stop_reason`` of its summary.json): an accepted
+  stripping step left the active fraction of Γ_int below ``solver.contact_lost_fraction``
+  (default 0.05; the reason, with the fraction, in ``cause``);
 * ``voltage_cutoff`` / ``state_out_of_range``: a named stop of the case;
 * ``newton_failure``: a Newton failure, with the cause that
   :meth:`solver.simulation.Simulation.failure_cause` names in the message (``cause`` in the JSON;
-  e.g. "the last iterate floats: Gamma_int open over 100 %"). ssbx has no stop criterion for a
-  converged contact loss yet, so ``contact_lost`` (the issue's named stop) cannot occur;
+  e.g. "the last iterate floats: Gamma_int open over 100 %"): an unconverged iterate is never
+  counted as a contact loss;
 * ``time_limit``: the row's ``--max-time`` ran out (a checkpoint was written).
 
 Prints the outcome table and the wall times; writes ``<out>/rough_stripping.json``::
@@ -104,7 +107,7 @@ def classify(summary: dict | None, error: Exception | None) -> tuple[str, str]:
 
     if error is None:
         stop = (summary or {}).get("stop_reason")
-        return (stop or "completed"), ""
+        return (stop or "completed"), (summary or {}).get("stop") or ""
     if isinstance(error, TimeLimitReached):
         return "time_limit", str(error).splitlines()[0]
     msg = str(error).splitlines()[0]

@@ -209,7 +209,9 @@ def run(
     has completed. If it fails (:class:`SolverFailure`, whose message then names the folder) or
     is interrupted, the old run is untouched and the new output is kept as the sibling
     ``<name>.failed-<YYYYmmdd-HHMMSS>``. A new run directory is written in place, also when
-    the run fails (the last converged state, ``summary.json`` with status "failed").
+    the run fails (the last converged state, ``summary.json`` with status "failed"). A run ended
+    by a named stop (``solver.contact_lost_fraction``: contact lost) returns normally, its
+    summary with status "completed", ``stop_reason`` "contact_lost" and ``stop`` the reason.
 
     ``eis`` ({"f_min": Hz, "f_max": Hz, "points_per_decade": n}; :func:`eis`): after the
     protocol, the impedance spectrum of the final state (as a last ``kind = "eis"`` step).
@@ -734,6 +736,9 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
                 "equilibrium) fell below p_c (null: not within the run)",
             }
         )
+    if sim.stop_reason is not None:  # a named stop that ends the run cleanly (contact lost)
+        result["stop_reason"] = sim.stop_reason
+        result["stop"] = sim.stop
     result["units"] = _summary_units(result, plane)
     if failure:
         result["failure"] = str(failure)

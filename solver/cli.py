@@ -367,6 +367,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                 max_time=max_time,
                 overrides=ov.parse_assignments(args.set),
             )
+            if res.summary.get("stop_reason"):  # a named stop ended the run (contact lost)
+                _err(res.summary.get("stop"), "stopped")
             if args.report:
                 from mpi4py import MPI
 

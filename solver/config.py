@@ -385,6 +385,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "(small-strain theory beyond its range; solver.plausibility); a strain above 1 or an "
             "interpenetration beyond the layer thickness stops the run",
         ),
+        "contact_lost_fraction": _f(
+            0.05,
+            lo=0.0,
+            hi=1.0,
+            hi_open=True,
+            doc="named stop 'contact lost' of a run with mechanics and electrochemistry: when an "
+            "accepted step that carries a current (a current step with current_density != 0, or "
+            "a voltage step) leaves the active (conducting) fraction of Gamma_int (the "
+            "time-series column active_fraction) below it, the run stops there (summary.json: "
+            "stop_reason 'contact_lost', exit 0, last state written); 0 switches it off",
+        ),
         "min_step": _f(
             1e-6,
             lo=0.0,

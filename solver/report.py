@@ -225,6 +225,8 @@ def status_rows(summary: dict) -> list[tuple[str, str, str]]:
         ("wall time", summary.get("wall_time_s"), "s"),
         ("degrees of freedom", summary.get("dofs"), ""),
     ]
+    if summary.get("stop"):  # a named stop ended the run (contact lost; docs/theory.md §10.6)
+        rows.insert(2, ("stop", summary["stop"], ""))
     for key in ("final_contact_fraction", "final_debonded_fraction", "final_active_fraction",
                 "asr_total_first", "asr_total_last", "max_li_balance_error"):  # fmt: skip
         if key in summary:

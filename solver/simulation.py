@@ -409,6 +409,10 @@ class Simulation:
         # heat: temperature fields on both sides of Γ_int (else the uniform Constant self.T)
         self.heat = None
         self.thermal_outcome = None
+        # the named stop "contact lost" (solver.contact_lost_fraction; :meth:`_contact_lost`)
+        self.contact_lost_fraction = float(r["solver"]["contact_lost_fraction"])
+        self.stop_reason = None  # "contact_lost" once the run stopped on it
+        self.stop = None  # its one-line reason
         kin = kinetics_from_case(itf)
         contact = (
             contact_from_case(itf, mats, interface_roles(dom))
@@ -1308,9 +1312,40 @@ class Simulation:
             self.charge_collector += I_c * dt
         if self.heat is not None:
             extra.update(self._accept_heat(dt))
+        if self._contact_lost():
+            extra["end_run"] = True
         self.t_acc += dt
         self._prev = [f.x.array.copy() for f in self.fields]
         return extra
+
+    def _contact_lost(self) -> bool:
+        """The named stop "contact lost" of the accepted step (issue 13; docs/theory.md §10.6):
+        True, with :attr:`stop_reason` = "contact_lost" and :attr:`stop` its one line, when a run
+        with mechanics (a cohesive Γ_int) and electrochemistry has accepted a step that carries
+        a current (a current step with j_app ≠ 0, or a voltage step) and the active
+        (conducting) fraction of Γ_int, ∫ f dΓ / |Γ_int| (f = w_b + w_c; the time-series column
+        ``active_fraction``), is below ``solver.contact_lost_fraction`` (0: never). Judged on
+        accepted, converged states only. Collective (every rank calls it)."""
+        lim = self.contact_lost_fraction
+        if lim <= 0 or self.mech is None or self.ec is None or self.stop_reason is not None:
+            return False
+        if not (self.mode == "voltage" or (self.mode == "current" and self.j_app != 0)):
+            return False
+        ec = self.ec
+        area = ec.interface_integral(ec.one("+"))
+        if not area > 0:
+            return False
+        frac = ec.interface_integral(ec.f * ec.one("+")) / area
+        if not frac < lim:
+            return False
+        self.stop_reason = "contact_lost"
+        self.stop = (
+            f"contact lost: active fraction {frac:.3g} < solver.contact_lost_fraction = {lim:g} "
+            f"(Gamma_int open or non-conducting over {100 * (1 - frac):.1f} %) at t = "
+            f"{self.t_acc + self._dt:.6g} s"
+        )
+        log.info(f"  {self.stop}")
+        return True
 
     def _accept_heat(self, dt: float) -> dict:
         """Heat powers and the energy balance of the converged step (before committing T_old),

@@ -488,6 +488,12 @@ ROWS = [
         False,
     ),
     (
+        "contact_lost_fraction_one",
+        "[solver]\ncontact_lost_fraction = 1\n",
+        "solver.contact_lost_fraction: got 1, allowed [0, 1)",
+        False,
+    ),
+    (
         "path_following_unknown",
         '[solver]\npath_following = "arc_length"\n',
         "solver.path_following: got 'arc_length', allowed one of 'none', 'dissipation'",
