@@ -31,11 +31,16 @@ def test_force_and_traction_on_the_top_face_load_the_stack_like_a_stack_pressure
 ):
     """fy = −P A (A = W per m of depth in plane strain, πW² for the axisymmetric disc of radius
     W) on the top face and ty = −P both give a mean interface pressure P and a top reaction −P A
-    (the closed form of uniaxial compression), like loading.stack_pressure = P."""
+    (the closed form of uniaxial compression), like loading.stack_pressure = P, whose work is
+    the stored elastic energy."""
     proto = [{"kind": "hold", "duration": "1 s", "n_steps": 2}]
     geo = {"geometry": {"axisymmetric": axisymmetric}}
     ref = _last(tmp_path / "p", {**geo, "loading": {"stack_pressure": P, "protocol": proto}})
     assert ref["mean_pressure"] == pytest.approx(P, rel=1e-6)
+    # the stack pressure's work on the top face, ½ P A |u_top| for the linear stack loaded from
+    # 0, is the stored elastic energy (Clapeyron), 1e-6
+    assert ref["external_work"] == pytest.approx(ref["elastic_energy"], rel=1e-6)
+    assert ref["external_work"] > 0
     A = math.pi * W**2 if axisymmetric else W
     for name, load in (("force", {"fy": -P * A}), ("traction", {"ty": -P})):
         last = _last(

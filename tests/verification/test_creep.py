@@ -185,6 +185,13 @@ def test_sls_relaxation_under_held_strain(lateral):
         for k in (0.0, 1.0, 5.0):
             ref = factor * (E_inf + E1 * np.exp(-k)) * eps0
             assert got[k] == pytest.approx(ref, rel=1e-9), (lateral, dts, k)
+        # free energy at the end (t = 5τ): the spring E∞ at ε0 and the Maxwell branch's spring
+        # at its relaxed strain ε0 e^(−t/τ): ψ = ½ factor ε0² (E∞ + E1 e^(−2t/τ)), 1e-9
+        x = ufl.SpatialCoordinate(c.msh)
+        psi = c.state.stored_energy(Kinematics(3).strain(c.u, x), ufl.zero(3, 3))
+        vals = c.state.pts.values(psi)[:, 0]
+        ref = 0.5 * factor * eps0**2 * (E_inf + E1 * np.exp(-10.0))
+        assert vals == pytest.approx(np.full_like(vals, ref), rel=1e-9), (lateral, dts)
         c.prob.close()
 
 
