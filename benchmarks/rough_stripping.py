@@ -8,7 +8,7 @@ of one base case, written next to the results) and is named by its outcome:
 
 * ``completed``: the protocol ran to its end;
 * ``contact_lost``: the run's named stop (``stop_reason`` of its summary.json): an accepted
-  stripping step left the active fraction of Γ_int below ``solver.contact_lost_fraction``
+  stripping step left the contact fraction of Γ_int below ``solver.contact_lost_fraction``
   (default 0.05; the reason, with the fraction, in ``cause``);
 * ``voltage_cutoff`` / ``state_out_of_range``: a named stop of the case;
 * ``newton_failure``: a Newton failure, with the cause that

@@ -392,9 +392,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
             hi_open=True,
             doc="named stop 'contact lost' of a run with mechanics and electrochemistry: when an "
             "accepted step that carries a current (a current step with current_density != 0, or "
-            "a voltage step) leaves the active (conducting) fraction of Gamma_int (the "
-            "time-series column active_fraction) below it, the run stops there (summary.json: "
-            "stop_reason 'contact_lost', exit 0, last state written); 0 switches it off",
+            "a voltage step) leaves the contact fraction of Gamma_int (bonded, or decohered and "
+            "closed: the time-series column contact_fraction) below it, the run stops there "
+            "(summary.json: stop_reason 'contact_lost', exit 0, last state written); 0 switches "
+            "it off",
         ),
         "min_step": _f(
             1e-6,

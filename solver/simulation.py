@@ -1322,10 +1322,12 @@ class Simulation:
         """The named stop "contact lost" of the accepted step (issue 13; docs/theory.md §10.6):
         True, with :attr:`stop_reason` = "contact_lost" and :attr:`stop` its one line, when a run
         with mechanics (a cohesive Γ_int) and electrochemistry has accepted a step that carries
-        a current (a current step with j_app ≠ 0, or a voltage step) and the active
-        (conducting) fraction of Γ_int, ∫ f dΓ / |Γ_int| (f = w_b + w_c; the time-series column
-        ``active_fraction``), is below ``solver.contact_lost_fraction`` (0: never). Judged on
-        accepted, converged states only. Collective (every rank calls it)."""
+        a current (a current step with j_app ≠ 0, or a voltage step) and the contact fraction
+        of Γ_int, ∫ [(1 − D) + D s(g_n)] dΓ / |Γ_int| (bonded, or decohered and closed; the
+        time-series column ``contact_fraction``), is below ``solver.contact_lost_fraction``
+        (0: never). Not the active (conducting) fraction: a pressed interface that conducts
+        through a few % of micro-contact spots is in contact. Judged on accepted, converged
+        states only. Collective (every rank calls it)."""
         lim = self.contact_lost_fraction
         if lim <= 0 or self.mech is None or self.ec is None or self.stop_reason is not None:
             return False
@@ -1335,13 +1337,15 @@ class Simulation:
         area = ec.interface_integral(ec.one("+"))
         if not area > 0:
             return False
-        frac = ec.interface_integral(ec.f * ec.one("+")) / area
+        path = ec.ion_path
+        touching = (1 - path.decohesion) + path.decohesion * path.switch
+        frac = ec.interface_integral(touching * ec.one("+")) / area
         if not frac < lim:
             return False
         self.stop_reason = "contact_lost"
         self.stop = (
-            f"contact lost: active fraction {frac:.3g} < solver.contact_lost_fraction = {lim:g} "
-            f"(Gamma_int open or non-conducting over {100 * (1 - frac):.1f} %) at t = "
+            f"contact lost: contact fraction {frac:.3g} < solver.contact_lost_fraction = {lim:g} "
+            f"(Gamma_int open over {100 * (1 - frac):.1f} %) at t = "
             f"{self.t_acc + self._dt:.6g} s"
         )
         log.info(f"  {self.stop}")

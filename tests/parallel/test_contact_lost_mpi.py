@@ -27,4 +27,4 @@ def test_contact_lost_stops_at_the_same_step_on_2_ranks(shared_tmp, comm):
     for r in rows[1:]:
         assert r["active_fraction"] == pytest.approx(f_closed(r["time"]), abs=1e-5)
     assert summary["stop_reason"] == "contact_lost"
-    assert summary["stop"].startswith("contact lost: active fraction 0.134 < ")
+    assert summary["stop"].startswith("contact lost: contact fraction 0.134 < ")

@@ -13,7 +13,9 @@ fraction is then the closed form of the gap switch (docs/theory.md (4.12)),
 
 and the run must stop at the first accepted current step whose f falls below the threshold,
 with that state written and the reason named; with the stop switched off (0) it reaches the end
-of its protocol; a step without current (a hold) never stops it.
+of its protocol; a step without current (a hold) never stops it. The stop compares the
+contact fraction (bonded, or decohered and closed: ∫[(1 − D) + D s] / |Γ_int|, the column
+``contact_fraction``), which here (D = 1, no micro-contacts) equals the active fraction f.
 
 Tolerances: f to 1e-5 absolute (the gap is exact to ~1e-7 of itself; df/dx ≤ 1.5).
 """
@@ -84,10 +86,11 @@ def test_stops_at_the_first_step_below_the_threshold(tmp_path):
     assert [r["time"] for r in rows] == pytest.approx([10.0, 20.0, 30.0, 40.0])
     for r in rows[1:]:
         assert r["active_fraction"] == pytest.approx(f_closed(r["time"]), abs=1e-5)
-    assert rows[-2]["active_fraction"] >= lim > rows[-1]["active_fraction"]
+        assert r["contact_fraction"] == pytest.approx(f_closed(r["time"]), abs=1e-5)
+    assert rows[-2]["contact_fraction"] >= lim > rows[-1]["contact_fraction"]
     assert summary["status"] == "completed"
     assert summary["stop_reason"] == "contact_lost"
-    assert summary["stop"].startswith("contact lost: active fraction 0.134 < ")
+    assert summary["stop"].startswith("contact lost: contact fraction 0.134 < ")
     assert summary["final_active_fraction"] == pytest.approx(f_closed(40.0), abs=1e-5)
     on_disk = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert on_disk["stop_reason"] == "contact_lost"
