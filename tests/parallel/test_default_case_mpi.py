@@ -28,7 +28,7 @@ FLOORS = {
     "current_storage": 1e-13,
     "charge_passed": 1e-12,
     # the viscous share of the dissipation (interface.viscosity = 1 s) is round-off here:
-    # 3.4e-26 J/m on 1 and 2 ranks (1e-18 J/m is 1e-12 of G_c = 1 J/m² over 1 µm of Γ_int)
+    # 3.4e-26 J/m on 1 and 2 ranks (1e-18 J/m is 1e-12 of G_Ic = 2 J/m² over 0.5 µm of Γ_int)
     "viscous_dissipation": 1e-18,
 }
 
