@@ -39,3 +39,33 @@ def solve_ok(prob):
     res = prob.solve()
     assert res.converged, f"Newton failed: SNES reason {res.reason}"
     return res
+
+
+# The small 2D stack of the pad tests: electrode | electrolyte over the polymer_pad on rollers.
+SMALL_STACK = {
+    "family": "stack",
+    "dim": 2,
+    "W": "4 um",
+    "t_e": "2 um",
+    "t_c": 0,
+    "t_s": ["2 um"],
+    "t_counter": 0,
+    "t_pad": "2 um",
+    "h_max": "2 um",
+}
+
+
+def pad_stack_case(protocol: list[dict]):
+    """The polymer_pad SLS stack under a 1 MPa stack pressure, run through ``protocol``
+    (the ``[[loading.protocol]]`` steps); mechanics and inelasticity only, no fields."""
+    from solver.config import case_from_dict
+
+    return case_from_dict(
+        {
+            "geometry": dict(SMALL_STACK),
+            "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
+            "loading": {"stack_pressure": "1 MPa", "protocol": protocol},
+            "physics": {"mechanics": True, "inelastic": True},
+            "output": {"fields": False, "preview": False},
+        }
+    )

@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.mech_helpers import SMALL_STACK
 
 pytestmark = pytest.mark.serial
 
@@ -180,17 +181,7 @@ BASES: dict[str, dict] = {
     # a stack with a pad, compressed by the platen (displacement mode): pad_strain sets the
     # platen displacement −pad_strain t_pad
     "pad": {
-        "geometry": {
-            "family": "stack",
-            "dim": 2,
-            "W": "4 um",
-            "t_e": "2 um",
-            "t_c": 0,
-            "t_s": ["2 um"],
-            "t_counter": 0,
-            "t_pad": "2 um",
-            "h_max": "1 um",
-        },
+        "geometry": {**SMALL_STACK, "h_max": "1 um"},
         "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
         "loading": {
             "pressure_mode": "displacement",
@@ -202,17 +193,7 @@ BASES: dict[str, dict] = {
     # the interphase grows for 30 days at 318 K under a held platen (physics.ageing): its
     # compliance lowers the Gamma_int pressure below p_min within the run
     "ageing": {
-        "geometry": {
-            "family": "stack",
-            "dim": 2,
-            "W": "4 um",
-            "t_e": "2 um",
-            "t_c": 0,
-            "t_s": ["2 um"],
-            "t_counter": 0,
-            "t_pad": 0,
-            "h_max": "2 um",
-        },
+        "geometry": {**SMALL_STACK, "t_pad": 0},
         "materials": {"electrode": "NMC811", "electrolyte": "LLZO"},
         "loading": {
             "pressure_mode": "displacement",
@@ -247,17 +228,7 @@ BASES: dict[str, dict] = {
     },
     # the pad stack of "pad" pressed by a traction, the pad relaxing (SLS of polymer_pad)
     "visco": {
-        "geometry": {
-            "family": "stack",
-            "dim": 2,
-            "W": "4 um",
-            "t_e": "2 um",
-            "t_c": 0,
-            "t_s": ["2 um"],
-            "t_counter": 0,
-            "t_pad": "2 um",
-            "h_max": "2 um",
-        },
+        "geometry": dict(SMALL_STACK),
         "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
         "loading": {
             "stack_pressure": "1 MPa",
@@ -270,17 +241,7 @@ BASES: dict[str, dict] = {
     # the pad stack under a held platen (the default -pad_strain t_pad) with physics.ageing: the
     # pad relaxes (SLS of polymer_pad), t*_pad at ageing.p_c in the summary
     "padage": {
-        "geometry": {
-            "family": "stack",
-            "dim": 2,
-            "W": "4 um",
-            "t_e": "2 um",
-            "t_c": 0,
-            "t_s": ["2 um"],
-            "t_counter": 0,
-            "t_pad": "2 um",
-            "h_max": "2 um",
-        },
+        "geometry": dict(SMALL_STACK),
         "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
         "loading": {
             "pressure_mode": "displacement",

@@ -411,33 +411,14 @@ def test_sls_pad_in_the_stack_under_constant_pressure(tmp_path):
     compliance is the constrained one, J_M(t) = [1/E∞ − (1/E∞ − 1/E0) exp(−t/τ_c)]/f with
     f = (1−ν)/((1+ν)(1−2ν)), τ_c = τ E0/E∞, so the top moves by Δu = −P t_pad (J_M(t) − J_M(0))
     (the rest elastic at constant stress). 60 steps over 15 h: within 0.5 % of the amplitude."""
-    from solver.config import case_from_dict
     from tests.ec_helpers import run
+    from tests.mech_helpers import pad_stack_case
 
-    raw = {
-        "geometry": {
-            "family": "stack",
-            "dim": 2,
-            "W": "4 um",
-            "t_e": "2 um",
-            "t_c": 0,
-            "t_s": ["2 um"],
-            "t_counter": 0,
-            "t_pad": "2 um",
-            "h_max": "2 um",
-        },  # fmt: skip
-        "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
-        "loading": {
-            "stack_pressure": "1 MPa",
-            "protocol": [
-                {"kind": "hold", "duration": "1e-3 s", "n_steps": 1},
-                {"kind": "hold", "duration": "15 h", "n_steps": 60},
-            ],
-        },
-        "physics": {"mechanics": True, "inelastic": True},
-        "output": {"fields": False, "preview": False},
-    }
-    rows, _ = run(case_from_dict(raw), tmp_path / "pad")
+    steps = [
+        {"kind": "hold", "duration": "1e-3 s", "n_steps": 1},
+        {"kind": "hold", "duration": "15 h", "n_steps": 60},
+    ]
+    rows, _ = run(pad_stack_case(steps), tmp_path / "pad")
     E1, E2, tau, nu, P, t_pad = 40e6, 20e6, 3600.0, 0.45, 1e6, 2e-6
     E0, f = E1 + E2, (1 - nu) / ((1 + nu) * (1 - 2 * nu))
     tau_c = tau * E0 / E2

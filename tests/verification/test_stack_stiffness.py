@@ -166,32 +166,13 @@ def test_relaxed_pad_gives_the_long_time_modulus(tmp_path):
     1e4 τ: the unrelaxed part decays as τ_c/Δt ≈ 3e-4) its constrained modulus is that of
     E∞ = E2 instead of E0 = E1 + E2, so the top moves further by P t_pad (1/E2 − 1/E0)/f,
     f = (1 − ν)/((1 + ν)(1 − 2ν)) (the rest of the stack elastic at the same stress): 1e-3."""
-    from solver.config import case_from_dict
+    from tests.mech_helpers import pad_stack_case
 
-    raw = {
-        "geometry": {
-            "family": "stack",
-            "dim": 2,
-            "W": "4 um",
-            "t_e": "2 um",
-            "t_c": 0,
-            "t_s": ["2 um"],
-            "t_counter": 0,
-            "t_pad": "2 um",
-            "h_max": "2 um",
-        },  # fmt: skip
-        "materials": {"electrode": "NMC811", "electrolyte": "LLZO", "pad": "polymer_pad"},
-        "loading": {
-            "stack_pressure": "1 MPa",
-            "protocol": [
-                {"kind": "hold", "duration": "1e-3 s", "n_steps": 1},
-                {"kind": "hold", "duration": "3.6e7 s", "n_steps": 1},
-            ],
-        },
-        "physics": {"mechanics": True, "inelastic": True},
-        "output": {"fields": False, "preview": False},
-    }
-    rows, _ = run(case_from_dict(raw), tmp_path / "pad")
+    steps = [
+        {"kind": "hold", "duration": "1e-3 s", "n_steps": 1},
+        {"kind": "hold", "duration": "3.6e7 s", "n_steps": 1},
+    ]
+    rows, _ = run(pad_stack_case(steps), tmp_path / "pad")
     E1, E2, nu, P, t_pad = 40e6, 20e6, 0.45, 1e6, 2e-6
     f = (1 - nu) / ((1 + nu) * (1 - 2 * nu))
     amp = P * t_pad / f * (1 / E2 - 1 / (E1 + E2))
