@@ -15,7 +15,8 @@
 
 check, mesh, run, eis and screen take ``--set KEY=VALUE`` (repeatable) to override case-file keys.
 
-Exit codes: 0 done; 2 bad input (one line per problem: key, value, allowed range; nothing
+Exit codes: 0 done (also a run ended by its named stop "contact lost",
+solver.contact_lost_fraction: summary.json stop_reason); 2 bad input (one line per problem: key, value, allowed range; nothing
 written); 3 the solver failed (the last converged step is written); 74 disk full (the last
 complete step is kept); 75 --max-time reached (a checkpoint is written: --resume continues);
 130 interrupted.
