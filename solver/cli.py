@@ -16,10 +16,10 @@
 check, mesh, run, eis and screen take ``--set KEY=VALUE`` (repeatable) to override case-file keys.
 
 Exit codes: 0 done (also a run ended by its named stop "contact lost",
-solver.contact_lost_fraction: summary.json stop_reason); 2 bad input (one line per problem: key, value, allowed range; nothing
-written); 3 the solver failed (the last converged step is written); 74 disk full (the last
-complete step is kept); 75 --max-time reached (a checkpoint is written: --resume continues);
-130 interrupted.
+solver.contact_lost_fraction: summary.json stop_reason); 2 bad input (one line per problem:
+key, value, allowed range; nothing written); 3 the solver failed (the last converged step is
+written); 74 disk full (the last complete step is kept); 75 --max-time reached (a checkpoint is
+written: --resume continues); 130 interrupted.
 DOLFINx/PETSc are imported only by the commands that need them (mesh, run).
 """
 
@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         "crash-safe, and fields/open.py for pvpython; xdmf; or vtx: ADIOS2 .bp, which Debian's "
         "ParaView 5.11 cannot read; written every output.every accepted steps and at the last), "
         "checkpoint/ (output.checkpoint_every, output.checkpoint_interval, --max-time). Exit "
-        "codes: 0 completed; 2 bad input (one line, nothing written); 3 the solver failed or a "
+        "codes: 0 completed, also when the named stop 'contact lost' ended it "
+        "(solver.contact_lost_fraction; summary.json stop_reason); 2 bad input (one line, "
+        "nothing written); 3 the solver failed or a "
         "physically meaningless state (the last step written); 74 disk full (the last complete "
         "step kept); 75 --max-time reached (checkpoint written: --resume continues).",
     )
