@@ -64,10 +64,10 @@ viz-deps:
 	fi
 
 test-serial: $(STAMP)
-	$(PY) -m pytest -q tests -m "not mpi" -n $(NJOBS) --dist loadscope
+	$(PY) -m pytest -q tests -m "not mpi" -n $(NJOBS) --dist loadscope --durations=25
 
 test-mpi: $(STAMP)
-	$(VENV)/bin/mpirun -n $(NP) $(PY) -m pytest -q -p no:cacheprovider tests -m mpi
+	$(VENV)/bin/mpirun -n $(NP) $(PY) -m pytest -q -p no:cacheprovider tests -m mpi --durations=10
 
 bench: $(STAMP)
 	@mkdir -p bench-results
