@@ -160,6 +160,7 @@ def dcb_viscous():
             "loading.protocol[1].load_factor": 0.5,
             "loading.protocol[1].n_steps": 8,
             "solver.path_following": "none",
+            "solver.max_decohesion_increment": 1.0,
         }
     )
 
