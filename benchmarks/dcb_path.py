@@ -60,7 +60,12 @@ U_HAT = 1e-6  # the case's ±1 µm per unit load factor
 # variant name -> solver.overrides of cases/dcb.toml
 VARIANTS = {
     "rate_independent": {},
-    "viscous_0.1ms": {"interface.viscosity": "0.1 ms"},
+    "viscous_0.1ms": {"interface.viscosity": "0.1 ms"},  # Δt = 0.1 s per path step
+    "viscous_0.1ms_dt50ms": {  # Δt = 50 ms, the crack tip about one element per step
+        "interface.viscosity": "0.1 ms",
+        "loading.protocol[1].n_steps": 20,
+        "solver.max_decohesion_increment": 0.5,
+    },
 }
 QUICK = {"geometry.h_interface": "1 um", "geometry.h_max": "5 um"}
 
