@@ -61,6 +61,10 @@ U_HAT = 1e-6  # the case's ±1 µm per unit load factor
 VARIANTS = {
     "rate_independent": {},
     "viscous_0.1ms": {"interface.viscosity": "0.1 ms"},  # Δt = 0.1 s per path step
+    "viscous_0.1ms_dd05": {  # Δt = 0.1 s, the crack tip about one element per step
+        "interface.viscosity": "0.1 ms",
+        "solver.max_decohesion_increment": 0.5,
+    },
     "viscous_0.1ms_dt50ms": {  # Δt = 50 ms, the crack tip about one element per step
         "interface.viscosity": "0.1 ms",
         "loading.protocol[1].n_steps": 20,
