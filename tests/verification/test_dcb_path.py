@@ -13,13 +13,17 @@ Reference: corrected beam theory (tests/verification/test_dcb.py for the closed 
 P(δ) = sqrt(8A³/(E' h³ δ)) on the propagation branch, a(δ) + χh = sqrt(E' h³ δ/(8A)); beam
 theory holds while the uncracked ligament is long against the arm (crack tip at most L − 2h).
 
-Measured (serial; 17.2k dofs; the run 93 s, the module 110 s on a 2-core machine under a load
-of ~7): 35 steps, 6 cuts; initial compliance 1.003 C(a0); peak 0.977 P_c at Δ = 1.05 δ_c;
-the rising branch within 1.3 % of P(Δ) (17 steps); energy balance within 0.20 % of the external
-work at every step; the crack tip (D = 1) at 115.3 µm of 120 µm when the load has fallen to
-8.6 % of P_c; at the end of the ligament λ falls from 1.33 to 0.62 (a snap-back in the
-opening) while the crack grows by 1.3 h. The viscous variants: load control 11 steps, path
-following on the coarser mesh 24 steps, 6-8 s each (the module 170 s under a load of ~6).
+Measured (serial; 17.2k dofs; the run 138 s, the module 183 s on a 2-core machine under a
+load of ~6.5): 63 steps, 1 cut (440 Newton iterations); initial compliance 1.003 C(a0); peak
+0.977 P_c at Δ = 1.05 δ_c; the rising branch within 1.4 % of P(Δ) (38 steps); energy balance
+within 0.20 % of the external work at every step; the crack tip (D = 1) at 116.3 µm of 120 µm
+when the load has fallen to 5.9 % of P_c; at the end of the ligament λ falls from 1.33 to 0.60
+(a snap-back in the opening) while the crack grows by 1.1 h. (Before the round-off floor of
+the path-following Newton test, docs/theory.md §10.6a, and max_decohesion_increment = 0.9 in
+the case: 35 steps, 6 cuts, the steps converging only when a round-off update fell below the
+tolerance.) The viscous variants: load control 11 steps (26 s), path following on the
+coarser mesh 24 steps (18 s). The viscous DCB through the whole ligament on the case's mesh is
+benchmarks/dcb_path.py (it reaches separation; too long for the suite).
 
 Checks:
 * the path reaches far along the propagation branch: the fully decohered crack through most
@@ -160,6 +164,7 @@ def dcb_viscous():
             "loading.protocol[1].load_factor": 0.5,
             "loading.protocol[1].n_steps": 8,
             "solver.path_following": "none",
+            "solver.max_decohesion_increment": 1.0,
         }
     )
 
@@ -189,7 +194,7 @@ def test_runs_through_the_ligament_and_its_snap_back(dcb):
     assert dcb["failure"] is None, dcb["failure"]
     assert dcb["tip"][-1] >= A0 + 0.8 * (L - A0), dcb["tip"][-1] / H
     assert int(np.sum(dcb["cuts"])) <= 10
-    assert len(dcb["P"]) < 80
+    assert len(dcb["P"]) < 150
     lam = dcb["lam"]
     k = int(np.argmax(lam))
     assert k < len(lam) - 5 and lam[-1] < 0.8 * lam[k]  # Δ decreases by > 20 %
