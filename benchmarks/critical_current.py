@@ -305,6 +305,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import solver.petsc_env  # noqa: F401  (before dolfinx)
+
     from mpi4py import MPI
 
     from solver.units import to_si
