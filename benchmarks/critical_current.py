@@ -207,25 +207,34 @@ def make_case(case: str, creep: bool, duration: str, n_steps: int, lost_fraction
     return text + f"\n[solver]\ncontact_lost_fraction = {lost_fraction!r}\n"
 
 
-def critical_row(case_path, out, case, p, T, args) -> dict:
-    """Bisect one (P, T) row through :func:`run_one`; the row dict of the JSON."""
+def critical_row(case_path, out, case, p, T, args, n_steps: int) -> dict:
+    """Bisect one (P, T) row at ``n_steps`` current steps through :func:`run_one`; the row
+    dict of the JSON (``strip_per_step_m``: the Li stripped per step at j_crit, Ω_Li j Δt/F)."""
     from mpi4py import MPI
+
+    from solver import materials
+    from solver.units import to_si
 
     rank0 = MPI.COMM_WORLD.rank == 0
     runs_detail: list[dict] = []
 
     def run(j: float) -> str:
-        overrides = {"loading.current_density": f"{j!r} A/m^2", "loading.temperature": T}
+        overrides = {
+            "loading.current_density": f"{j!r} A/m^2",
+            "loading.temperature": T,
+            "loading.protocol[current].n_steps": n_steps,
+        }
         if case != "platen":
             overrides["loading.stack_pressure"] = p
-        tag = f"{p or 'platen'}_{T}_{j:.6g}".replace(" ", "")
+        tag = f"{p or 'platen'}_{T}_n{n_steps}_{j:.6g}".replace(" ", "")
         res = run_one(case_path, out / tag, overrides, args.max_time)
         runs_detail.append({"j_A_m2": j, **res})
         if rank0:
             cause = res["cause"]
             print(
-                f"    j = {j / 10:10.5g} mA/cm^2  {res['outcome']:<16} {res['wall_s']:6.1f} s"
-                f"  steps={res['steps']}  contact={res['final_contact_fraction']}"
+                f"    n={n_steps} j = {j / 10:10.5g} mA/cm^2  {res['outcome']:<16} "
+                f"{res['wall_s']:6.1f} s  steps={res['steps']}  "
+                f"contact={res['final_contact_fraction']}"
                 + (f"  [{cause[:120]}]" if cause else ""),
                 flush=True,
             )
@@ -234,13 +243,25 @@ def critical_row(case_path, out, case, p, T, args) -> dict:
     t0 = time.perf_counter()
     res = bisect_critical(run, args.j_lo * 10.0, args.j_hi * 10.0, args.rtol, args.max_runs)
     res.pop("runs")
+    dt = to_si(args.duration, "time") / n_steps
+    omega = materials.get("Li")["molar_volume"]
     return {
-        "stack_pressure": p if case != "platen" else None,
+        "stack_pressure": p,
         "temperature": T,
+        "n_steps": n_steps,
         **res,
+        "strip_per_step_m": omega * res["j_crit"] * dt / F if res["j_crit"] else None,
         "runs": runs_detail,
         "wall_s": time.perf_counter() - t0,
     }
+
+
+def step_converged(j1: float | None, j2: float | None, rtol: float) -> bool | None:
+    """Whether j_crit at n and 2n steps agree within the bisection tolerance of both
+    (|ln(j2/j1)| ≤ 2 ln(1 + rtol)); None when either is not bracketed."""
+    if not j1 or not j2:
+        return None
+    return abs(math.log(j2 / j1)) <= 2.0 * math.log1p(rtol)
 
 
 def plot(rows: list[dict], path: Path, title: str) -> None:
@@ -265,6 +286,7 @@ def plot(rows: list[dict], path: Path, title: str) -> None:
             st = r["status"]
             if st == "bracketed":
                 pts.append((P, r["j_crit"] / 10))
+                ax.plot([P, P], [r["j_lo"] / 10, r["j_hi"] / 10], "-", color=color, lw=3)
             elif st == "above_bracket":
                 ax.plot(P, r["j_hi"] / 10, "^", mfc="none", color=color)
             elif st == "below_bracket":
@@ -302,6 +324,9 @@ def main(argv=None) -> int:
     ap.add_argument("--n-steps", type=int, default=5, help="nominal current steps")
     ap.add_argument("--lost-fraction", type=float, default=0.05, help="contact_lost_fraction")
     ap.add_argument("--max-time", type=float, default=600.0, help="wall-time limit per run (s)")
+    ap.add_argument(
+        "--refine", action="store_true", help="bisect every row again with 2x the current steps"
+    )
     args = ap.parse_args(argv)
 
     import solver.petsc_env  # noqa: F401  (before dolfinx)
@@ -366,25 +391,39 @@ def main(argv=None) -> int:
             if rank0:
                 print(f"  P = {p}, T = {T}", flush=True)
             pp = None if args.case == "platen" else p
-            rows.append(critical_row(case_path, out, args.case, pp, T, args))
+            row = critical_row(case_path, out, args.case, pp, T, args, args.n_steps)
+            if args.refine:  # the same row with half the time step
+                fine = critical_row(case_path, out, args.case, pp, T, args, 2 * args.n_steps)
+                row["refined"] = fine
+                row["step_converged"] = step_converged(row["j_crit"], fine["j_crit"], args.rtol)
+            rows.append(row)
             write(False)
     write(True)
     if rank0:
         print(
-            f"\n  {'P':>14} {'T':>8}  {'status':<16} {'j_crit mA/cm^2':>15} "
-            f"{'bracket mA/cm^2':>22} {'runs':>4} {'wall s':>8}"
+            f"\n  {'P':>14} {'T':>8} {'steps':>5}  {'status':<16} {'j_crit mA/cm^2':>15} "
+            f"{'bracket mA/cm^2':>20} {'nm/step':>8} {'runs':>4} {'wall s':>8}"
         )
         for r in rows:
-            jc = f"{r['j_crit'] / 10:.4g}" if r["j_crit"] else "-"
-            br = f"{r['j_lo'] / 10:.4g} - {r['j_hi'] / 10:.4g}"
-            print(
-                f"  {str(r['stack_pressure'] or '(platen)'):>14} {r['temperature']:>8}  "
-                f"{r['status']:<16} {jc:>15} {br:>22} {len(r['runs']):>4} {r['wall_s']:8.1f}"
-            )
+            for x in [r] + ([r["refined"]] if "refined" in r else []):
+                jc = f"{x['j_crit'] / 10:.4g}" if x["j_crit"] else "-"
+                br = f"{x['j_lo'] / 10:.4g} - {x['j_hi'] / 10:.4g}"
+                ds = f"{x['strip_per_step_m'] * 1e9:.1f}" if x["strip_per_step_m"] else "-"
+                print(
+                    f"  {str(x['stack_pressure'] or '(platen)'):>14} {x['temperature']:>8} "
+                    f"{x['n_steps']:>5}  {x['status']:<16} {jc:>15} {br:>20} {ds:>8} "
+                    f"{len(x['runs']):>4} {x['wall_s']:8.1f}"
+                )
+            if "refined" in r:
+                verdict = {True: "converged", False: "DEPENDS ON THE TIME STEP", None: "-"}
+                print(f"  {'':>14} time step halved: {verdict[r['step_converged']]}")
         if closed is not None:
             print(f"  closed form (platen): j_crit = {closed / 10:.4g} mA/cm^2")
         png = Path(args.out) / f"{tag}.png"
-        title = f"{args.case}, creep {'on' if args.creep else 'off'}, {args.duration} stripping"
+        title = (
+            f"{args.case}, creep {'on' if args.creep else 'off'}, {args.duration} stripping "
+            f"in {args.n_steps} steps"
+        )
         plot(rows, png, title)
         print(f"total wall time {time.perf_counter() - t0:.0f} s; wrote {path}, {png}", flush=True)
     return 0
