@@ -207,9 +207,10 @@ def make_case(case: str, creep: bool, duration: str, n_steps: int, lost_fraction
     return text + f"\n[solver]\ncontact_lost_fraction = {lost_fraction!r}\n"
 
 
-def critical_row(case_path, out, case, p, T, args, n_steps: int) -> dict:
-    """Bisect one (P, T) row at ``n_steps`` current steps through :func:`run_one`; the row
-    dict of the JSON (``strip_per_step_m``: the Li stripped per step at j_crit, Ω_Li j Δt/F)."""
+def critical_row(case_path, out, case, p, T, args, n_steps: int, bracket=None) -> dict:
+    """Bisect one (P, T) row at ``n_steps`` current steps through :func:`run_one`, in
+    ``bracket`` (A/m², default ``--j-lo``/``--j-hi``); the row dict of the JSON
+    (``strip_per_step_m``: the Li stripped per step at j_crit, Ω_Li j Δt/F)."""
     from mpi4py import MPI
 
     from solver import materials
@@ -241,7 +242,8 @@ def critical_row(case_path, out, case, p, T, args, n_steps: int) -> dict:
         return res["outcome"]
 
     t0 = time.perf_counter()
-    res = bisect_critical(run, args.j_lo * 10.0, args.j_hi * 10.0, args.rtol, args.max_runs)
+    j_lo, j_hi = bracket or (args.j_lo * 10.0, args.j_hi * 10.0)
+    res = bisect_critical(run, j_lo, j_hi, args.rtol, args.max_runs)
     res.pop("runs")
     dt = to_si(args.duration, "time") / n_steps
     omega = materials.get("Li")["molar_volume"]
@@ -393,7 +395,11 @@ def main(argv=None) -> int:
             pp = None if args.case == "platen" else p
             row = critical_row(case_path, out, args.case, pp, T, args, args.n_steps)
             if args.refine:  # the same row with half the time step
-                fine = critical_row(case_path, out, args.case, pp, T, args, 2 * args.n_steps)
+                # around the first result (a factor 4 each way: a j_crit set by the time step
+                # moves by 2), else the whole bracket
+                jc = row["j_crit"]
+                br = (jc / 4.0, jc * 4.0) if jc else None
+                fine = critical_row(case_path, out, args.case, pp, T, args, 2 * args.n_steps, br)
                 row["refined"] = fine
                 row["step_converged"] = step_converged(row["j_crit"], fine["j_crit"], args.rtol)
             rows.append(row)
