@@ -54,7 +54,12 @@ with the ``Li`` preset (n = 6.6, Q = 37 kJ/mol) ×2^6.6 ≈ 97 per doubling of P
 to 60 °C. The magnitude is not predicted: (c_n)^n spans 1 to 5e-5 for n = 6.6 (for a = 1 µm,
 P = 1 MPa, 25 °C: 10 mA/cm² at c_n = 1). The trend needs creep that acts on a void; a flat
 interface under a traction stack pressure has none to act on: the stack follows the receding
-Li rigidly (docs/theory.md §5.6), so there contact is never lost (the ``void`` case).
+Li rigidly (docs/theory.md §5.6) and keeps contact in the limit of small time steps. A step that
+strips more than ~g_open where the previous step's current flowed (the mechanics sees the
+stripped thickness predicted from that current) opens those points and moves the current to
+the others; the contact then flips from step to step and the stop trips at a j_crit ∝ 1/Δt (the
+``void`` case: benchmarks/README.md). ``--refine`` repeats every row with half the step and
+says whether j_crit moved.
 
 Run it serially (rows one after the other, one rank per run)::
 
