@@ -400,10 +400,10 @@ def main(argv=None) -> int:
             pp = None if args.case == "platen" else p
             row = critical_row(case_path, out, args.case, pp, T, args, args.n_steps)
             if args.refine:  # the same row with half the time step
-                # around the first result (a factor 4 each way: a j_crit set by the time step
+                # around the first result (a factor 2.5 each way: a j_crit set by the time step
                 # moves by 2), else the whole bracket
                 jc = row["j_crit"]
-                br = (jc / 4.0, jc * 4.0) if jc else None
+                br = (jc / 2.5, jc * 2.5) if jc else None
                 fine = critical_row(case_path, out, args.case, pp, T, args, 2 * args.n_steps, br)
                 row["refined"] = fine
                 row["step_converged"] = step_converged(row["j_crit"], fine["j_crit"], args.rtol)
