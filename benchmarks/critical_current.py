@@ -1,6 +1,7 @@
-"""Critical stripping current of a Li-metal case (issue 13, item 4): the current density above
-which contact is lost during a stripping step, found by bisection in log(j), against stack
-pressure and temperature; prints the table and the wall times, writes JSON and a PNG plot.
+"""Critical stripping current of a Li-metal case by bisection in log(j) (issue 13, item 4).
+
+The current density above which contact is lost during a stripping step, against stack pressure
+and temperature; prints the table and the wall times, writes JSON and a PNG plot.
 
 Definition. A row (P, T) runs the case's protocol (a hold under the stack pressure, then one
 galvanostatic stripping segment of ``--duration`` in ``--n-steps`` steps; the platen case has
