@@ -59,6 +59,8 @@ def stack_height(dom) -> float:
 # (g_n ≤ 0): a named cause of a Newton failure (docs/theory.md §9; :meth:`Simulation.
 # failure_cause`)
 CONTACT_LOST_FRACTION = 0.01
+# Newton iterations of the staggered mechanics predictor of a stripping step (_predict_mechanics)
+PREDICTOR_MAX_IT = 60
 
 
 def stiffness_length(dom) -> float:
@@ -1007,6 +1009,10 @@ class Simulation:
                 name="ssbx_predictor",
                 field_tolerances=[1e-12 * self.h_int for _ in m.fields],
                 block_scales=None,
+                # a creeping electrode settles through its secant (Kačanov) iterates, linear in
+                # rate until its stresses settle (inelastic.CreepState._tangent_slope): measured
+                # 20-26 iterations on rough Li | LLZO (issue 13); the mechanics alone is cheap
+                options={"snes_max_it": PREDICTOR_MAX_IT},
                 pre_residual=self._inelastic_hook(),
             )
         saved = [f.x.array.copy() for f in self.mech.fields]
