@@ -1158,9 +1158,9 @@ class Simulation:
         iterate, so that a body floats on the gap (``CONTACT_LOST_FRACTION``; an iterate, not a
         converged contact loss: a traction-loaded stack in equilibrium touches); displacement
         updates scaled down to their cap ℓ (a body floating on an opened gap, or a flow without
-        stiffness) in most iterations; creep-dominated points (Norton: the consistent tangent's
-        shear stiffness below G/2, i.e. 3GΔp' > 1) with the largest creep increment; the open
-        part of Γ_int."""
+        stiffness) in most iterations; creep-dominated points (Norton: the tangent's shear
+        stiffness G(1 − 3GΔp') below G/2, i.e. 3GΔp' > 1/2, Δp' = dΔp/dq_tr < 1/3G) with the
+        largest creep increment; the open part of Γ_int."""
         if self.mech is None:
             return None
         from mpi4py import MPI
@@ -1201,7 +1201,7 @@ class Simulation:
             c = st.c.x.array[d]
             dp = st.dp.x.array[d]
             n_all = comm.allreduce(int(c.size), op=MPI.SUM)
-            n_soft = comm.allreduce(int(np.count_nonzero(3 * st.G * c > 1.0)), op=MPI.SUM)
+            n_soft = comm.allreduce(int(np.count_nonzero(3 * st.G * c > 0.5)), op=MPI.SUM)
             dp_max = comm.allreduce(float(dp.max(initial=0.0)), op=MPI.MAX)
             if n_soft:
                 name = T.cell_name(tag)
