@@ -15,7 +15,11 @@ of one base case, written next to the results) and is named by its outcome:
   :meth:`solver.simulation.Simulation.failure_cause` names in the message (``cause`` in the JSON;
   e.g. "the last iterate floats: Gamma_int open over 100 %"): an unconverged iterate is never
   counted as a contact loss;
-* ``time_limit``: the row's ``--max-time`` ran out (a checkpoint was written).
+* ``time_limit``: the row's ``--max-time`` ran out (a checkpoint was written);
+* ``implausible_state``: an accepted (converged) step left a physically meaningless state
+  (:class:`solver.plausibility.ImplausibleResult`, exit 3: a strain above 100 % — the small-strain
+  model beyond its range, e.g. Li crept into the stripped voids under 5 MPa — or an
+  interpenetration deeper than a layer), with the reason in ``cause``; not a Newton failure.
 
 Prints the outcome table and the wall times; writes ``<out>/rough_stripping.json``::
 
@@ -104,12 +108,15 @@ preview = false
 def classify(summary: dict | None, error: Exception | None) -> tuple[str, str]:
     """(outcome, cause) of a row (see the module docstring)."""
     from solver.errors import TimeLimitReached
+    from solver.plausibility import ImplausibleResult
 
     if error is None:
         stop = (summary or {}).get("stop_reason")
         return (stop or "completed"), (summary or {}).get("stop") or ""
     if isinstance(error, TimeLimitReached):
         return "time_limit", str(error).splitlines()[0]
+    if isinstance(error, ImplausibleResult):  # converged, but beyond the model's validity
+        return "implausible_state", str(error).splitlines()[0]
     msg = str(error).splitlines()[0]
     if "state_out_of_range" in msg or "out of range" in msg:
         return "state_out_of_range", msg

@@ -59,6 +59,8 @@ def stack_height(dom) -> float:
 # (g_n ≤ 0): a named cause of a Newton failure (docs/theory.md §9; :meth:`Simulation.
 # failure_cause`)
 CONTACT_LOST_FRACTION = 0.01
+# Newton iterations of the staggered mechanics predictor of a stripping step (_predict_mechanics)
+PREDICTOR_MAX_IT = 60
 
 
 def stiffness_length(dom) -> float:
@@ -1007,6 +1009,10 @@ class Simulation:
                 name="ssbx_predictor",
                 field_tolerances=[1e-12 * self.h_int for _ in m.fields],
                 block_scales=None,
+                # a creeping electrode settles through its secant (Kačanov) iterates, linear in
+                # rate until its stresses settle (inelastic.CreepState._tangent_slope): measured
+                # 20-26 iterations on rough Li | LLZO (issue 13); the mechanics alone is cheap
+                options={"snes_max_it": PREDICTOR_MAX_IT},
                 pre_residual=self._inelastic_hook(),
             )
         saved = [f.x.array.copy() for f in self.mech.fields]
@@ -1039,7 +1045,14 @@ class Simulation:
             self.problem.target = None
         if res.converged:
             I_now = self.ec.current()
-            if abs(float(self.ec.V_cell.value) - self.V_cell) > 1e-12 and abs(I_now - self._I_acc):
+            # a secant over round-off is noise: between two steps of one constant current the
+            # currents differ by ~1e-20 A while V drifts (a stripped gap): a slope of 6e-16 A/V
+            # against 8e-3 A/V, whose predictor then jumped V by the 0.5 V clamp when the current
+            # reversed (measured on tests/verification/test_li_voids.py, fixed platen with creep)
+            dI_min = 1e-9 * max(abs(I_now), abs(self._I_acc), self.current_scale())
+            if abs(float(self.ec.V_cell.value) - self.V_cell) > 1e-12 and (
+                abs(I_now - self._I_acc) > dI_min
+            ):
                 self._V_slope = (I_now - self._I_acc) / (float(self.ec.V_cell.value) - self.V_cell)
                 if not (self._V_slope > 0 and math.isfinite(self._V_slope)):
                     self._V_slope = None
@@ -1145,9 +1158,9 @@ class Simulation:
         iterate, so that a body floats on the gap (``CONTACT_LOST_FRACTION``; an iterate, not a
         converged contact loss: a traction-loaded stack in equilibrium touches); displacement
         updates scaled down to their cap ℓ (a body floating on an opened gap, or a flow without
-        stiffness) in most iterations; creep-dominated points (Norton: the consistent tangent's
-        shear stiffness below G/2, i.e. 3GΔp' > 1) with the largest creep increment; the open
-        part of Γ_int."""
+        stiffness) in most iterations; creep-dominated points (Norton: the tangent's shear
+        stiffness G(1 − 3GΔp') below G/2, i.e. 3GΔp' > 1/2, Δp' = dΔp/dq_tr < 1/3G) with the
+        largest creep increment; the open part of Γ_int."""
         if self.mech is None:
             return None
         from mpi4py import MPI
@@ -1188,7 +1201,7 @@ class Simulation:
             c = st.c.x.array[d]
             dp = st.dp.x.array[d]
             n_all = comm.allreduce(int(c.size), op=MPI.SUM)
-            n_soft = comm.allreduce(int(np.count_nonzero(3 * st.G * c > 1.0)), op=MPI.SUM)
+            n_soft = comm.allreduce(int(np.count_nonzero(3 * st.G * c > 0.5)), op=MPI.SUM)
             dp_max = comm.allreduce(float(dp.max(initial=0.0)), op=MPI.MAX)
             if n_soft:
                 name = T.cell_name(tag)
@@ -1303,7 +1316,7 @@ class Simulation:
                 # increment uses the converged current (backward Euler, so the Li inventory
                 # balances exactly) and is committed to s_old when the next step starts.
                 Om = self.case.materials["electrode"].get("molar_volume") or 1.3e-5
-                self._strip_pending = (Om / F_CONST * self.ec.point_values(self.ec.j_n), dt)
+                self._strip_pending = (Om / F_CONST * self.ec.point_values(self.ec.j_n, True), dt)
         if self.transport is not None:
             self.transport.accept()
         if self.charge_balance is not None:  # (before the retention ψ is committed)
