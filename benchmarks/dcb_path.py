@@ -18,9 +18,13 @@ another increment.
 
 Usage (only rank 0 prints and writes)::
 
-    python benchmarks/dcb_path.py --out bench-results           # the case's mesh, ~5 min
+    python benchmarks/dcb_path.py --out bench-results           # the case's mesh, ~20 min
     python benchmarks/dcb_path.py --quick --out bench-results   # interface elements 1 µm
     mpirun -n 2 python benchmarks/dcb_path.py --out DIR
+
+With viscosity, ``viscous_0.1ms_dd03`` (η_v = 0.1 ms, Δt = 0.1 s per path step, Δt/η_v =
+1000, ``solver.max_decohesion_increment`` = 0.3) is the setting that meets 5 % on the peak and
+the branch and 1 % on the balance through the whole ligament (benchmarks/README.md).
 
 JSON: ``bench-results/dcb_path.json``, one entry per variant (keys in ``summary`` below).
 """
@@ -64,6 +68,16 @@ VARIANTS = {
     "viscous_0.1ms_dd05": {  # Δt = 0.1 s, the crack tip about one element per step
         "interface.viscosity": "0.1 ms",
         "solver.max_decohesion_increment": 0.5,
+    },
+    "viscous_0.1ms_dd04": {  # Δt = 0.1 s, at most 0.4 of a point's decohesion per step
+        "interface.viscosity": "0.1 ms",
+        "solver.max_decohesion_increment": 0.4,
+    },
+    # the setting that meets issue 15's acceptance with viscosity (Δt/η_v = 1000, bound 0.3:
+    # branch and peak within 5 % of beam theory, balance within 1 %, to separation)
+    "viscous_0.1ms_dd03": {  # Δt = 0.1 s, at most 0.3 of a point's decohesion per step
+        "interface.viscosity": "0.1 ms",
+        "solver.max_decohesion_increment": 0.3,
     },
     "viscous_0.1ms_dt50ms": {  # Δt = 50 ms, the crack tip about one element per step
         "interface.viscosity": "0.1 ms",
