@@ -118,16 +118,13 @@ def classify(summary: dict | None, error: Exception | None) -> tuple[str, str]:
     return "newton_failure", msg
 
 
-def run_row(case_path: Path, out: Path, j: str, p: str, T: str, max_time: float) -> dict:
-    from mpi4py import MPI
-
+def run_one(case_path: Path, out: Path, overrides: dict, max_time: float) -> dict:
+    """Run ``case_path`` with ``overrides`` through :func:`solver.api.run` into ``out`` and name
+    the outcome (:func:`classify`): a dict with ``outcome``, ``cause``, ``wall_s`` and the
+    summary's step count and final metrics (None where the run wrote none). A failed run is a
+    result, never raised (also used by benchmarks/critical_current.py)."""
     from solver import api
 
-    overrides = {
-        "loading.current_density": j,
-        "loading.stack_pressure": p,
-        "loading.temperature": T,
-    }
     t0 = time.perf_counter()
     summary, error = None, None
     try:
@@ -144,10 +141,7 @@ def run_row(case_path: Path, out: Path, j: str, p: str, T: str, max_time: float)
     outcome, cause = classify(summary, error)
     s = summary or {}
     final = s.get("final") or {}
-    row = {
-        "current_density": j,
-        "stack_pressure": p,
-        "temperature": T,
+    return {
         "outcome": outcome,
         "cause": cause,
         "wall_s": wall,
@@ -160,6 +154,19 @@ def run_row(case_path: Path, out: Path, j: str, p: str, T: str, max_time: float)
         "asr_total_last": s.get("asr_total_last"),
         "max_li_inventory_error": s.get("max_li_inventory_error"),
     }
+
+
+def run_row(case_path: Path, out: Path, j: str, p: str, T: str, max_time: float) -> dict:
+    from mpi4py import MPI
+
+    overrides = {
+        "loading.current_density": j,
+        "loading.stack_pressure": p,
+        "loading.temperature": T,
+    }
+    res = run_one(case_path, out, overrides, max_time)
+    row = {"current_density": j, "stack_pressure": p, "temperature": T, **res}
+    outcome, cause, wall = res["outcome"], res["cause"], res["wall_s"]
     if MPI.COMM_WORLD.rank == 0:
         print(
             f"  {j:>12} {p:>8} {T:>7}  {outcome:<16} {wall:7.1f} s  steps={row['steps']}"
