@@ -173,13 +173,17 @@ class Stepper:
         self.after_step: list[Callable[[StepInfo], None]] = []
 
     def _interp(self, start: dict, seg: Segment, s: float) -> dict:
+        # the segment's end (the step loop stops within 1e-12 of it) is its targets exactly: a
+        # sum of cut increments lands there only to round-off, and a value 1e-16 off its target
+        # reads as a ramp to the next segment (path following refused: docs/theory.md §10.6a)
+        end = s >= 1.0 - 1e-12
         st = {k: v for k, v in start.items() if k not in STEP_KEYS}
         for k, v in seg.targets.items():
-            if k in STEP_KEYS:
+            if k in STEP_KEYS or end:
                 st[k] = v
             else:
                 st[k] = start.get(k, 0.0) + s * (v - start.get(k, 0.0))
-        st["time"] = start["time"] + s * seg.duration
+        st["time"] = start["time"] + (1.0 if end else s) * seg.duration
         st["kind"] = seg.kind
         if seg.profile is not None:  # current history: linear between the CSV rows
             import numpy as np

@@ -125,3 +125,20 @@ def test_full_size_steps_reset_the_count():
     st.run()
     assert m.accepted[-1] == pytest.approx(1.0, abs=1e-15)
     assert m.solves - len(m.accepted) == 4  # cut at 1/8, 3/8, 5/8, 7/8
+
+
+def test_a_segment_ends_exactly_on_its_targets():
+    """Ten increments of 0.1 sum to 1 − 1.1e-16: the last step of the segment still applies the
+    segment's targets exactly (a load factor or temperature 1e-16 off its target reads as a ramp
+    in the next segment, which then refuses the path following: docs/theory.md §10.6a)."""
+    s = 0.0
+    for _ in range(10):
+        s += 0.1
+    assert s != 1.0 and s > 1.0 - 1e-12  # the round-off this guards against
+    m = LimitPoint(2.0)
+    targets = {"load_factor": 0.3, "temperature": 298.15}
+    st = Stepper(m, [Segment("hold", targets, steps=10, duration=1.0)], {"load_factor": 0.0})
+    st.run()
+    assert len(m.accepted) == 10
+    assert st.state["load_factor"] == 0.3 and st.state["temperature"] == 298.15
+    assert st.state["time"] == 1.0

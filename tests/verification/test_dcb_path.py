@@ -22,8 +22,8 @@ when the load has fallen to 5.9 % of P_c; at the end of the ligament λ falls fr
 the path-following Newton test, docs/theory.md §10.6a, and max_decohesion_increment = 0.9 in
 the case: 35 steps, 6 cuts, the steps converging only when a round-off update fell below the
 tolerance.) The viscous variants: load control 11 steps (26 s), path following on the
-coarser mesh 24 steps (18 s). The viscous DCB through the whole ligament on the case's mesh is
-benchmarks/dcb_path.py (it reaches separation; too long for the suite).
+coarser mesh 40 steps (8 s at a load of ~4.5). The viscous DCB through the whole ligament on
+the case's mesh is benchmarks/dcb_path.py (it reaches separation; too long for the suite).
 
 Checks:
 * the path reaches far along the propagation branch: the fully decohered crack through most
@@ -33,8 +33,10 @@ Checks:
 * the energy balance of the time-series columns, external work = stored elastic energy +
   cohesive dissipation + viscous dissipation, within 1 % of the external work at every step,
   with path following, with ``interface.viscosity`` in load control, and with both (a coarser
-  mesh, 24 steps: the viscous dissipation (10.1a) consistent with the backward-Euler damage
+  mesh, 40 steps: the viscous dissipation (10.1a) consistent with the backward-Euler damage
   update; before it, measured 2.4 % at step 24 and 3.9 % through the ligament);
+* with both, at the setting of docs/theory.md §10.6a (Δt/η_v = 1000, max_decohesion_increment
+  = 0.3), the peak and the propagation branch within 5 % of beam theory too;
 * the end of the ligament snaps back (the opening Δ falls while the crack grows), and the
   path is followed through it.
 """
@@ -171,20 +173,20 @@ def dcb_viscous():
 
 @pytest.fixture(scope="module")
 def dcb_viscous_path():
-    """The case with the viscous regularisation (η_v = 0.1 ms) under the dissipation control, on
-    a coarser mesh (interface elements 1 µm, bulk 5 µm), with load steps of Δλ = 0.0675 before
-    the switch (Δt = 25 ms per step, Δt/η_v = 250) and at most half the decohesion of a point
-    per step (max_decohesion_increment = 0.5: the crack tip advances by about one element per
-    step), stopped after 24 steps (the crack tip 11 µm past a0)."""
+    """The case with the viscous regularisation (η_v = 0.1 ms: Δt/η_v = 1000 at the protocol's
+    0.1 s per path step) and at most 0.3 of a point's decohesion per step
+    (max_decohesion_increment = 0.3), the setting that meets beam theory and the balance with
+    viscosity through the whole ligament (benchmarks/dcb_path.py, variant viscous_0.1ms_dd03),
+    on a coarser mesh (interface elements 1 µm, bulk 5 µm), stopped after 40 steps (the crack
+    tip 13 µm past a0)."""
     return _run(
         {
             "interface.viscosity": "0.1 ms",
             "geometry.h_interface": "1 um",
             "geometry.h_max": "5 um",
-            "loading.protocol[1].n_steps": 40,
-            "solver.max_decohesion_increment": 0.5,
+            "solver.max_decohesion_increment": 0.3,
         },
-        max_steps=24,
+        max_steps=40,
     )
 
 
@@ -238,21 +240,30 @@ def test_energy_balance_closes_with_viscosity(dcb_viscous):
     assert np.all(np.diff(r["Dv"]) >= -1e-9 * r["W"][-1])
 
 
-def test_energy_balance_closes_with_viscosity_under_path_following(dcb_viscous_path):
-    """external work = elastic energy + cohesive + viscous dissipation within 1 % at every step
-    of a viscous run under the dissipation control (measured ≤ 0.19 %; with the dissipation of
-    the exact Duvaut–Lions ODE along each step in place of (10.1a), as before, up to 12 % on
-    such runs); the viscous part is visible (measured 12 % of the cohesive part) and grows; the
-    path passes the peak and the crack grows while the load falls. The viscous overstress
-    raises the load (measured peak 1.05 P_c, the branch 4-19 % above P(Δ)): no beam-theory
-    check, but the viscous law never resists less than the rate-independent one."""
+def test_viscous_path_meets_beam_theory_and_the_balance(dcb_viscous_path):
+    """With the viscous regularisation under the dissipation control: peak within 5 % of P_c,
+    the propagation branch within 5 % of P(Δ), and external work = elastic energy + cohesive +
+    viscous dissipation within 1 % at every step (measured: 40 steps, 2 cuts, 8 s; peak
+    0.989 P_c, the branch within 2.3 % (32 steps), balance ≤ 0.24 %, the viscous part 1.5 % of
+    the cohesive part; to separation on the case's mesh, benchmarks/dcb_path.py: branch 2.0 %,
+    balance 0.53 %). The balance residual with viscosity is the onset excess of (10.1a)'s
+    lower bound over the trapezoid (docs/theory.md §10.6a), which shrinks with the decohesion
+    bound: with 0.5 and Δt/η_v = 250, measured before on this mesh, balance ≤ 0.19 % over 24
+    steps but the branch 4-19 % above P(Δ) (the viscous overstress); with 0.5 at Δt/η_v =
+    1000, 1.15 % to separation."""
     r = dcb_viscous_path
     assert r["failure"] is None, r["failure"]
-    assert len(r["P"]) == 24
+    assert len(r["P"]) == 40
     assert np.max(_balance(r)) < 0.01, _balance(r)
-    assert r["Dv"][-1] > 0.05 * r["Dc"][-1]
+    assert r["Dv"][-1] > 0.005 * r["Dc"][-1]
     assert np.all(np.diff(r["Dv"]) >= -1e-9 * r["W"][-1])
-    i = int(np.argmax(r["P"]))
-    assert r["P"][i] > 0.95 * P_C
-    assert i < len(r["P"]) - 5 and r["P"][-1] < 0.9 * r["P"][i]  # past the peak
-    assert r["tip"][-1] > r["tip"][i] + 0.5 * H  # the crack grew by > h/2 after it
+    d, P = r["delta"], r["P"]
+    i = int(np.argmax(P))
+    assert P[i] == pytest.approx(P_C, rel=0.05)
+    rising = np.arange(len(d)) <= int(np.argmax(r["lam"]))  # the branch before a snap-back
+    branch = rising & (d >= 1.1 * DELTA_C) & (lefm_crack(d) <= L - 2 * H)
+    assert np.count_nonzero(branch) >= 10
+    err = P[branch] / lefm_load(d[branch]) - 1.0
+    assert np.max(np.abs(err)) < 0.05, err
+    assert i < len(P) - 5 and P[-1] < 0.9 * P[i]  # past the peak
+    assert r["tip"][-1] > r["tip"][i] + H  # the crack grew by > h after it
