@@ -329,6 +329,9 @@ class CreepState:
         self.p.x.scatter_forward()
         self.dp.x.array[:] = 0.0
         self.c.x.array[:] = 0.0
+        # the next step's first iterate takes the secant slope, as after a restart (the
+        # tangent's choice carries nothing across steps that the checkpoint lacks)
+        self._q_iter = None
 
 
 class ViscoState:
