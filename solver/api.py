@@ -565,12 +565,12 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
     initial = {
         "pressure": 0.0,
         "soc": soc0,
-        "temperature": loading.get("temperature", 298.15),
+        "temperature": loading["temperature"],  # (the schema's default when absent)
         "displacement": 0.0,
         "load_factor": 0.0,
         "time": 0.0,
     }
-    defaults = {"pressure": loading.get("stack_pressure", 0.0)}
+    defaults = {"pressure": loading["stack_pressure"]}
     if sim.platen_displacement is not None:  # displacement mode with a pad: −pad_strain t_pad
         defaults["displacement"] = sim.platen_displacement
     segments = stepping.segments_from_protocol(loading.get("protocol") or [], defaults)
