@@ -188,16 +188,12 @@ def run(overrides: dict, probe: bool = False) -> dict:
             }
         )
 
-    stepper = Stepper(
+    stepper = Stepper.from_case(
         sim,
+        case,
         segments_from_protocol(case.loading["protocol"], {}),
         {"pressure": 0.0, "displacement": 0.0, "load_factor": 0.0, "time": 0.0},
         observers=[observe],
-        max_cuts=case.solver["max_cuts"],
-        max_damage_increment=case.solver["max_decohesion_increment"],
-        min_step=case.solver["min_step"],
-        max_consecutive_cuts=case.solver["max_consecutive_cuts"],
-        path_following=case.solver["path_following"],
     )
     failure = None
     try:

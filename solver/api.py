@@ -623,18 +623,8 @@ def _run_physics(case, sim, outdir: Path, comm: MPI.Comm, run_opts: dict | None 
         entry["segment"] = iseg
         eis_entries.append(entry)
 
-    stepper = stepping.Stepper(
-        sim,
-        segments,
-        initial,
-        on_eis=on_eis,
-        max_cuts=case.solver["max_cuts"],
-        max_damage_increment=case.solver["max_decohesion_increment"],
-        min_step=case.solver["min_step"],
-        max_consecutive_cuts=case.solver["max_consecutive_cuts"],
-        path_following=case.solver["path_following"],
-        rank=comm.rank,
-        observers=[observe],
+    stepper = stepping.Stepper.from_case(
+        sim, case, segments, initial, on_eis=on_eis, rank=comm.rank, observers=[observe]
     )
     run_opts = run_opts or {}
     ckpt = _Checkpointer(case, sim, stepper, rows, written, outdir, comm, guard, run_opts)

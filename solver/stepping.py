@@ -172,6 +172,24 @@ class Stepper:
         # called after every accepted step, after the observers, with the position up to date
         self.after_step: list[Callable[[StepInfo], None]] = []
 
+    @classmethod
+    def from_case(cls, model, case, segments: list[Segment], initial: dict, **kw) -> Stepper:
+        """A stepper with the case's ``[solver]`` step control (max_cuts,
+        max_decohesion_increment, min_step, max_consecutive_cuts, path_following); ``kw``: the
+        other arguments of the constructor (observers, rank, on_eis, ...)."""
+        sv = case.solver
+        return cls(
+            model,
+            segments,
+            initial,
+            max_cuts=sv["max_cuts"],
+            max_damage_increment=sv["max_decohesion_increment"],
+            min_step=sv["min_step"],
+            max_consecutive_cuts=sv["max_consecutive_cuts"],
+            path_following=sv["path_following"],
+            **kw,
+        )
+
     def _interp(self, start: dict, seg: Segment, s: float) -> dict:
         # the segment's end (the step loop stops within 1e-12 of it) is its targets exactly: a
         # sum of cut increments lands there only to round-off, and a value 1e-16 off its target
