@@ -8,10 +8,13 @@ the geometry is built (``check`` may accept them; ``run`` must refuse them befor
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import subprocess
 import sys
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -952,12 +955,46 @@ def _ssbx(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _ssbx_in_process(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """``ssbx ARGS`` through ``solver.cli.main`` in this process (the same code path as the
+    console script without the interpreter start-up): exit code, stdout and stderr as a
+    subprocess would give them; an uncaught exception becomes exit 1 with its traceback."""
+    from solver.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(args)
+            except SystemExit as e:  # argparse
+                code = e.code if isinstance(e.code, int) else 1
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+# Rows also run as real ``ssbx`` processes (the console script, a fresh interpreter): every
+# row only detectable at build and every SUBPROCESS_EVERY-th row. Their outcome must equal the
+# in-process one exactly, so the in-process table stands for what a user's shell gets.
+SUBPROCESS_EVERY = 8
+
+
+def _in_subprocess(i: int, at_build: bool) -> bool:
+    return at_build or i % SUBPROCESS_EVERY == 0
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict:
-    """Run ``check`` and ``run`` for every row at once (a process pool keeps the table fast):
-    row id -> (check result, run result, run directory)."""
+    """Run ``check`` and ``run`` for every row in this process, and for a subset also as a
+    subprocess (a thread pool keeps that fast): row id -> (check result, run result, run
+    directory, subprocess results or None)."""
     jobs = {}
-    for rid, text, _, _ in ROWS:
+    for i, (rid, text, _, at_build) in enumerate(ROWS):
         if not _family_available(text):
             continue
         d = tmp_path_factory.mktemp(rid)
@@ -971,18 +1008,25 @@ def outcomes(tmp_path_factory) -> dict:
                 (d / name).mkdir()
             else:
                 (d / name).write_text(content)
-        jobs[rid] = (d, case, d / "run")
-    workers = max(2, min(8, os.cpu_count() or 2))
+        jobs[rid] = (d, case, d / "run", d / "run_subprocess", _in_subprocess(i, at_build))
+    workers = max(2, min(4, os.cpu_count() or 2))
     with ThreadPoolExecutor(workers) as pool:
         futures = {
             rid: (
                 pool.submit(_ssbx, ["check", str(case)], d),
-                pool.submit(_ssbx, ["run", str(case), "-o", str(rundir)], d),
-                rundir,
+                pool.submit(_ssbx, ["run", str(case), "-o", str(sub)], d),
             )
-            for rid, (d, case, rundir) in jobs.items()
+            for rid, (d, case, _, sub, in_sub) in jobs.items()
+            if in_sub
         }
-        return {rid: (c.result(), r.result(), rundir) for rid, (c, r, rundir) in futures.items()}
+        res = {}
+        for rid, (d, case, rundir, _sub, _) in jobs.items():
+            check = _ssbx_in_process(["check", str(case)], d)
+            run = _ssbx_in_process(["run", str(case), "-o", str(rundir)], d)
+            res[rid] = [check, run, rundir, None]
+        for rid, (c, r) in futures.items():
+            res[rid][3] = (c.result(), r.result(), jobs[rid][3])
+        return res
 
 
 def test_table_is_large_enough():
@@ -996,7 +1040,7 @@ def test_table_is_large_enough():
 def test_bad_input(outcomes, rid, fragment, at_build):
     if rid not in outcomes:
         pytest.skip("geometry family module not available yet")
-    check, run, rundir = outcomes[rid]
+    check, run, rundir, sub = outcomes[rid]
 
     for r in (check, run):
         assert "Traceback" not in r.stdout + r.stderr, r.stderr
@@ -1015,6 +1059,27 @@ def test_bad_input(outcomes, rid, fragment, at_build):
     assert lines[0].startswith("ssbx: error: ")
     assert fragment in lines[0], lines[0]
     assert not rundir.exists(), "run created its directory for a bad input"
+
+    if sub is not None:  # the console script in a fresh process: the same outcome
+        s_check, s_run, s_rundir = sub
+        assert (s_check.returncode, s_check.stdout, s_check.stderr) == (
+            check.returncode,
+            check.stdout,
+            check.stderr,
+        )
+        same = (
+            run.stdout.replace(str(rundir), str(s_rundir)),
+            run.stderr.replace(str(rundir), str(s_rundir)),
+        )
+        assert (s_run.returncode, s_run.stdout, s_run.stderr) == (run.returncode, *same)
+        assert not s_rundir.exists(), "run created its directory for a bad input"
+
+
+def test_a_fair_share_of_rows_also_runs_as_a_process(outcomes):
+    n_sub = sum(1 for o in outcomes.values() if o[3] is not None)
+    assert n_sub >= len(outcomes) // SUBPROCESS_EVERY
+    at_build = [r[0] for r in ROWS if r[3] and r[0] in outcomes]
+    assert at_build and all(outcomes[rid][3] is not None for rid in at_build)
 
 
 def test_run_into_a_non_writable_directory_is_refused_before_work(tmp_path, monkeypatch):
