@@ -30,6 +30,31 @@ def _approx_rel_means_rel(expected, rel=None, abs=None, nan_ok=False):
 pytest.approx = _approx_rel_means_rel
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: ``--dist loadscope --no-loadscope-reorder``) a module
+    runs whole on one worker, handed out in collection order. The slowest modules go first
+    (longest processing time first), so no long module starts last while the other worker idles.
+    Costs: tests/module_costs.json (seconds per module, written by tools/test_costs.py); a module
+    not listed counts as the median. Only the order of modules changes, never which tests run."""
+    if not hasattr(config, "workerinput"):  # not an xdist worker: keep pytest's order
+        return
+    import json
+    import statistics
+
+    path = ROOT / "tests" / "module_costs.json"
+    costs = json.loads(path.read_text()) if path.is_file() else {}
+    default = statistics.median(costs.values()) if costs else 0.0
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first.setdefault(item.nodeid.split("::")[0], i)
+
+    def key(item):
+        module = item.nodeid.split("::")[0]
+        return (-costs.get(module, default), first[module])
+
+    items.sort(key=key)  # stable: the order inside a module is kept
+
+
 def ssbx_cmd() -> list[str]:
     """The ssbx command as a new user runs it (console script of this interpreter's venv)."""
     exe = Path(sys.executable).with_name("ssbx")
@@ -66,3 +91,59 @@ def shared_tmp(comm):
     comm.barrier()
     if comm.rank == 0:
         shutil.rmtree(path, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ 1-rank references under MPI
+def serial_reference(key: str, fn, *args):
+    """Mark a test that compares a run on the world's ranks with the same run on one rank, whose
+    1-rank run is ``fn(path, *args)`` (a module-level function that runs on ``MPI.COMM_SELF``
+    and writes into the directory ``path``). Under ``mpirun`` the 1-rank runs of all collected
+    tests so marked are made together before the first of them, spread over the ranks (rank r
+    makes every size-th, by key), so that no rank idles while rank 0 alone runs a reference;
+    the test's ``serial_ref`` fixture gives the directory of its own."""
+    return pytest.mark.serial_reference(key, fn, *args)
+
+
+@pytest.fixture(scope="session")
+def _serial_references(request):
+    import gc
+    import traceback
+
+    from mpi4py import MPI
+
+    world = MPI.COMM_WORLD
+    base = tempfile.mkdtemp(prefix="ssbx-ref-") if world.rank == 0 else None
+    base = Path(world.bcast(base, root=0))
+    jobs = {}
+    for item in request.session.items:
+        m = item.get_closest_marker("serial_reference")
+        if m is not None:
+            jobs.setdefault(m.args[0], m.args[1:])
+    world.barrier()
+    gc.collect()  # every rank together: no collective object is left to a later collection
+    errors = {}
+    for i, key in enumerate(sorted(jobs)):
+        if i % world.size == world.rank:
+            fn, *args = jobs[key]
+            try:
+                fn(base / key, *args)
+            except Exception:  # reported by the test that needs it, never a hang
+                errors[key] = traceback.format_exc()
+    errors = {k: v for part in world.allgather(errors) for k, v in part.items()}
+    world.barrier()
+    yield base, errors
+    world.barrier()
+    if world.rank == 0:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def serial_ref(request, _serial_references) -> Path:
+    """The directory of this test's 1-rank reference (see :func:`serial_reference`), readable
+    on every rank."""
+    m = request.node.get_closest_marker("serial_reference")
+    assert m is not None, "serial_ref needs the test marked with @serial_reference(...)"
+    base, errors = _serial_references
+    if m.args[0] in errors:
+        pytest.fail(f"the 1-rank reference {m.args[0]!r} failed:\n{errors[m.args[0]]}")
+    return base / m.args[0]

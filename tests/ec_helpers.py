@@ -66,6 +66,11 @@ def run(c, outdir: Path, comm=MPI.COMM_WORLD) -> tuple[list[dict], dict]:
     from solver import api
 
     api.run(c, outdir, comm=comm, overwrite=True)
+    return read_run(outdir)
+
+
+def read_run(outdir: Path) -> tuple[list[dict], dict]:
+    """(time-series rows as floats, summary) of the run directory ``outdir``."""
     from solver.metrics import read_timeseries
 
     rows = read_timeseries(Path(outdir) / "timeseries.csv")

@@ -9,7 +9,7 @@ import math
 import pytest
 from mpi4py import MPI
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, serial_reference
 
 pytestmark = pytest.mark.mpi
 
@@ -31,22 +31,38 @@ def _rows(path):
     return read_timeseries(path)
 
 
-@pytest.mark.parametrize("name", ["debonded_patch", "li_llzo_pressure", "hertz_cylinder"])
-def test_case_same_on_1_and_2_ranks(shared_tmp, name):
+def _case(name: str):
+    """The shipped case ``name`` without field output."""
     import tomllib
 
-    from solver import api
     from solver.config import case_from_dict
 
     path = ROOT / "cases" / f"{name}.toml"
     raw = tomllib.loads(path.read_text())
     raw.setdefault("output", {}).update({"fields": False, "preview": False})
+    return case_from_dict(raw, path)
+
+
+def _serial(path, name: str):
+    from solver import api
+
+    api.run(_case(name), path, comm=MPI.COMM_SELF)
+
+
+NAMES = ["debonded_patch", "li_llzo_pressure", "hertz_cylinder"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=serial_reference(f"case_{n}", _serial, n)) for n in NAMES],
+)
+def test_case_same_on_1_and_2_ranks(shared_tmp, serial_ref, name):
+    from solver import api
+
     world = MPI.COMM_WORLD
     par = shared_tmp / f"{name}_np2"
-    api.run(case_from_dict(raw, path), par, comm=world)
-    ser = shared_tmp / f"{name}_np1"
-    if world.rank == 0:
-        api.run(case_from_dict(raw, path), ser, comm=MPI.COMM_SELF)
+    api.run(_case(name), par, comm=world)
+    ser = serial_ref
     world.barrier()
     if world.rank != 0:
         return

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, serial_reference
 
 pytestmark = pytest.mark.mpi
 
@@ -39,16 +39,21 @@ def _read(path):
     return read_timeseries(path)
 
 
-def test_default_case_same_metrics_on_1_and_2_ranks(shared_tmp):
+def _serial(path):
+    from solver import api
+
+    api.run(ROOT / "cases" / "default.toml", path, comm=MPI.COMM_SELF)
+
+
+@serial_reference("default_case", _serial)
+def test_default_case_same_metrics_on_1_and_2_ranks(shared_tmp, serial_ref):
     from solver import api
 
     world = MPI.COMM_WORLD
     case = ROOT / "cases" / "default.toml"
     par = shared_tmp / "np2"
     api.run(case, par, comm=world)
-    ser = shared_tmp / "np1"
-    if world.rank == 0:
-        api.run(case, ser, comm=MPI.COMM_SELF)
+    ser = serial_ref
     world.barrier()
     if world.rank != 0:
         return

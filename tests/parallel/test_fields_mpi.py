@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
+from tests.conftest import serial_reference
 from tests.output_helpers import MECH_EC, case
 
 pytestmark = pytest.mark.mpi
@@ -17,7 +18,14 @@ pytestmark = pytest.mark.mpi
 ATOL = {"g_t": 1e-20, "t_t": 1e-3}
 
 
-def test_pvd_fields_same_on_1_and_2_ranks(shared_tmp):
+def _serial(path):
+    from solver import api
+
+    api.run(case(MECH_EC, {"every": 1}), path, comm=MPI.COMM_SELF)
+
+
+@serial_reference("pvd_fields_mech_ec", _serial)
+def test_pvd_fields_same_on_1_and_2_ranks(shared_tmp, serial_ref):
     import meshio
 
     from solver import api
@@ -26,9 +34,7 @@ def test_pvd_fields_same_on_1_and_2_ranks(shared_tmp):
     c = case(MECH_EC, {"every": 1})
     par = shared_tmp / "np2"
     api.run(c, par, comm=world)
-    ser = shared_tmp / "np1"
-    if world.rank == 0:
-        api.run(c, ser, comm=MPI.COMM_SELF)
+    ser = serial_ref
     world.barrier()
     if world.rank != 0:
         return

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, serial_reference
 
 pytestmark = pytest.mark.mpi
 
@@ -38,20 +38,30 @@ FLOORS = {
 }
 
 
-def test_thermal_case_same_metrics_on_1_and_2_ranks(shared_tmp):
-    from solver import api
+def _case():
     from solver.config import case_from_dict
 
     raw = tomllib.loads((ROOT / "cases" / "runaway_spot.toml").read_text())
     raw["loading"]["protocol"][1]["duration"] = "6 s"
     raw["loading"]["protocol"][1]["n_steps"] = 6
     raw["output"] = {"fields": True}
+    return case_from_dict(raw)
+
+
+def _serial(path):
+    from solver import api
+
+    api.run(_case(), path, comm=MPI.COMM_SELF)
+
+
+@serial_reference("thermal_runaway_spot", _serial)
+def test_thermal_case_same_metrics_on_1_and_2_ranks(shared_tmp, serial_ref):
+    from solver import api
+
     world = MPI.COMM_WORLD
     par = shared_tmp / "thermal_np2"
-    api.run(case_from_dict(raw), par, comm=world)
-    ser = shared_tmp / "thermal_np1"
-    if world.rank == 0:
-        api.run(case_from_dict(raw), ser, comm=MPI.COMM_SELF)
+    api.run(_case(), par, comm=world)
+    ser = serial_ref
     world.barrier()
     if world.rank != 0:
         return

@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
+from tests.conftest import serial_reference
 from tests.ec_helpers import case
 
 F = 96485.33212
@@ -229,24 +230,28 @@ def test_low_frequency_limit_is_the_nonlinear_dc_resistance():
     assert arcs[0.5] > 1.3 * arcs[0.25]
 
 
+def _serial_patch_eis(path):
+    from solver import api
+
+    api.run(_with_eis(patch_case(0.25)), path, comm=MPI.COMM_SELF, overwrite=True)
+
+
 @pytest.mark.mpi
-def test_spectrum_same_on_1_and_2_ranks(shared_tmp):
+@serial_reference("impedance_patch", _serial_patch_eis)
+def test_spectrum_same_on_1_and_2_ranks(shared_tmp, serial_ref):
     """The debonded-patch cell: mechanics, contact path, Butler–Volmer, double layer."""
     from solver import api
 
     world = MPI.COMM_WORLD
-    for name, make in (("patch", lambda: _with_eis(patch_case(0.25))),):
-        api.run(make(), shared_tmp / f"{name}2", comm=world, overwrite=True)
-        if world.rank == 0:
-            api.run(make(), shared_tmp / f"{name}1", comm=MPI.COMM_SELF, overwrite=True)
-        world.barrier()
-        if world.rank == 0:
-            s2 = json.loads((shared_tmp / f"{name}2" / "summary.json").read_text())
-            assert s2["mpi_size"] == 2
-            _, Z1 = read_spectrum(shared_tmp / f"{name}1" / "eis" / "eis_01.csv")
-            _, Z2 = read_spectrum(shared_tmp / f"{name}2" / "eis" / "eis_01.csv")
-            assert np.max(np.abs(Z1 - Z2) / np.abs(Z1)) < 1e-9
-        world.barrier()
+    api.run(_with_eis(patch_case(0.25)), shared_tmp / "patch2", comm=world, overwrite=True)
+    world.barrier()
+    if world.rank == 0:
+        s2 = json.loads((shared_tmp / "patch2" / "summary.json").read_text())
+        assert s2["mpi_size"] == 2
+        _, Z1 = read_spectrum(serial_ref / "eis" / "eis_01.csv")
+        _, Z2 = read_spectrum(shared_tmp / "patch2" / "eis" / "eis_01.csv")
+        assert np.max(np.abs(Z1 - Z2) / np.abs(Z1)) < 1e-9
+    world.barrier()
 
 
 def _with_eis(c):

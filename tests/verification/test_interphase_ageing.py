@@ -37,7 +37,8 @@ import pytest
 from mpi4py import MPI
 
 from solver.reduced import sei_thickness, sei_time_to_contact_loss_series
-from tests.ec_helpers import case, run
+from tests.conftest import serial_reference
+from tests.ec_helpers import case, read_run, run
 
 R = 8.314462618
 YEAR = 365 * 86400.0
@@ -305,15 +306,18 @@ def test_calendar_year_of_the_stack_case(tmp_path):
     assert summary["ageing"]["t_star"] == pytest.approx(float(t_cf), rel=0.01)
 
 
+def _serial_calendar(path):
+    run(calendar_case(0.2), path, comm=MPI.COMM_SELF)
+
+
 @pytest.mark.mpi
-def test_ageing_one_and_two_ranks_agree(shared_tmp):
+@serial_reference("ageing_calendar", _serial_calendar)
+def test_ageing_one_and_two_ranks_agree(shared_tmp, serial_ref):
     """The one-year stack run on the world's 2 ranks equals the serial run (1e-6; ageing.rtol
     0.2: fewer, longer steps)."""
     comm = MPI.COMM_WORLD
     rows2, s2 = run(calendar_case(0.2), shared_tmp / "ageing_mpi", comm=comm)
-    rows1, s1 = run(
-        calendar_case(0.2), shared_tmp / f"ageing_serial_{comm.rank}", comm=MPI.COMM_SELF
-    )
+    rows1, s1 = read_run(serial_ref)
     assert len(rows1) == len(rows2)
     for a, b in zip(rows1, rows2):
         for k in ("time", "interphase_thickness_max", "interphase_pressure_min", "mean_pressure"):

@@ -28,7 +28,8 @@ import pytest
 from mpi4py import MPI
 
 from solver.config import SCHEMA
-from tests.ec_helpers import case, run
+from tests.conftest import serial_reference
+from tests.ec_helpers import case, read_run, run
 
 F = 96485.33212  # C/mol
 OMEGA_LI = 1.3e-5  # m^3/mol (case value)
@@ -115,15 +116,18 @@ def test_fixed_platen_void_is_the_faraday_thickness(tmp_path):
     assert summary["final_void_volume"] == pytest.approx(s, rel=1e-6)
 
 
+def _serial_cycle(path):
+    run(li_case(pressed=True), path, comm=MPI.COMM_SELF)
+
+
 @pytest.mark.mpi
-def test_li_inventory_one_and_two_ranks(tmp_path_factory):
+@serial_reference("li_strip_plate_cycle", _serial_cycle)
+def test_li_inventory_one_and_two_ranks(shared_tmp, serial_ref):
     comm = MPI.COMM_WORLD
     if comm.size != 2:
         pytest.skip("needs mpirun -n 2")
-    path = tmp_path_factory.mktemp("li") if comm.rank == 0 else None
-    path = comm.bcast(path, root=0)
-    rows2 = _cycle(path / "two", comm=comm)
-    rows1 = _cycle(path / f"one{comm.rank}", comm=MPI.COMM_SELF)
+    rows2 = _cycle(shared_tmp / "two", comm=comm)
+    rows1 = read_run(serial_ref)[0]
     keys = ("li_inventory", "li_inventory_charge", "li_inventory_reaction", "top_displacement")
     for r1, r2 in zip(rows1, rows2, strict=True):
         for k in keys:

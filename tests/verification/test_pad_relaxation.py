@@ -39,8 +39,8 @@ import tomllib
 import pytest
 from mpi4py import MPI
 
-from tests.conftest import ROOT
-from tests.ec_helpers import run
+from tests.conftest import ROOT, serial_reference
+from tests.ec_helpers import read_run, run
 
 TAU, T_R, DELTA, K_C = 3600.0, 1.0, 0.5e-6, 1e18
 LAYERS = (("electrode", "t_e"), ("coating", "t_c"), ("electrolyte", None),
@@ -115,12 +115,17 @@ def test_sls_pad_under_held_platen_in_the_full_stack(tmp_path):
     assert len(rows) < 60  # the calendar control: ~20 relaxation steps, not a fixed tiny step
 
 
+def _serial_pad(path):
+    run(pad_case(), path, comm=MPI.COMM_SELF)
+
+
 @pytest.mark.mpi
-def test_pad_relaxation_one_and_two_ranks_agree(shared_tmp):
+@serial_reference("pad_relaxation", _serial_pad)
+def test_pad_relaxation_one_and_two_ranks_agree(shared_tmp, serial_ref):
     """The held-platen pad run on the world's ranks equals the serial run (1e-6)."""
     comm = MPI.COMM_WORLD
     rows2, s2 = run(pad_case(), shared_tmp / "pad_mpi", comm=comm)
-    rows1, s1 = run(pad_case(), shared_tmp / f"pad_serial_{comm.rank}", comm=MPI.COMM_SELF)
+    rows1, s1 = read_run(serial_ref)
     assert len(rows1) == len(rows2)
     for a, b in zip(rows1, rows2):
         for k in ("time", "mean_pressure", "reaction_force"):

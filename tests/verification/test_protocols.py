@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
+from tests.conftest import serial_reference
 from tests.ec_helpers import case, run
 
 F, R = 96485.33212, 8.314462618
@@ -187,16 +188,21 @@ def test_exchange_current_follows_the_lithiation(tmp_path, x):
     assert rows[-1]["asr_interfacial"] * 1e-4 * j == pytest.approx(eta, rel=1e-8)
 
 
+def _serial_protocol(path):
+    from solver import api
+
+    api.run(protocol_case(), path, comm=MPI.COMM_SELF, overwrite=True)
+
+
 @pytest.mark.mpi
-def test_protocol_same_on_1_and_2_ranks(shared_tmp):
+@serial_reference("protocol_case", _serial_protocol)
+def test_protocol_same_on_1_and_2_ranks(shared_tmp, serial_ref):
     from solver import api
 
     world = MPI.COMM_WORLD
     par = shared_tmp / "protocol_np2"
     api.run(protocol_case(), par, comm=world, overwrite=True)
-    ser = shared_tmp / "protocol_np1"
-    if world.rank == 0:
-        api.run(protocol_case(), ser, comm=MPI.COMM_SELF, overwrite=True)
+    ser = serial_ref
     world.barrier()
     if world.rank != 0:
         return
