@@ -6,7 +6,8 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.ssbx-installed
 CASE  ?= cases/default.toml
 NP    ?= 2
-# serial tests run in NJOBS worker processes (pytest-xdist; one test module per worker at a time)
+# serial tests run in NJOBS worker processes (pytest-xdist; one test module per worker at a time,
+# the slowest modules first: tests/module_costs.json, refreshed with `make test-costs`)
 NJOBS ?= 2
 export OMP_NUM_THREADS ?= 1
 
@@ -21,11 +22,13 @@ for c in "$$SSBX_PYTHON" python3.13 python3.12 python3 \
 done; exit 1
 endef
 
-.PHONY: help venv run test test-serial test-mpi bench mutation lint format clean viz-deps
+.PHONY: help venv run test test-serial test-mpi test-costs bench mutation lint format clean viz-deps
 
 help:
 	@echo "make run    - set up (if needed) and run the default case ($(CASE)) into runs/default"
 	@echo "make test   - set up (if needed) and run the whole test suite (serial + mpirun -n $(NP))"
+	@echo "make test-costs - time every serial test module into tests/module_costs.json (the order"
+	@echo "               in which make test hands modules to its workers: the slowest first)"
 	@echo "make bench  - run the benchmarks in benchmarks/ (JSON into bench-results/)"
 	@echo "make mutation - mutation testing of solver/physics (cosmic-ray; slow, not in make test/CI;"
 	@echo "               MUTATION_ARGS=\"--n 30\" to sample fewer; report in mutation-results/)"
@@ -64,10 +67,16 @@ viz-deps:
 	fi
 
 test-serial: $(STAMP)
-	$(PY) -m pytest -q tests -m "not mpi" -n $(NJOBS) --dist loadscope --durations=25
+	$(PY) -m pytest -q tests -m "not mpi" -n $(NJOBS) --dist loadscope --no-loadscope-reorder --durations=25
 
 test-mpi: $(STAMP)
 	$(VENV)/bin/mpirun -n $(NP) $(PY) -m pytest -q -p no:cacheprovider tests -m mpi --durations=10
+
+# the per-module costs that order the serial suite (a full serial run, ~16 min on two cores)
+test-costs: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests -m "not mpi" -n $(NJOBS) --dist loadscope \
+	  --no-loadscope-reorder --junitxml=$(VENV)/test-costs.xml
+	$(PY) tools/test_costs.py $(VENV)/test-costs.xml > tests/module_costs.json
 
 bench: $(STAMP)
 	@mkdir -p bench-results
