@@ -63,7 +63,7 @@ the others; the contact then flips from step to step and the stop trips at a j_c
 ``void`` case: benchmarks/README.md). ``--refine`` repeats every row with half the step and
 says whether j_crit moved. With creep (measured, benchmarks/README.md) the ``void`` case keeps
 contact at 2 and 5 MPa up to 140 mA/cm² (all the 10 µm Li in 50 s), and at 0.5 MPa its limit
-still moves with Δt at 25 °C.
+still moves with Δt (25 and 60 °C).
 
 Run it serially (rows one after the other, one rank per run)::
 
