@@ -262,6 +262,8 @@ def coupled_run(dom, dim: int, linear_solver: str = "iterative", mode="current",
         "kb_per_dof": 1024 * (peak - base) / max(sim.num_dofs(), 1),
         "thermal": sim.heat is not None,
     }
+    if getattr(pc, "reuse", None):  # scalar splits: set-ups kept / built per Jacobian
+        out["split_reuse"] = {g: dict(v) for g, v in pc.reuse.items()}
     aux = getattr(pc, "aux", None)
     if aux is not None:
         st = aux.stats

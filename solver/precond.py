@@ -721,7 +721,8 @@ def _match_cell_dofs(xs, xc, sub_dofs, par_dofs):
 #   T*         one GAMG V-cycle on both temperature fields (threshold 0.05, as for φ).
 # Reuse: A_c = PᵀAP and its hierarchy are built once per problem (the bulk is linear elastic);
 # the scalar GAMG hierarchies keep their aggregation and interpolation across Newton iterations
-# and steps (pc_gamg_reuse_interpolation: only the Galerkin products are redone).
+# and steps (pc_gamg_reuse_interpolation: only the Galerkin products are redone), and their whole
+# set-up while their block is unchanged (REUSE_SPLITS, CoupledFieldSplit._reuse_check).
 FIELDSPLIT_DEFAULTS: dict[str, object] = {
     "ksp_type": "fgmres",
     "ksp_gmres_restart": 100,
@@ -743,6 +744,13 @@ SPLIT_GAMG: dict[str, object] = {
     "mg_levels_ksp_type": "chebyshev",
     "mg_levels_pc_type": "jacobi",
 }
+# A scalar split's GAMG set-up (its Galerkin products, the coarse factorisation) is kept for a
+# new Jacobian whose block of that split equals, entry by entry within REUSE_RTOL of its largest
+# entry, the block it was built from (e.g. the heat block: its Newton updates change it by
+# round-off only, while its Galerkin products cost more than those of the other splits together:
+# benchmarks/README.md, "Targets of issue 15"); any larger change rebuilds it.
+REUSE_SPLITS = ("phi", "c", "T")
+REUSE_RTOL = 1e-12
 SPLIT_OPTIONS: dict[str, dict[str, object]] = {
     "phi": {**SPLIT_GAMG, "pc_gamg_threshold": 0.05},
     "eta": {"ksp_type": "preonly", "pc_type": "bjacobi", "sub_pc_type": "ilu"},
@@ -870,6 +878,24 @@ def _krylov_test():
     return test
 
 
+def _install_post_jacobian(snes, hook) -> None:
+    """Call ``hook(P)`` after every Jacobian assembly of ``snes`` (``P``: the preconditioning
+    matrix). Holds ``hook`` through a weak reference to its object (the SNES keeps its callbacks
+    alive; see solver.problem.CoupledProblem)."""
+    import weakref
+
+    J, P, (func, args, kargs) = snes.getJacobian()
+    ref = weakref.WeakMethod(hook)
+
+    def jacobian(snes_, x, J_, P_, *a, **kw):
+        func(snes_, x, J_, P_, *a, **kw)
+        h = ref()
+        if h is not None:
+            h(P_ if P_ is not None else J_)
+
+    snes.setJacobian(jacobian, J, P, args=args, kargs=kargs)
+
+
 class CoupledFieldSplit:
     """The fieldsplit preconditioner of a coupled ``kind="mpi"`` ``NonlinearProblem``
     (installed by :func:`attach`): the index set of every split from the block layout (on each
@@ -933,6 +959,14 @@ class CoupledFieldSplit:
                 self._db_keys.append(sub_prefix + k)
             sub.setFromOptions()
         self.stats = self.aux.stats if self.aux is not None else {}
+        self.reuse = {g: {"reused": 0, "built": 0} for g, _ in isets if g in REUSE_SPLITS}
+        self._reuse_state = {
+            g: {"is": iset, "ksp": sub, "sub": None, "values": None}
+            for (g, iset), sub in zip(isets, pc.getFieldSplitSubKSP())
+            if g in REUSE_SPLITS
+        }
+        if self._reuse_state:
+            _install_post_jacobian(problem.solver, self._reuse_check)
 
     def _mech_split(self, sub, u, idx, spec, entity_maps, ufl_forms, bcs, gdim) -> None:
         """The displacement split: SSOR ∘ (P GAMG(PᵀAP) Pᵀ [+ region term]) ∘ SSOR, one
@@ -959,6 +993,25 @@ class CoupledFieldSplit:
         )
         p.getCompositePC(1).setPythonContext(_CoarsePC(self.aux))
 
+    def _reuse_check(self, P: PETSc.Mat) -> None:
+        """After every Jacobian assembly (``P``: the preconditioning matrix): for each split of
+        :data:`REUSE_SPLITS`, keep its preconditioner (``PCSetReusePreconditioner``) when its
+        block equals the one the preconditioner was built from within :data:`REUSE_RTOL`
+        (every rank agreeing), else rebuild it at the coming set-up."""
+        for g, st in self._reuse_state.items():
+            st["sub"] = P.createSubMatrix(st["is"], st["is"], submat=st["sub"])
+            v = st["sub"].getValuesCSR()[2]
+            old = st["values"]
+            same = old is not None and len(old) == len(v)
+            if same and len(v):
+                scale = float(np.max(np.abs(old)))
+                same = float(np.max(np.abs(v - old))) <= REUSE_RTOL * scale
+            same = bool(self.comm.allreduce(int(same), op=MPI.MIN))
+            st["ksp"].getPC().setReusePreconditioner(same)
+            if not same:
+                st["values"] = v.copy()
+            self.reuse[g]["reused" if same else "built"] += 1
+
     def close(self) -> None:
         """Remove the sub-solver options from the database, destroy the index sets and the
         auxiliary space (collective). Idempotent."""
@@ -966,6 +1019,10 @@ class CoupledFieldSplit:
         for k in self._db_keys:
             db.delValue(k)
         self._db_keys = []
+        for st in getattr(self, "_reuse_state", {}).values():
+            if st["sub"] is not None:
+                st["sub"].destroy()
+        self._reuse_state = {}
         for s in self._isets:
             s.destroy()
         self._isets = []
