@@ -17,10 +17,11 @@ Usage::
 
 Prints one line per repeat (ranks, exit code, status, wall s, steps, cuts, first differing column)
 and a table; writes ``OUT/repeatability.json`` (``runs[i]``: ranks, repeat, exit code, status,
-wall s, rows, step cuts, identical_to_first, first_difference; ``summary`` per rank count:
-completed, identical; ``across_ranks``: the largest relative difference between rank counts).
-Oversubscribed rank counts (more ranks than cores) are allowed (``--oversubscribe`` is passed to
-MPICH's Hydra as ``-bind-to none``; it only changes the wall times).
+wall s, rows, step cuts, identical_to_first, first_difference, largest_relative_difference
+from the first repeat (round-off floors as across rank counts); ``summary`` per rank count:
+completed, identical, largest_relative_difference; ``across_ranks``: the largest relative
+difference between rank counts). More ranks than cores is allowed (``-bind-to none`` is passed
+to MPICH's Hydra; it only changes the wall times).
 """
 
 from __future__ import annotations
@@ -170,11 +171,19 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     diff = first_bitwise_difference(first, rows) if first else "no first run"
                     r["identical_to_first"], r["first_difference"] = diff is None, diff
+                if first is not None and rows:  # round-off size of a non-identical repeat
+                    d, where = largest_relative_difference(first, rows)
+                    r["largest_relative_difference"], r["largest_where"] = d, where
                 runs.append(r)
                 print(
                     f"np {ranks} #{k}: exit {r['exit_code']}, {r['status']}, "
                     f"{r['wall_s']:.1f} s, {r['rows']} rows, {r['step_cuts']} cuts, "
                     f"{'identical' if r['identical_to_first'] else r['first_difference']}"
+                    + (
+                        f"; largest relative difference {r['largest_relative_difference']:.2g}"
+                        if not r["identical_to_first"] and "largest_relative_difference" in r
+                        else ""
+                    )
                     + (f" ({r['stderr']})" if r["exit_code"] else ""),
                     flush=True,
                 )
@@ -183,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                 "repeats": len(mine),
                 "completed": sum(r["exit_code"] == 0 and r["status"] == "completed" for r in mine),
                 "identical": sum(bool(r["identical_to_first"]) for r in mine),
+                "largest_relative_difference": max(
+                    (r.get("largest_relative_difference", 0.0) for r in mine), default=0.0
+                ),
                 "wall_s_median": sorted(r["wall_s"] for r in mine)[len(mine) // 2],
             }
         across = {}
@@ -195,11 +207,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     print(f"\n{args.case.name}: {args.repeats} repeats per rank count")
-    print("| ranks | completed | bitwise identical | median wall s |")
-    print("|---:|---:|---:|---:|")
+    print("| ranks | completed | bitwise identical | largest relative difference | median wall s |")
+    print("|---:|---:|---:|---:|---:|")
     for ranks, s in summary.items():
         print(f"| {ranks} | {s['completed']}/{s['repeats']} | {s['identical']}/{s['repeats']} | "
-              f"{s['wall_s_median']:.1f} |")  # fmt: skip
+              f"{s['largest_relative_difference']:.2g} | {s['wall_s_median']:.1f} |")  # fmt: skip
     for pair, d in across.items():
         worst = d["largest_relative_difference"]
         print(f"across {pair} ranks: largest relative difference {worst:.2g} ({d['where']})")
