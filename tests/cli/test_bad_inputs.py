@@ -4,6 +4,11 @@ For each row ``ssbx check CASE`` and ``ssbx run CASE -o DIR`` must exit with cod
 one line on stderr (``ssbx: error: <key>: ...``) naming the offending key, print no traceback,
 and ``run`` must not create the run directory. Rows marked ``at_build`` are only detectable when
 the geometry is built (``check`` may accept them; ``run`` must refuse them before any output).
+
+Every row runs through ``solver.cli.main`` in the test process (the console script's code path
+without the interpreter start-up); every ``SUBPROCESS_EVERY``-th row and every build-time row
+also runs as the ``ssbx`` console script in a fresh process, whose exit code, stdout and stderr
+must equal the in-process ones.
 """
 
 from __future__ import annotations
