@@ -39,23 +39,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run from a clone without installing
+    sys.path.insert(0, str(ROOT))
+
+from solver.metrics import ROUNDOFF_FLOORS, read_timeseries  # noqa: E402
 
 # time-series columns that depend on timing only
 TIMING = {"wall_time"}
-# columns at round-off level compare absolutely across rank counts (as the MPI test)
-FLOORS = {
-    "max_gap": 1e-12,
-    "debonded_fraction": 1e-12,
-    "mean_damage": 1e-9,
-    "li_balance_error": 1e-9,
-    "charge_balance_error": 1e-9,
-    "min_pressure": 1e-3,
-    "current": 1e-13,
-    "current_collector": 1e-13,
-    "current_storage": 1e-13,
-    "charge_passed": 1e-12,
-    "viscous_dissipation": 1e-18,
-}
 # iteration counts may differ across rank counts (another partition, another round-off)
 ITERATIONS = {"krylov_iterations", "newton_iterations", "step_cuts"}
 
@@ -72,9 +62,6 @@ def _mpirun() -> str:
 
 def read_rows(run_dir: Path) -> list[dict]:
     """The time-series rows of ``run_dir`` as {column: float} (NaN for empty cells)."""
-    sys.path.insert(0, str(ROOT))
-    from solver.metrics import read_timeseries
-
     return read_timeseries(run_dir / "timeseries.csv")
 
 
@@ -113,7 +100,8 @@ def largest_relative_difference(a: list[dict], b: list[dict]) -> tuple[float, st
                 if not (math.isnan(x) and math.isnan(y)):
                     return math.inf, f"step {ra.get('step')}: {col} {x!r} against {y!r}"
                 continue
-            if abs(x - y) <= FLOORS.get(col, 0.0):
+            # columns at round-off level compare absolutely (as the MPI test)
+            if abs(x - y) <= ROUNDOFF_FLOORS.get(col, 0.0):
                 continue
             d = abs(x - y) / max(abs(x), abs(y))
             if d > worst:

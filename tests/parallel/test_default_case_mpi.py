@@ -8,29 +8,15 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
+from solver.metrics import ROUNDOFF_FLOORS
 from tests.conftest import ROOT, serial_reference
 
 pytestmark = pytest.mark.mpi
 
 # columns that depend on timing or on the linear solver's iteration counts, not on the physics
 SKIP = {"wall_time", "krylov_iterations", "newton_iterations", "step_cuts"}
-FLOORS = {
-    "max_gap": 1e-12,
-    "debonded_fraction": 1e-12,
-    "mean_damage": 1e-9,
-    "li_balance_error": 1e-9,
-    "charge_balance_error": 1e-9,
-    "min_pressure": 1e-3,
-    # the current at rest is zero up to round-off (measured 1e-19 to 4e-15 A/m against 4e-5 A/m
-    # when cycling: 2.5e-9 of it)
-    "current": 1e-13,
-    "current_collector": 1e-13,
-    "current_storage": 1e-13,
-    "charge_passed": 1e-12,
-    # the viscous share of the dissipation (interface.viscosity = 1 s) is round-off here:
-    # 3.4e-26 J/m on 1 and 2 ranks (1e-18 J/m is 1e-12 of G_Ic = 2 J/m² over 0.5 µm of Γ_int)
-    "viscous_dissipation": 1e-18,
-}
+# round-off floors of the columns (absolute, measured on this case)
+FLOORS = ROUNDOFF_FLOORS
 
 
 def _read(path):
