@@ -58,6 +58,5 @@ def install() -> bool:
 
     get_cached_module._ssbx_memo = True
     get_cached_module.__wrapped__ = lookup
-    get_cached_module.memo = memo
     jit.get_cached_module = get_cached_module
     return True
