@@ -13,6 +13,8 @@ import solver.petsc_env  # noqa: F401  (before dolfinx)
 from dolfinx.fem.petsc import NonlinearProblem
 from petsc4py import PETSc
 
+from solver.assembly import OrderedAssembler, ordered_assembly_needed
+
 log = logging.getLogger(__name__)
 
 # Robust defaults for small/medium problems: Newton with a full step ("basic": the backtracking
@@ -67,6 +69,25 @@ def _install_pre_residual(snes, hook) -> None:
         assemble_residual(snes_, x, b_, **kw)
 
     snes.setFunction(residual, b, kargs=kargs)
+
+
+def _install_ordered_jacobian(snes, assembler) -> None:
+    """Assemble the Jacobian of ``snes`` (a ``kind="mpi"`` NonlinearProblem's) with the
+    :class:`solver.assembly.OrderedAssembler` ``assembler`` instead of PETSc's stash (same
+    matrix, same Dirichlet rows; ``assembler`` must not hold the CoupledProblem)."""
+    import dolfinx
+    from dolfinx.fem.petsc import assign
+
+    J, P, (_func, _args, kargs) = snes.getJacobian()
+    if kargs.get("preconditioner") is not None:
+        raise ValueError("ordered assembly: a separate preconditioner form is not supported")
+
+    def jacobian(snes_, x, J_, P_, **kw):
+        dolfinx.la.petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+        assign(x, kw["u"])
+        assembler.assemble(J_, kw["bcs"], diag=1.0)
+
+    snes.setJacobian(jacobian, J, P, kargs=kargs)
 
 
 # Below this many unknowns (all fields, all ranks) the direct solver under MPI factorises the
@@ -164,6 +185,13 @@ class CoupledProblem:
             kind="mpi",
         )
         self.snes: PETSc.SNES = self.problem.solver
+        # on 3 ranks or more the Jacobian is assembled with its off-process contributions summed
+        # in a fixed order (solver/assembly.py): identical runs give identical results
+        self._ordered = None
+        comm = u_blocks[0].function_space.mesh.comm
+        if ordered_assembly_needed(comm):
+            self._ordered = OrderedAssembler(self.problem.J, comm)
+            _install_ordered_jacobian(self.snes, self._ordered)
         self._mumps_workspace()
         # --- auxiliary-space preconditioner (None with the direct solver); see solver/precond.py
         self.preconditioner = precond.attach(
@@ -231,6 +259,9 @@ class CoupledProblem:
         if getattr(self, "preconditioner", None) is not None:
             self.preconditioner.close()
             self.preconditioner = None
+        if getattr(self, "_ordered", None) is not None:
+            self._ordered.destroy()
+            self._ordered = None
         p = getattr(self, "problem", None)
         if p is not None:
             for name in ("_snes", "_A", "_b", "_x", "_P_mat"):
@@ -255,8 +286,12 @@ class CoupledProblem:
 
         for c in scales:
             c.value = 1.0
-        A = assemble_matrix(self.problem.J, kind="mpi")
-        A.assemble()
+        if self._ordered is not None:  # (round-off of the scales fixed, as the Jacobian's)
+            A = self.problem.A
+            self._ordered.assemble(A)
+        else:
+            A = assemble_matrix(self.problem.J, kind="mpi")
+            A.assemble()
         diag = A.getDiagonal().getArray(readonly=True)
         sizes = [
             u.function_space.dofmap.index_map.size_local * u.function_space.dofmap.index_map_bs
@@ -279,7 +314,8 @@ class CoupledProblem:
                 maxima[i] = m_u
         for c, m in zip(scales, maxima):
             c.value = 1.0 / m if m > 0 else 1.0
-        A.destroy()
+        if A is not self.problem.A:
+            A.destroy()
         self.block_scales = [float(c.value) for c in scales]
 
     def _mumps_workspace(self) -> None:

@@ -120,3 +120,18 @@ def test_user_choices_and_large_problems_keep_the_distributed_solver():
         assert icntl["redundant_mat_mumps_icntl_14"] == 80  # the case's control acts inside
     else:
         assert small == opts
+
+
+def test_ordered_assembly_gives_the_petsc_matrix():
+    """solver.assembly.OrderedAssembler (the Jacobian's assembly from 3 ranks on) gives the
+    matrix of DOLFINx's PETSc assembly, Dirichlet rows included, to round-off (1e-14 relative
+    in the Frobenius norm), the same bits every time; on 3 ranks it is also used by the
+    coupled problem (its Jacobian, and the row scales of CoupledProblem.equilibrate)."""
+    from tests.ordered_assembly_check import main
+
+    r = main(6, 3)
+    assert r["relative_difference"] < 1e-14, r
+    assert r["distinct_ordered"] == 1, r
+    from solver.assembly import ordered_assembly_needed
+
+    assert ordered_assembly_needed(MPI.COMM_WORLD) == (MPI.COMM_WORLD.size >= 3)
