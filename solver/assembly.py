@@ -167,3 +167,21 @@ class OrderedAssembler:
         for blk in self._blocks:
             blk[2].destroy()
         self._blocks = []
+
+
+def assemble_block_matrix(forms, comm) -> PETSc.Mat:
+    """The assembled (final) PETSc matrix of the block bilinear forms ``forms`` (a list of lists,
+    ``None`` for an empty block; no Dirichlet conditions), in the monolithic layout of
+    ``dolfinx.fem.petsc.create_matrix``: ordered (:class:`OrderedAssembler`) where
+    :func:`ordered_assembly_needed`, else DOLFINx's PETSc assembly. The caller destroys it."""
+    from dolfinx.fem.petsc import assemble_matrix, create_matrix
+
+    if not ordered_assembly_needed(comm):
+        M = assemble_matrix(forms)
+        M.assemble()
+        return M
+    M = create_matrix(forms)
+    assembler = OrderedAssembler(forms, comm)
+    assembler.assemble(M)
+    assembler.destroy()
+    return M

@@ -40,11 +40,12 @@ import solver.petsc_env  # noqa: F401  (before dolfinx)
 import numpy as np
 import ufl
 from dolfinx import fem
-from dolfinx.fem.petsc import assemble_matrix, assemble_vector
+from dolfinx.fem.petsc import assemble_vector
 from mpi4py import MPI
 from petsc4py import PETSc
 
 from meshes import tags as T
+from solver.assembly import assemble_block_matrix
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +153,9 @@ class SmallSignal:
         owned arrays) at the present state."""
         from dolfinx.la.petsc import _ghost_update
 
-        Kmat = assemble_matrix(self.K_form)
-        Kmat.assemble()
-        Mmat = assemble_matrix(self.M_form)
-        Mmat.assemble()
+        comm = self.spaces[0].mesh.comm
+        Kmat = assemble_block_matrix(self.K_form, comm)  # (ordered from 3 ranks on)
+        Mmat = assemble_block_matrix(self.M_form, comm)
         vecs = []
         for forms in (self.g_form, self.h_form):
             b = assemble_vector(forms)
