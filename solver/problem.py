@@ -71,14 +71,15 @@ def _install_pre_residual(snes, hook) -> None:
     snes.setFunction(residual, b, kargs=kargs)
 
 
-def _install_ordered_jacobian(snes, assembler) -> None:
-    """Assemble the Jacobian of ``snes`` (a ``kind="mpi"`` NonlinearProblem's) with the
-    :class:`solver.assembly.OrderedAssembler` ``assembler`` instead of PETSc's stash (same
-    matrix, same Dirichlet rows; ``assembler`` must not hold the CoupledProblem)."""
+def _install_ordered_jacobian(snes, assembler, A) -> None:
+    """Assemble the Jacobian of ``snes`` (a ``kind="mpi"`` NonlinearProblem's) into ``A`` with
+    the :class:`solver.assembly.OrderedAssembler` ``assembler`` instead of DOLFINx's PETSc
+    assembly (same operator, same Dirichlet rows; ``assembler`` must not hold the
+    CoupledProblem)."""
     import dolfinx
     from dolfinx.fem.petsc import assign
 
-    J, P, (_func, _args, kargs) = snes.getJacobian()
+    _J, _P, (_func, _args, kargs) = snes.getJacobian()
     if kargs.get("preconditioner") is not None:
         raise ValueError("ordered assembly: a separate preconditioner form is not supported")
 
@@ -87,7 +88,7 @@ def _install_ordered_jacobian(snes, assembler) -> None:
         assign(x, kw["u"])
         assembler.assemble(J_, kw["bcs"], diag=1.0)
 
-    snes.setJacobian(jacobian, J, P, kargs=kargs)
+    snes.setJacobian(jacobian, A, None, kargs=kargs)
 
 
 # Below this many unknowns (all fields, all ranks) the direct solver under MPI factorises the
@@ -185,13 +186,21 @@ class CoupledProblem:
             kind="mpi",
         )
         self.snes: PETSc.SNES = self.problem.solver
-        # on 3 ranks or more the Jacobian is assembled with its off-process contributions summed
-        # in a fixed order (solver/assembly.py): identical runs give identical results
+        # the Jacobian through solver/assembly.py: on 3 ranks or more with its off-process
+        # contributions summed in a fixed order (identical runs give identical results); with
+        # the iterative solver also without DOLFINx's phantom interface couplings, whose
+        # structure made the multigrid Galerkin products dense (same operator, fewer entries)
         self._ordered = None
         comm = u_blocks[0].function_space.mesh.comm
-        if ordered_assembly_needed(comm):
-            self._ordered = OrderedAssembler(self.problem.J, comm)
-            _install_ordered_jacobian(self.snes, self._ordered)
+        if pc_spec is not None or ordered_assembly_needed(comm):
+            self._ordered = OrderedAssembler(
+                self.problem.J, comm, drop_phantoms=pc_spec is not None
+            )
+            if pc_spec is not None:
+                A_old = self.problem._A
+                self.problem._A = self._ordered.create_matrix(A_old)
+                A_old.destroy()
+            _install_ordered_jacobian(self.snes, self._ordered, self.problem.A)
         self._mumps_workspace()
         # --- auxiliary-space preconditioner (None with the direct solver); see solver/precond.py
         self.preconditioner = precond.attach(
