@@ -16,6 +16,10 @@ neighbour order (fixed), and the owned rows are then *inserted* into the PETSc m
 off-process entry, nothing in the stash). The price is one more copy of the matrix while it is
 assembled (the CSR blocks, kept between assemblies) and the copy itself.
 :func:`ordered_assembly_needed` says when ssbx uses it (3 ranks or more, docs/theory.md §10.4).
+
+With ``drop_phantoms`` it also leaves out of the PETSc matrix the phantom interface couplings
+of DOLFINx 0.11's sparsity (:class:`_Phantoms`); solver.problem.CoupledProblem does so with the
+iterative solver, on any number of ranks.
 """
 
 from __future__ import annotations
@@ -187,6 +191,8 @@ class OrderedAssembler:
     Dirichlet conditions ``bcs`` act as in ``dolfinx.fem.petsc.assemble_matrix``: their rows and
     columns are zeroed and ``diag`` set on the diagonal of the diagonal blocks' constrained
     owned rows. The CSR blocks are created once and reused (the forms' sparsity is fixed).
+    ``drop_phantoms``: leave out DOLFINx 0.11's phantom interface couplings (:class:`_Phantoms`;
+    the target matrix must then come from :meth:`create_matrix`; ``dropped`` counts them).
     Raises ValueError for a block row or column without any form."""
 
     def __init__(self, forms, comm, drop_phantoms: bool = False):
