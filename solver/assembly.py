@@ -147,12 +147,10 @@ class _Phantoms:
         h = _cpp.mesh.h(msh, tdim, cells) if len(cells) else np.zeros(1)
         return np.asarray(x[0], dtype=float), 3.0 * float(np.max(h))
 
-    def keep(self, i: int, j: int, indptr, local_cols, J) -> np.ndarray:
-        """Mask of the entries to keep among a block's owned-row entries (``indptr``: owned
-        rows, ``local_cols``: their CSR-local columns, ``J``: their monolithic columns)."""
+    def keep(self, i: int, j: int, row_of, local_cols, J) -> np.ndarray:
+        """Mask of the entries to keep among a block's owned-row entries (``row_of``: the local
+        row of each, ``local_cols``: their CSR-local columns, ``J``: their monolithic columns)."""
         bs_i, bs_j = self.rows.bs[i], self.cols.bs[j]
-        n_rows = len(indptr) - 1
-        row_of = np.repeat(np.arange(n_rows), np.diff(indptr))
         keep = np.ones(len(J), dtype=bool)
         hub_idx, hub_x, hub_r = self.hub_cols[j]
         at_hub_col = np.isin(J, hub_idx)
@@ -198,7 +196,6 @@ class OrderedAssembler:
     def __init__(self, forms, comm, drop_phantoms: bool = False):
         from dolfinx import fem, la
 
-        self.forms = forms
         rows_V, cols_V = _spaces(forms, 0), _spaces(forms, 1)
         self._rows = _Layout(comm, rows_V)
         self._cols = _Layout(comm, cols_V)
@@ -247,10 +244,10 @@ class OrderedAssembler:
                 nnz = int(indptr[-1])
                 sel = None
                 if phantoms is not None:
-                    keep = phantoms.keep(i, j, indptr, indices_all[:nnz], J)
+                    row_of = np.repeat(np.arange(n_rows), np.diff(indptr))
+                    keep = phantoms.keep(i, j, row_of, indices_all[:nnz], J)
                     sel = np.nonzero(keep)[0]
                     self.dropped += nnz - len(sel)
-                    row_of = np.repeat(np.arange(n_rows), np.diff(indptr))
                     counts = np.bincount(row_of[sel], minlength=n_rows)
                     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(PETSc.IntType)
                     J = J[sel]
